@@ -1,0 +1,131 @@
+/**
+ * The events of one run. The same objects are written one a line by
+ * `--output jsonl` and delivered to library callers by `run()`.
+ *
+ * Every event has a `type` and a `time` (RFC 3339, when kjo emitted it). The
+ * last event of a run is always a {@linkcode ResultEvent}.
+ *
+ * @module
+ */
+
+import type { ResourceState } from "../kinds/resource_state.ts";
+
+/** Fields every event carries. */
+interface BaseEvent {
+  /** When kjo emitted the event, RFC 3339 with milliseconds. */
+  time: string;
+}
+
+/** One line a container wrote. */
+export interface LogEvent extends BaseEvent {
+  type: "log";
+  pod: string;
+  container: string;
+  /** The line, without its trailing newline. */
+  line: string;
+  /** The container runtime's timestamp of the line (RFC 3339 with nanoseconds), when known. */
+  ts?: string;
+  /** `stdout` or `stderr` when known. */
+  stream?: string;
+}
+
+/** The tracked resource (or another resource of the run) changed state. */
+export interface StatusEvent extends BaseEvent {
+  type: "status";
+  /** `Kind/name`. */
+  resource: string;
+  state: ResourceState | "Deleted" | "Created";
+  reason?: string;
+  message?: string;
+}
+
+/** A Kubernetes Event about one of the run's objects. */
+export interface K8sEvent extends BaseEvent {
+  type: "k8s_event";
+  /** `Kind/name` of the involved object. */
+  object: string;
+  reason: string;
+  message: string;
+  /** `Normal` or `Warning`. */
+  eventType: string;
+  /** How many times Kubernetes saw it. */
+  count?: number;
+}
+
+/** A `::kube_api:NAME=VALUE` line from a container. */
+export interface ApiEvent extends BaseEvent {
+  type: "api_event";
+  name: string;
+  /** The raw value text (everything after `=`). */
+  value: string;
+  /** The parsed value for `xcom` events (a JSON object). */
+  parsed?: unknown;
+  pod: string;
+  container: string;
+}
+
+/** A message from kjo itself (progress, warnings) that is not a log line. */
+export interface InfoEvent extends BaseEvent {
+  type: "info";
+  level: "debug" | "info" | "warning" | "error";
+  message: string;
+}
+
+/** The end of a run. Always the last event. */
+export interface ResultEvent extends BaseEvent {
+  type: "result";
+  /** Final state of the tracked resource, or `Interrupted`/`Error` when kjo did not see it end. */
+  state: ResourceState | "Deleted" | "TimedOut" | "Interrupted" | "Error";
+  /** The exit code the CLI ends with. */
+  exitCode: number;
+  reason?: string;
+  message?: string;
+  /** Failure summary lines (failing condition, exit codes, events, last lines). */
+  summary?: string[];
+  /** Merged XCom values from every `xcom` event, later keys win. */
+  xcom: Record<string, unknown>;
+  /** `Kind/name` of every resource of the run, in apply order. */
+  resources: string[];
+  namespace?: string;
+  runId?: string;
+}
+
+/**
+ * Any event of a run.
+ *
+ * @example
+ * ```ts
+ * function show(e: RunEvent) {
+ *   if (e.type === "log") console.log(`${e.pod}/${e.container} | ${e.line}`);
+ * }
+ * ```
+ */
+export type RunEvent = LogEvent | StatusEvent | K8sEvent | ApiEvent | InfoEvent | ResultEvent;
+
+/**
+ * Distributes `Omit` over the union so each event type keeps its own fields.
+ */
+export type RunEventInput = RunEvent extends infer E ? E extends RunEvent ? Omit<E, "time"> & { time?: string } : never
+  : never;
+
+/**
+ * Receives events as a run produces them.
+ *
+ * @example
+ * ```ts
+ * const sink: EventSink = (e) => console.log(JSON.stringify(e));
+ * ```
+ */
+export type EventSink = (event: RunEvent) => void;
+
+/**
+ * Stamps an event with the current time (unless it has one).
+ *
+ * @example
+ * ```ts
+ * const e = stampEvent({ type: "info", level: "info", message: "applied" });
+ * ```
+ */
+export function stampEvent(event: RunEventInput): RunEvent {
+  return { ...event, time: event.time ?? new Date().toISOString() } as RunEvent;
+}
