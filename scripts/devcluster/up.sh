@@ -56,6 +56,9 @@ start_component kube-apiserver "$bin/kube-apiserver" \
   --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
   --kubelet-preferred-address-types InternalIP \
   --endpoint-reconciler-type none \
+  --requestheader-client-ca-file "$pki/ca.crt" --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
   --allow-privileged=true --profiling=false --event-ttl 1h \
   --v 1
 wait_for "kube-apiserver /readyz" 120 api_get /readyz

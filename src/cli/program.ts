@@ -7,6 +7,7 @@
 
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
+import { addRunCommand } from "./run_command.ts";
 
 /**
  * Creates the commander program with every subcommand registered.
@@ -19,11 +20,12 @@ import { VERSION } from "../version.ts";
 export function createProgram(): Command {
   const program = new Command("kjo")
     .description(
-      "Run a task as Kubernetes resources (a Job, a Pod with sidecars, several resources, custom kinds),\n" +
+      "Run a task as Kubernetes resources (a Job, a Pod with sidecars, several resources, custom kinds), " +
         "relay every pod's logs and events, decide the result, explain failures and clean up.",
     )
     .version(`kjo ${VERSION}`, "-V, --version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+  addRunCommand(program);
   return program;
 }

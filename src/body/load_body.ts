@@ -1,0 +1,147 @@
+/**
+ * Loads the body of a run from its source: an image (default Job or Pod), a
+ * file or stdin, or an inline string, object or list of objects.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { InputError } from "../errors.ts";
+import { defaultBody, type ImageBody } from "./default_templates.ts";
+import { isObject, typeName } from "./_object.ts";
+
+/**
+ * Where the body of a run comes from; exactly one of `image`, `bodyFile`,
+ * `body`.
+ *
+ * - `{ image, command?, args?, kind? }`: the default Job (or Pod), see
+ *   {@linkcode defaultBody}. Not templated.
+ * - `{ bodyFile }`: a YAML or JSON file; `"-"` reads stdin. Relative paths
+ *   are resolved against `baseDir` when given, else the working directory.
+ * - `{ body }`: a YAML or JSON string (templated), or an object or a list of
+ *   objects (used as they are, not templated).
+ *
+ * @example
+ * ```ts
+ * const fromFile: BodySource = { bodyFile: "fixtures/job_hello.yaml" };
+ * const fromStdin: BodySource = { bodyFile: "-" };
+ * const fromImage: BodySource = { image: "busybox", command: ["sh", "-c", "echo hi"] };
+ * ```
+ */
+export type BodySource =
+  | ImageBody
+  | { bodyFile: string }
+  | { body: string | Record<string, unknown> | Record<string, unknown>[] };
+
+/**
+ * A loaded body: text still to render and parse, or objects.
+ *
+ * @example
+ * ```ts
+ * const loaded: LoadedBody = { text: "kind: Pod", origin: "stdin" };
+ * ```
+ */
+export type LoadedBody =
+  | { text: string; origin: string }
+  | { objects: unknown[]; origin: string };
+
+/**
+ * Options of {@linkcode loadBody}.
+ *
+ * @example
+ * ```ts
+ * const options: LoadBodyOptions = { baseDir: "/dags" };
+ * ```
+ */
+export interface LoadBodyOptions {
+  /** Directory relative `bodyFile` paths are resolved against; the working directory when absent. */
+  baseDir?: string;
+  /** Stream read for `bodyFile: "-"`; `Deno.stdin.readable` when absent. */
+  stdin?: ReadableStream<Uint8Array>;
+}
+
+const SOURCE_KEYS = ["image", "bodyFile", "body"] as const;
+
+/**
+ * Loads a body source. `origin` names the source in later error messages
+ * (`body file job.yaml`, `stdin`, `body`, `image`).
+ *
+ * @throws {InputError} when not exactly one source is given, the file does
+ * not exist or cannot be read, or the image source is malformed.
+ *
+ * @example
+ * ```ts
+ * const loaded = await loadBody({ bodyFile: "fixtures/job_hello.yaml" });
+ * if ("text" in loaded) console.log(loaded.text);
+ * ```
+ */
+export async function loadBody(
+  source: BodySource,
+  options: LoadBodyOptions = {},
+): Promise<LoadedBody> {
+  if (!isObject(source)) {
+    throw new InputError(`body source: must be an object, got ${typeName(source)}`);
+  }
+  const given = SOURCE_KEYS.filter((key) => (source as Record<string, unknown>)[key] !== undefined);
+  if (given.length !== 1) {
+    throw new InputError(
+      `body source: give exactly one of image, body file or body (got ${
+        given.length === 0 ? "none" : given.join(", ")
+      })`,
+    );
+  }
+  if ("image" in source && source.image !== undefined) {
+    return { objects: loadImage(source as ImageBody), origin: "image" };
+  }
+  if ("bodyFile" in source && source.bodyFile !== undefined) {
+    return await loadFile(source.bodyFile, options);
+  }
+  const body = (source as { body: unknown }).body;
+  if (typeof body === "string") return { text: body, origin: "body" };
+  if (Array.isArray(body)) return { objects: structuredClone(body), origin: "body" };
+  if (isObject(body)) return { objects: [structuredClone(body)], origin: "body" };
+  throw new InputError(
+    `body: must be a string, an object or a list of objects, got ${typeName(body)}`,
+  );
+}
+
+function loadImage(source: ImageBody): unknown[] {
+  if (typeof source.image !== "string" || source.image.trim() === "") {
+    throw new InputError("image: must be a non-empty string");
+  }
+  for (const field of ["command", "args"] as const) {
+    const value = source[field];
+    if (
+      value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+    ) {
+      throw new InputError(`${field}: must be a list of strings`);
+    }
+  }
+  if (source.kind !== undefined && source.kind !== "Job" && source.kind !== "Pod") {
+    throw new InputError(`kind: must be Job or Pod, got ${JSON.stringify(source.kind)}`);
+  }
+  return defaultBody(source);
+}
+
+async function loadFile(path: string, options: LoadBodyOptions): Promise<LoadedBody> {
+  if (typeof path !== "string" || path === "") {
+    throw new InputError("body file: must be a non-empty path");
+  }
+  if (path === "-") {
+    const stream = options.stdin ?? Deno.stdin.readable;
+    return { text: await new Response(stream).text(), origin: "stdin" };
+  }
+  const fullPath = resolve(options.baseDir ?? Deno.cwd(), path);
+  try {
+    return { text: await Deno.readTextFile(fullPath), origin: `body file ${path}` };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputError(`body file ${path}: not found (${fullPath})`, { cause: error });
+    }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new InputError(`body file ${path}: is a directory`, { cause: error });
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InputError(`body file ${path}: cannot read: ${reason}`, { cause: error });
+  }
+}

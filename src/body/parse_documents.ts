@@ -1,0 +1,131 @@
+/**
+ * Parses a text body (YAML multi-document stream or JSON) into a flat list of
+ * objects.
+ *
+ * @module
+ */
+
+import { parseAllDocuments } from "yaml";
+import { InputError } from "../errors.ts";
+import { isObject, typeName } from "./_object.ts";
+
+/**
+ * Options of {@linkcode parseDocuments}.
+ *
+ * @example
+ * ```ts
+ * parseDocuments("kind: Pod", { origin: "body file pod.yaml" });
+ * ```
+ */
+export interface ParseDocumentsOptions {
+  /** Names the text in error messages (`body file job.yaml`, `stdin`, `body`). */
+  origin?: string;
+}
+
+/**
+ * Parses `text` as JSON (when it starts with `{` or `[` and is valid JSON)
+ * or as a YAML multi-document stream (YAML 1.2 core schema, unique keys), and
+ * flattens the result with {@linkcode flattenDocuments}.
+ *
+ * @throws {InputError} on a syntax error (with YAML document number, line
+ * and column), when a document is not an object or a list of objects, or
+ * when there is no document at all.
+ *
+ * @example
+ * ```ts
+ * parseDocuments("kind: ConfigMap\n---\nkind: Secret\n").length; // 2
+ * ```
+ */
+export function parseDocuments(
+  text: string,
+  options: ParseDocumentsOptions = {},
+): Record<string, unknown>[] {
+  const origin = options.origin ?? "body";
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    let value: unknown;
+    let parsed = false;
+    try {
+      value = JSON.parse(text);
+      parsed = true;
+    } catch {
+      // Not JSON: YAML flow syntax, or broken; YAML reports where.
+    }
+    if (parsed) return flattenDocuments([value], { origin });
+  }
+  const documents = parseAllDocuments(text);
+  const values: unknown[] = [];
+  for (const [index, document] of documents.entries()) {
+    const error = document.errors[0];
+    if (error) {
+      const reason = error.message.split("\n", 1)[0].replace(/ at line \d+, column \d+:?$/, "");
+      const where = error.linePos
+        ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: `
+        : "";
+      throw new InputError(`${origin}: YAML document ${index + 1}: ${where}${reason}`, {
+        cause: error,
+      });
+    }
+    try {
+      values.push(document.toJS());
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new InputError(`${origin}: YAML document ${index + 1}: ${reason}`, { cause });
+    }
+  }
+  return flattenDocuments(values, { origin });
+}
+
+/**
+ * Flattens parsed documents into a list of objects: empty documents (`null`)
+ * are skipped, a list contributes each of its items, and a `kind: List`
+ * object contributes each of its `items`. Objects are returned as they are.
+ *
+ * @throws {InputError} when a document or an item is not an object, or when
+ * nothing is left.
+ *
+ * @example
+ * ```ts
+ * flattenDocuments([{ kind: "List", items: [{ kind: "Pod" }] }, null]); // [{ kind: "Pod" }]
+ * ```
+ */
+export function flattenDocuments(
+  values: unknown[],
+  options: ParseDocumentsOptions = {},
+): Record<string, unknown>[] {
+  const origin = options.origin ?? "body";
+  const out: Record<string, unknown>[] = [];
+  const addItems = (items: unknown[], where: string) => {
+    for (const [i, item] of items.entries()) {
+      if (!isObject(item)) {
+        throw new InputError(
+          `${origin}: ${where}, item ${i + 1}: must be an object, got ${typeName(item)}`,
+        );
+      }
+      if (item.kind === "List") addList(item, `${where}, item ${i + 1}`);
+      else out.push(item);
+    }
+  };
+  const addList = (list: Record<string, unknown>, where: string) => {
+    if (!Array.isArray(list.items)) {
+      throw new InputError(
+        `${origin}: ${where} (List): items: must be a list, got ${typeName(list.items)}`,
+      );
+    }
+    addItems(list.items, where);
+  };
+  for (const [index, value] of values.entries()) {
+    const where = `document ${index + 1}`;
+    if (value === null || value === undefined) continue;
+    if (Array.isArray(value)) addItems(value, where);
+    else if (isObject(value) && value.kind === "List") addList(value, where);
+    else if (isObject(value)) out.push(value);
+    else {
+      throw new InputError(
+        `${origin}: ${where}: must be an object or a list of objects, got ${typeName(value)}`,
+      );
+    }
+  }
+  if (out.length === 0) throw new InputError(`${origin}: no documents (the body is empty)`);
+  return out;
+}

@@ -1,0 +1,174 @@
+/**
+ * Resource names of a run: `[prefix]-[name]-[postfix]-[random]`, sanitized to
+ * DNS-1123 and shortened to fit the kind's length limit.
+ *
+ * @module
+ */
+
+/**
+ * Characters of the random name postfix.
+ *
+ * @example
+ * ```ts
+ * RANDOM_ALPHABET.length; // 36
+ * ```
+ */
+export const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * Largest accepted `randomPostfixLength`.
+ *
+ * @example
+ * ```ts
+ * randomPostfix(MAX_RANDOM_POSTFIX_LENGTH).length; // 32
+ * ```
+ */
+export const MAX_RANDOM_POSTFIX_LENGTH = 32;
+
+/**
+ * A source of random numbers in [0, 1), like `Math.random`.
+ *
+ * @example
+ * ```ts
+ * const fixed: RandomSource = () => 0; // postfix "aaaaaaaa"
+ * ```
+ */
+export type RandomSource = () => number;
+
+/**
+ * Cryptographically strong default {@linkcode RandomSource}.
+ *
+ * @example
+ * ```ts
+ * randomPostfix(8, cryptoRandom);
+ * ```
+ */
+export const cryptoRandom: RandomSource = () => {
+  const buffer = new Uint32Array(1);
+  crypto.getRandomValues(buffer);
+  return buffer[0] / 0x1_0000_0000;
+};
+
+/**
+ * A random string of lowercase letters and digits.
+ *
+ * @example
+ * ```ts
+ * randomPostfix(8); // e.g. "k3x9a0qz"
+ * randomPostfix(0); // ""
+ * ```
+ */
+export function randomPostfix(length: number, random: RandomSource = cryptoRandom): string {
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    const index = Math.min(
+      RANDOM_ALPHABET.length - 1,
+      Math.floor(random() * RANDOM_ALPHABET.length),
+    );
+    out += RANDOM_ALPHABET[index];
+  }
+  return out;
+}
+
+/**
+ * Turns any text into a DNS-1123 label fragment: lowercase; every character
+ * other than `a-z`, `0-9` and `-` (so `_`, `.`, spaces, `/`, …) becomes `-`;
+ * runs of dashes collapse to one; leading and trailing dashes are trimmed.
+ * May return `""`.
+ *
+ * @example
+ * ```ts
+ * sanitizeName("My_Task.v2 "); // "my-task-v2"
+ * ```
+ */
+export function sanitizeName(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+}
+
+/**
+ * Kinds whose names are limited to 63 characters (a DNS label) and why:
+ * - `Pod`: the name becomes the pod's hostname, a DNS label.
+ * - `Job`: the name is copied into the `job-name` / `batch.kubernetes.io/job-name`
+ *   label of its pods (label values are at most 63 characters); the Job's pods
+ *   are named `<job name>-<5 random>` and the API server shortens the base to
+ *   58 characters, so a 63-character Job name still leaves room for the pod
+ *   suffix.
+ * - `Service`, `Namespace`: DNS labels by definition.
+ * - `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+ *   `ReplicationController`: names flow into pod names and label values.
+ */
+const LABEL_LENGTH_KINDS = new Set([
+  "Pod",
+  "Job",
+  "Service",
+  "Namespace",
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "ReplicationController",
+]);
+
+/**
+ * The longest name kjo gives a resource of `kind`: 52 for a CronJob (its Jobs
+ * are named `<cronjob>-<11-digit schedule time>` and must stay within 63), 63
+ * for the kinds in `LABEL_LENGTH_KINDS` (see there), 253 (a DNS-1123
+ * subdomain) for every other kind.
+ *
+ * @example
+ * ```ts
+ * nameLengthLimit("Job"); // 63
+ * nameLengthLimit("ConfigMap"); // 253
+ * ```
+ */
+export function nameLengthLimit(kind: string): number {
+  if (kind === "CronJob") return 52;
+  return LABEL_LENGTH_KINDS.has(kind) ? 63 : 253;
+}
+
+/**
+ * Input of {@linkcode makeResourceName}.
+ *
+ * @example
+ * ```ts
+ * const parts: ResourceNameParts = { prefix: "etl", base: "load", random: "a1b2c3d4", kind: "Job" };
+ * ```
+ */
+export interface ResourceNameParts {
+  /** Run-wide prefix (e.g. the Airflow task id). */
+  prefix?: string;
+  /** The resource's own name: `metadata.name`, else `generateName`, else the lowercase kind. */
+  base?: string;
+  /** Run-wide postfix. */
+  postfix?: string;
+  /** The run's random postfix (already random, lowercase alphanumerics); `""` for none. */
+  random?: string;
+  /** The resource kind, which decides the length limit ({@linkcode nameLengthLimit}). */
+  kind: string;
+}
+
+/**
+ * Builds a resource name `[prefix]-[base]-[postfix]-[random]`: each part is
+ * sanitized ({@linkcode sanitizeName}) and empty parts are skipped. When the
+ * name is longer than the kind's limit, the non-random part is cut at its end
+ * (trailing dashes trimmed) so that the random part is always kept whole.
+ *
+ * @example
+ * ```ts
+ * makeResourceName({ prefix: "etl", base: "Load_Data", random: "x1y2z3w4", kind: "Job" });
+ * // "etl-load-data-x1y2z3w4"
+ * ```
+ */
+export function makeResourceName(parts: ResourceNameParts): string {
+  const fixed = [parts.prefix, parts.base, parts.postfix]
+    .map((part) => sanitizeName(part ?? ""))
+    .filter((part) => part !== "")
+    .join("-");
+  const random = parts.random ?? "";
+  const limit = nameLengthLimit(parts.kind);
+  const room = random === "" ? limit : limit - random.length - 1;
+  const shortened = fixed.length > room
+    ? fixed.slice(0, Math.max(0, room)).replace(/-+$/, "")
+    : fixed;
+  return [shortened, random].filter((part) => part !== "").join("-");
+}

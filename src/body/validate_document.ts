@@ -1,0 +1,368 @@
+/**
+ * Structural checks of the documents of a body, with one-line errors naming
+ * the document, the field and the reason:
+ * `document 2 (Job/build-x1): spec.template.spec.containers[0].image: must be a non-empty string`.
+ *
+ * @module
+ */
+
+import { InputError } from "../errors.ts";
+import type { KubeObject } from "../kube/kube_object.ts";
+import { formatPath, getPath, isObject, type JsonObject, typeName } from "./_object.ts";
+import { podSpecPath } from "./pod_spec_path.ts";
+import { nameLengthLimit } from "./resource_name.ts";
+
+type Path = (string | number)[];
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Kinds whose names must be DNS-1035 labels (start with a letter). */
+const DNS_1035_KINDS = new Set(["Service"]);
+
+/** Kinds whose pod template must have `restartPolicy` Never or OnFailure. */
+const JOB_KINDS = new Set(["Job", "CronJob"]);
+
+/**
+ * How errors name a document: `document 2 (Job/name)`, `document 2 (Job)`
+ * or `document 2`.
+ *
+ * @example
+ * ```ts
+ * documentLabel({ kind: "Job", metadata: { name: "a" } }, 2); // "document 2 (Job/a)"
+ * ```
+ */
+export function documentLabel(value: unknown, index: number): string {
+  if (!isObject(value) || typeof value.kind !== "string" || value.kind === "") {
+    return `document ${index}`;
+  }
+  const metadata = isObject(value.metadata) ? value.metadata : {};
+  const name = typeof metadata.name === "string" && metadata.name !== ""
+    ? metadata.name
+    : typeof metadata.generateName === "string" && metadata.generateName !== ""
+    ? metadata.generateName
+    : undefined;
+  return `document ${index} (${value.kind}${name === undefined ? "" : `/${name}`})`;
+}
+
+class Checker {
+  constructor(readonly label: string) {}
+
+  fail(path: Path, reason: string): never {
+    const field = formatPath(path);
+    throw new InputError(
+      field === "" ? `${this.label}: ${reason}` : `${this.label}: ${field}: ${reason}`,
+    );
+  }
+
+  string(
+    value: unknown,
+    path: Path,
+    options: { required?: boolean; nonEmpty?: boolean } = {},
+  ): void {
+    if (value === undefined && !options.required) return;
+    if (value === undefined) {
+      this.fail(path, `is required (a ${options.nonEmpty ? "non-empty " : ""}string)`);
+    }
+    if (typeof value !== "string") {
+      this.fail(
+        path,
+        `must be a ${options.nonEmpty ? "non-empty " : ""}string, got ${typeName(value)}`,
+      );
+    }
+    if (options.nonEmpty && value === "") this.fail(path, "must be a non-empty string");
+  }
+
+  object(value: unknown, path: Path, required = false): value is JsonObject {
+    if (value === undefined && !required) return false;
+    if (value === undefined) this.fail(path, "is required");
+    if (!isObject(value)) this.fail(path, `must be an object, got ${typeName(value)}`);
+    return true;
+  }
+
+  list(value: unknown, path: Path, required = false): value is unknown[] {
+    if (value === undefined && !required) return false;
+    if (value === undefined) this.fail(path, "is required");
+    if (!Array.isArray(value)) this.fail(path, `must be a list, got ${typeName(value)}`);
+    return true;
+  }
+
+  stringList(value: unknown, path: Path): void {
+    if (!this.list(value, path)) return;
+    value.forEach((item, i) => this.string(item, [...path, i], { required: true }));
+  }
+
+  stringMap(value: unknown, path: Path): value is Record<string, string> {
+    if (!this.object(value, path)) return false;
+    for (const [key, item] of Object.entries(value)) {
+      this.string(item, [...path, key], { required: true });
+    }
+    return true;
+  }
+}
+
+/**
+ * Checks what augmentation relies on, before it runs: the document is an
+ * object with a non-empty string `apiVersion` and `kind`; `metadata`, when
+ * present, is an object whose `name`, `generateName` and `namespace` are
+ * strings and whose `labels` and `annotations` map to strings.
+ *
+ * @param index 1-based position of the document in the body.
+ * @throws {InputError} naming the document, field and reason.
+ *
+ * @example
+ * ```ts
+ * validateShape({ apiVersion: "v1", kind: "ConfigMap" }, 1); // ok
+ * validateShape({ kind: "ConfigMap" }, 2); // throws "document 2 (ConfigMap): apiVersion: is required (a non-empty string)"
+ * ```
+ */
+export function validateShape(value: unknown, index: number): asserts value is KubeObject {
+  const check: Checker = new Checker(documentLabel(value, index));
+  if (!isObject(value)) check.fail([], `must be an object, got ${typeName(value)}`);
+  check.string(value.apiVersion, ["apiVersion"], { required: true, nonEmpty: true });
+  check.string(value.kind, ["kind"], { required: true, nonEmpty: true });
+  if (!check.object(value.metadata, ["metadata"])) return;
+  const metadata = value.metadata as JsonObject;
+  for (const field of ["name", "generateName", "namespace"]) {
+    check.string(metadata[field], ["metadata", field]);
+  }
+  check.stringMap(metadata.labels, ["metadata", "labels"]);
+  check.stringMap(metadata.annotations, ["metadata", "annotations"]);
+}
+
+/**
+ * Full check of an augmented document: everything {@linkcode validateShape}
+ * checks, plus
+ * - `metadata.name` is present and a DNS-1123 name within the kind's limit
+ *   (63 characters for Pod, Job and other pod-owning kinds, 52 for CronJob,
+ *   253 otherwise; Services must start with a letter), `namespace` a DNS label;
+ * - label names and values are valid (values at most 63 characters);
+ * - Pods have `spec`, Jobs `spec.template.spec`, CronJobs
+ *   `spec.jobTemplate.spec.template.spec`; in every pod spec `containers` is
+ *   a non-empty list, each container (and init container) has a DNS-label
+ *   `name` (unique in the pod) and a non-empty string `image`, `command` and
+ *   `args` are lists of strings, `env` entries have a string `name` (and a
+ *   string `value` when given), `volumeMounts` have `name` and `mountPath`;
+ *   the pod template of a Job or CronJob has `restartPolicy` Never or OnFailure.
+ *
+ * @param index 1-based position of the document in the body.
+ * @throws {InputError} naming the document, field and reason.
+ *
+ * @example
+ * ```ts
+ * validateDocument({
+ *   apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
+ *   spec: { containers: [{ name: "main", image: "busybox" }] },
+ * }, 1);
+ * ```
+ */
+export function validateDocument(object: KubeObject, index: number): void {
+  validateShape(object, index);
+  const check: Checker = new Checker(documentLabel(object, index));
+  check.object(object.metadata, ["metadata"], true);
+  const metadata = object.metadata;
+  check.string(metadata.name, ["metadata", "name"], { required: true, nonEmpty: true });
+  checkName(check, object.kind, metadata.name as string);
+  if (metadata.namespace !== undefined && !DNS_LABEL.test(metadata.namespace)) {
+    check.fail(
+      ["metadata", "namespace"],
+      "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63)",
+    );
+  }
+  if (metadata.namespace !== undefined && metadata.namespace.length > 63) {
+    check.fail(["metadata", "namespace"], "must be at most 63 characters");
+  }
+  checkLabels(check, metadata.labels, ["metadata", "labels"]);
+
+  const specPath = podSpecPath(object);
+  if (specPath === undefined) return;
+  let current: unknown = object;
+  for (let i = 0; i < specPath.length; i++) {
+    current = (current as JsonObject)[specPath[i]];
+    check.object(current, specPath.slice(0, i + 1), true);
+  }
+  for (let i = 1; i < specPath.length; i++) {
+    if (specPath[i] === "template" || specPath[i] === "jobTemplate") {
+      const templateMetadata = getPath(object, [...specPath.slice(0, i + 1), "metadata"]);
+      const path = [...specPath.slice(0, i + 1), "metadata"];
+      if (check.object(templateMetadata, path)) {
+        checkLabels(check, (templateMetadata as JsonObject).labels, [...path, "labels"]);
+        check.stringMap((templateMetadata as JsonObject).annotations, [...path, "annotations"]);
+      }
+    }
+  }
+  checkPodSpec(check, current as JsonObject, specPath, JOB_KINDS.has(object.kind));
+}
+
+function checkName(check: Checker, kind: string, name: string): void {
+  const path = ["metadata", "name"];
+  const limit = nameLengthLimit(kind);
+  if (name.length > limit) {
+    check.fail(path, `must be at most ${limit} characters for a ${kind}, got ${name.length}`);
+  }
+  if (DNS_1035_KINDS.has(kind)) {
+    if (!DNS_1035_LABEL.test(name)) {
+      check.fail(
+        path,
+        `must be a DNS-1035 label (start with a letter; lowercase letters, digits and '-'), got ${
+          JSON.stringify(name)
+        }`,
+      );
+    }
+  } else if (!(limit === 63 ? DNS_LABEL : DNS_SUBDOMAIN).test(name)) {
+    check.fail(
+      path,
+      `must be a DNS-1123 name (lowercase letters, digits and '-'), got ${JSON.stringify(name)}`,
+    );
+  }
+}
+
+function checkLabels(check: Checker, labels: unknown, path: Path): void {
+  if (!check.stringMap(labels, path)) return;
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash === -1 ? undefined : key.slice(0, slash);
+    const name = slash === -1 ? key : key.slice(slash + 1);
+    if (
+      name.length > 63 || !LABEL_NAME.test(name) ||
+      (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+    ) {
+      check.fail(
+        [...path, key],
+        "invalid label key (optional DNS prefix '/', then at most 63 of [A-Za-z0-9-_.])",
+      );
+    }
+    if (value.length > 63 || !LABEL_VALUE.test(value)) {
+      check.fail(
+        [...path, key],
+        `invalid label value ${
+          JSON.stringify(value)
+        } (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`,
+      );
+    }
+  }
+}
+
+function checkPodSpec(check: Checker, spec: JsonObject, path: Path, isJob: boolean): void {
+  check.list(spec.containers, [...path, "containers"], true);
+  if ((spec.containers as unknown[]).length === 0) {
+    check.fail([...path, "containers"], "must not be empty");
+  }
+  const names = new Map<string, string>();
+  for (const field of ["initContainers", "containers"]) {
+    const containers = spec[field];
+    if (!check.list(containers, [...path, field])) continue;
+    containers.forEach((container, i) => {
+      const at = [...path, field, i];
+      checkContainer(check, container, at);
+      const name = (container as JsonObject).name as string;
+      const previous = names.get(name);
+      if (previous !== undefined) {
+        check.fail(
+          [...at, "name"],
+          `duplicate container name ${JSON.stringify(name)} (also ${previous})`,
+        );
+      }
+      names.set(name, formatPath(at));
+    });
+  }
+  if (
+    isJob && spec.restartPolicy !== undefined && spec.restartPolicy !== "Never" &&
+    spec.restartPolicy !== "OnFailure"
+  ) {
+    check.fail(
+      [...path, "restartPolicy"],
+      `must be Never or OnFailure in a Job, got ${JSON.stringify(spec.restartPolicy)}`,
+    );
+  }
+  if (check.list(spec.volumes, [...path, "volumes"])) {
+    spec.volumes.forEach((volume, i) => {
+      check.object(volume, [...path, "volumes", i], true);
+      check.string((volume as JsonObject).name, [...path, "volumes", i, "name"], {
+        required: true,
+        nonEmpty: true,
+      });
+    });
+  }
+  if (check.list(spec.imagePullSecrets, [...path, "imagePullSecrets"])) {
+    spec.imagePullSecrets.forEach((secret, i) => {
+      check.object(secret, [...path, "imagePullSecrets", i], true);
+      check.string((secret as JsonObject).name, [...path, "imagePullSecrets", i, "name"], {
+        required: true,
+        nonEmpty: true,
+      });
+    });
+  }
+}
+
+function checkContainer(check: Checker, container: unknown, path: Path): void {
+  check.object(container, path, true);
+  const c = container as JsonObject;
+  check.string(c.name, [...path, "name"], { required: true, nonEmpty: true });
+  if (!DNS_LABEL.test(c.name as string) || (c.name as string).length > 63) {
+    check.fail(
+      [...path, "name"],
+      `must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
+        JSON.stringify(c.name)
+      }`,
+    );
+  }
+  check.string(c.image, [...path, "image"], { required: true, nonEmpty: true });
+  check.stringList(c.command, [...path, "command"]);
+  check.stringList(c.args, [...path, "args"]);
+  if (check.list(c.env, [...path, "env"])) {
+    c.env.forEach((env, i) => {
+      check.object(env, [...path, "env", i], true);
+      const e = env as JsonObject;
+      check.string(e.name, [...path, "env", i, "name"], { required: true, nonEmpty: true });
+      check.string(e.value, [...path, "env", i, "value"]);
+    });
+  }
+  if (check.list(c.volumeMounts, [...path, "volumeMounts"])) {
+    c.volumeMounts.forEach((mount, i) => {
+      check.object(mount, [...path, "volumeMounts", i], true);
+      const m = mount as JsonObject;
+      check.string(m.name, [...path, "volumeMounts", i, "name"], {
+        required: true,
+        nonEmpty: true,
+      });
+      check.string(m.mountPath, [...path, "volumeMounts", i, "mountPath"], {
+        required: true,
+        nonEmpty: true,
+      });
+    });
+  }
+}
+
+/**
+ * Runs {@linkcode validateDocument} on each document (1-based indexes) and
+ * checks that no two documents have the same kind, namespace and name.
+ *
+ * @throws {InputError} naming the first bad document, field and reason.
+ *
+ * @example
+ * ```ts
+ * validateDocuments([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }]);
+ * ```
+ */
+export function validateDocuments(objects: KubeObject[]): void {
+  const seen = new Map<string, number>();
+  objects.forEach((object, i) => {
+    validateDocument(object, i + 1);
+    const key = `${
+      object.apiVersion.split("/").length > 1 ? object.apiVersion.split("/")[0] : ""
+    }/${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+    const previous = seen.get(key);
+    if (previous !== undefined) {
+      throw new InputError(
+        `${
+          documentLabel(object, i + 1)
+        }: metadata.name: same kind and name as document ${previous}`,
+      );
+    }
+    seen.set(key, i + 1);
+  });
+}

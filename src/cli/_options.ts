@@ -1,0 +1,145 @@
+/**
+ * Flags shared by the subcommands that build a body (`run`, `render`,
+ * `validate`, `rbac`) or talk to a cluster, and their conversion into the
+ * library's options.
+ *
+ * @module
+ */
+
+import { type Command, Option } from "commander";
+import { InputError } from "../errors.ts";
+import type { BodySource } from "../body/load_body.ts";
+import { loadValuesFile } from "../body/load_values_file.ts";
+import { mergeValues } from "../body/merge_values.ts";
+import { parseSetValues } from "../body/parse_set_values.ts";
+import { resolveSettings, type Settings } from "../config/settings.ts";
+import type { BuildBodyOptions } from "../body/build_body.ts";
+
+/** Appends a repeated flag's values. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Parses `KEY=VALUE` pairs of repeated flags into a record. */
+export function keyValues(flag: string, pairs: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new InputError(`${flag} ${JSON.stringify(pair)}: must be KEY=VALUE`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Adds the flags that choose and shape the body. */
+export function addBodyOptions(command: Command): Command {
+  return command
+    .option("-f, --body-file <file>", "YAML or JSON body file, multi-document allowed ('-' reads stdin)")
+    .option("--body <yaml-or-json>", "the body as a YAML or JSON string (a JSON list is several resources)")
+    .option("--image <image>", "run this image on the default Job (or Pod, see --kind) template")
+    .option("--command <part>", "command of the main container; repeat for each part (or give it after --)", collect)
+    .option("--arg <arg>", "an argument of the main container; repeat for each", collect)
+    .addOption(new Option("--kind <kind>", "template used with --image (default: default_execution_object)").choices(["Job", "Pod"]))
+    .option("-n, --namespace <namespace>", "namespace of the resources (default: body, context, service account, 'default')")
+    .option("--name-prefix <prefix>", "prefix of every resource name")
+    .option("--name-postfix <postfix>", "postfix of every resource name")
+    .option("--random-name-postfix-length <n>", "length of the random name postfix, 0 for none (default 8)")
+    .option("-e, --env <NAME=VALUE>", "environment variable of every container of the first resource; repeat", collect)
+    .option("-l, --label <KEY=VALUE>", "label of every resource; repeat", collect)
+    .addOption(
+      new Option("--image-pull-policy <policy>", "image pull policy of the main container").choices(["Always", "IfNotPresent", "Never"]),
+    )
+    .option("--image-pull-secret <name>", "image pull secret of the first resource's pods; repeat", collect)
+    .option(
+      "--secret-file <SECRET:KEY=PATH>",
+      "mount key KEY of secret SECRET as the file PATH in the main container; repeat",
+      collect,
+    )
+    .option("--no-templating", "do not render the body with eta templates")
+    .option("--set <KEY=VALUE>", "template value under it.job (dots nest: a.b=1); repeat", collect)
+    .option("--values <file>", "YAML/JSON file of template values under it.job; repeat", collect)
+    .option("--active-deadline <seconds>", "set activeDeadlineSeconds on the first resource when absent")
+    .option("--ttl-after-finished <seconds>", "set ttlSecondsAfterFinished on a Job when absent")
+    .option("--run-id <id>", "the run id (label kjo/run-id); random when absent");
+}
+
+/** Adds the flags that choose the cluster and the config file. */
+export function addClusterOptions(command: Command): Command {
+  return command
+    .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)")
+    .option("--context <name>", "kubeconfig context")
+    .option("--in-cluster", "use the pod's service account")
+    .option("--config <file>", "kjo config file (YAML, snake_case keys; also KJO_CONFIG)");
+}
+
+/** Parses a flag holding a whole number of seconds. */
+export function seconds(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`${flag}: must be a whole number of seconds, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Parses `--secret-file SECRET:KEY=PATH` values. */
+export function secretFiles(values: string[] | undefined): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const value of values ?? []) {
+    const match = /^([^:=]+):([^=]+)=(\/.*)$/.exec(value);
+    if (!match) throw new InputError(`--secret-file ${JSON.stringify(value)}: must be SECRET:KEY=/absolute/path`);
+    (out[match[1]] ??= {})[match[2]] = match[3];
+  }
+  return out;
+}
+
+/** The body source chosen by the flags (exactly one). */
+export function bodySource(flags: Record<string, unknown>, settings: Settings, rest: string[]): BodySource {
+  const given = ["bodyFile", "body", "image"].filter((k) => flags[k] !== undefined);
+  if (given.length !== 1) {
+    throw new InputError(
+      given.length === 0
+        ? "no body: give one of -f/--body-file, --body or --image"
+        : `give only one of -f/--body-file, --body, --image (got ${given.map((k) => `--${k.replace("bodyFile", "body-file")}`).join(", ")})`,
+    );
+  }
+  if (flags.bodyFile !== undefined) return { bodyFile: String(flags.bodyFile) };
+  if (flags.body !== undefined) return { body: String(flags.body) };
+  return {
+    image: String(flags.image),
+    kind: (flags.kind as "Job" | "Pod" | undefined) ?? settings.defaultExecutionObject,
+  } as BodySource;
+}
+
+/** Resolves settings (flags > KJO_* env > config file > defaults). */
+export function settingsFrom(flags: Record<string, unknown>): Promise<Settings> {
+  return resolveSettings({ flags });
+}
+
+/** The body-building options the flags describe. */
+export async function bodyOptions(
+  flags: Record<string, unknown>,
+  settings: Settings,
+  rest: string[],
+): Promise<Omit<BuildBodyOptions, "runId">> {
+  let values: Record<string, unknown> = {};
+  for (const file of (flags.values as string[] | undefined) ?? []) values = mergeValues(values, await loadValuesFile(file));
+  values = mergeValues(values, parseSetValues((flags.set as string[] | undefined) ?? []));
+  const command = (flags.command as string[] | undefined) ?? (rest.length > 0 ? rest : undefined);
+  return {
+    source: bodySource(flags, settings, rest),
+    templating: flags.templating !== false,
+    values,
+    namespace: settings.namespace,
+    namePrefix: flags.namePrefix as string | undefined,
+    namePostfix: flags.namePostfix as string | undefined,
+    randomPostfixLength: settings.randomNamePostfixLength,
+    envs: keyValues("--env", flags.env as string[] | undefined),
+    labels: keyValues("--label", flags.label as string[] | undefined),
+    command,
+    args: flags.arg as string[] | undefined,
+    imagePullPolicy: settings.imagePullPolicy,
+    imagePullSecrets: flags.imagePullSecret as string[] | undefined,
+    secretFiles: secretFiles(flags.secretFile as string[] | undefined),
+    activeDeadlineSeconds: seconds("--active-deadline", flags.activeDeadline),
+    ttlSecondsAfterFinished: seconds("--ttl-after-finished", flags.ttlAfterFinished),
+  };
+}

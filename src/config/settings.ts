@@ -1,0 +1,407 @@
+/**
+ * kjo's settings: the original operator's `[kubernetes_job_operator]` config
+ * section plus kjo's own, resolved from flags, `KJO_*` environment variables,
+ * a YAML config file and defaults, in that order of precedence.
+ *
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { InputError } from "../errors.ts";
+
+/**
+ * When the resources of a run are deleted.
+ *
+ * @example
+ * ```ts
+ * DELETE_POLICIES.includes("IfSucceeded"); // true
+ * ```
+ */
+export const DELETE_POLICIES = ["Always", "Never", "IfFailed", "IfSucceeded"] as const;
+/**
+ * When the resources of a run are deleted.
+ *
+ * @example
+ * ```ts
+ * const policy: DeletePolicy = "Always";
+ * ```
+ */
+export type DeletePolicy = typeof DELETE_POLICIES[number];
+/**
+ * Kinds an image-only run can create.
+ *
+ * @example
+ * ```ts
+ * EXECUTION_OBJECTS; // ["Job", "Pod"]
+ * ```
+ */
+export const EXECUTION_OBJECTS = ["Job", "Pod"] as const;
+/**
+ * Output formats of the CLI.
+ *
+ * @example
+ * ```ts
+ * OUTPUT_FORMATS; // ["text", "jsonl"]
+ * ```
+ */
+export const OUTPUT_FORMATS = ["text", "jsonl"] as const;
+/**
+ * Image pull policies Kubernetes accepts.
+ *
+ * @example
+ * ```ts
+ * PULL_POLICIES; // ["Always", "IfNotPresent", "Never"]
+ * ```
+ */
+export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+/**
+ * Log levels of kjo's own messages.
+ *
+ * @example
+ * ```ts
+ * LOG_LEVELS; // ["debug", "info", "warn", "error"]
+ * ```
+ */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/**
+ * Every setting, resolved. Each field names its config file key.
+ *
+ * @example
+ * ```ts
+ * const values: Partial<SettingValues> = { deletePolicy: "Never", output: "jsonl" };
+ * ```
+ */
+export interface SettingValues {
+  /** `delete_policy`: when to delete the run's resources. Default `IfSucceeded`. */
+  deletePolicy: DeletePolicy;
+  /** `default_execution_object`: what an image-only run creates. Default `Job`. */
+  defaultExecutionObject: typeof EXECUTION_OBJECTS[number];
+  /** `detect_kubernetes_log_level`: read a log level from pod log lines. Default true. */
+  detectKubernetesLogLevel: boolean;
+  /** `show_kubernetes_timestamps`: show the log timestamps Kubernetes records. Default false. */
+  showKubernetesTimestamps: boolean;
+  /** `show_runner_id`: show the run id on kjo's own log lines. Default false. */
+  showRunnerId: boolean;
+  /** `startup_timeout_seconds`: how long the first connection may take. Default 120. */
+  startupTimeoutSeconds: number;
+  /** `validate_body_on_init`: build the body when the task is defined (Airflow shim). Default false. */
+  validateBodyOnInit: boolean;
+  /** `kube_config_extra_locations`: kube config files searched first (comma list in env and file). Default none. */
+  kubeConfigExtraLocations: string[];
+  /** `namespace`: namespace of the run (replaces the body's). */
+  namespace?: string;
+  /** `context`: kube config context. */
+  context?: string;
+  /** `kubeconfig`: explicit kube config file. */
+  kubeconfig?: string;
+  /** `in_cluster`: use the pod's service account. Default false. */
+  inCluster: boolean;
+  /** `output`: `text` or `jsonl`. Default `text`. */
+  output: typeof OUTPUT_FORMATS[number];
+  /** `random_name_postfix_length`: random characters at the end of resource names, 0–32. Default 8. */
+  randomNamePostfixLength: number;
+  /** `image_pull_policy`: pull policy of the main container. */
+  imagePullPolicy?: typeof PULL_POLICIES[number];
+  /** `execution_timeout_seconds`: fail the run after this long. None by default. */
+  executionTimeoutSeconds?: number;
+  /** `image_pull_failure_grace_seconds`: how long image pull errors are tolerated. Default 30. */
+  imagePullFailureGraceSeconds: number;
+  /** `log_level`: level of kjo's own messages. Default `info`. */
+  logLevel: typeof LOG_LEVELS[number];
+}
+
+/**
+ * Where a setting's value came from.
+ *
+ * @example
+ * ```ts
+ * const source: SettingSource = "env";
+ * ```
+ */
+export type SettingSource = "flag" | "env" | "file" | "default";
+
+/**
+ * Resolved settings, with the config file used and where each value came from.
+ *
+ * @example
+ * ```ts
+ * const settings: Settings = await resolveSettings();
+ * if (settings.sources.namespace === "default") console.log("no namespace set");
+ * ```
+ */
+export interface Settings extends SettingValues {
+  /** The config file that was read, if any (absolute path). */
+  configFile?: string;
+  /** Where each setting came from. */
+  sources: Record<keyof SettingValues, SettingSource>;
+}
+
+/** Turns a raw value into a setting value, or returns an error reason. */
+type Parser<T> = (raw: unknown) => { value: T } | { error: string };
+
+interface Spec<T> {
+  parse: Parser<T>;
+  default?: T;
+  /** The value is a path; relative paths in a config file are relative to its directory. */
+  path?: boolean;
+}
+
+const show = (raw: unknown) => JSON.stringify(raw);
+
+function oneOf<const T extends readonly string[]>(values: T): Parser<T[number]> {
+  return (raw) =>
+    typeof raw === "string" && (values as readonly string[]).includes(raw)
+      ? { value: raw as T[number] }
+      : { error: `must be one of ${values.join(", ")}, got ${show(raw)}` };
+}
+
+const bool: Parser<boolean> = (raw) => {
+  if (typeof raw === "boolean") return { value: raw };
+  const text = typeof raw === "string" ? raw.trim().toLowerCase() : undefined;
+  if (text !== undefined && ["true", "1", "yes", "on"].includes(text)) return { value: true };
+  if (text !== undefined && ["false", "0", "no", "off"].includes(text)) return { value: false };
+  return { error: `must be a boolean (true/false, yes/no, on/off, 1/0), got ${show(raw)}` };
+};
+
+function number(options: { min: number; max?: number; integer?: boolean }): Parser<number> {
+  const what = `${options.integer ? "an integer" : "a number"} from ${options.min}${
+    options.max === undefined ? " up" : ` to ${options.max}`
+  }`;
+  return (raw) => {
+    const value = typeof raw === "number"
+      ? raw
+      : typeof raw === "string" && raw.trim() !== ""
+      ? Number(raw)
+      : NaN;
+    if (
+      !Number.isFinite(value) || value < options.min ||
+      (options.max !== undefined && value > options.max) ||
+      (options.integer && !Number.isInteger(value))
+    ) {
+      return { error: `must be ${what}, got ${show(raw)}` };
+    }
+    return { value };
+  };
+}
+
+const text: Parser<string> = (raw) =>
+  typeof raw === "string" && raw.trim() !== ""
+    ? { value: raw.trim() }
+    : { error: `must be a non-empty string, got ${show(raw)}` };
+
+const namespace: Parser<string> = (raw) =>
+  typeof raw === "string" && raw.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw)
+    ? { value: raw }
+    : {
+      error: `must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
+        show(raw)
+      }`,
+    };
+
+const list: Parser<string[]> = (raw) => {
+  if (typeof raw === "string") {
+    return { value: raw.split(",").map((s) => s.trim()).filter((s) => s !== "") };
+  }
+  if (Array.isArray(raw) && raw.every((item) => typeof item === "string")) {
+    return { value: raw.map((s) => s.trim()).filter((s) => s !== "") };
+  }
+  return { error: `must be a comma-separated list or a list of strings, got ${show(raw)}` };
+};
+
+/** Every setting: parser, default, and whether it holds paths. */
+const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
+  deletePolicy: { parse: oneOf(DELETE_POLICIES), default: "IfSucceeded" },
+  defaultExecutionObject: { parse: oneOf(EXECUTION_OBJECTS), default: "Job" },
+  detectKubernetesLogLevel: { parse: bool, default: true },
+  showKubernetesTimestamps: { parse: bool, default: false },
+  showRunnerId: { parse: bool, default: false },
+  startupTimeoutSeconds: { parse: number({ min: 0 }), default: 120 },
+  validateBodyOnInit: { parse: bool, default: false },
+  kubeConfigExtraLocations: { parse: list, default: [], path: true },
+  namespace: { parse: namespace },
+  context: { parse: text },
+  kubeconfig: { parse: text, path: true },
+  inCluster: { parse: bool, default: false },
+  output: { parse: oneOf(OUTPUT_FORMATS), default: "text" },
+  randomNamePostfixLength: { parse: number({ min: 0, max: 32, integer: true }), default: 8 },
+  imagePullPolicy: { parse: oneOf(PULL_POLICIES) },
+  executionTimeoutSeconds: { parse: number({ min: 0 }) },
+  imagePullFailureGraceSeconds: { parse: number({ min: 0 }), default: 30 },
+  logLevel: { parse: oneOf(LOG_LEVELS), default: "info" },
+};
+
+/**
+ * The camelCase names of every setting.
+ *
+ * @example
+ * ```ts
+ * SETTING_KEYS.includes("deletePolicy"); // true
+ * ```
+ */
+export const SETTING_KEYS = Object.keys(SPECS) as (keyof SettingValues)[];
+
+/**
+ * A setting's config file key.
+ *
+ * @example
+ * ```ts
+ * fileKey("deletePolicy"); // "delete_policy"
+ * ```
+ */
+export function fileKey(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * A setting's environment variable.
+ *
+ * @example
+ * ```ts
+ * envKey("deletePolicy"); // "KJO_DELETE_POLICY"
+ * ```
+ */
+export function envKey(key: string): string {
+  return `KJO_${fileKey(key).toUpperCase()}`;
+}
+
+/**
+ * A setting's CLI flag, as named in messages.
+ *
+ * @example
+ * ```ts
+ * flagName("deletePolicy"); // "--delete-policy"
+ * ```
+ */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * Options of {@linkcode resolveSettings}.
+ *
+ * @example
+ * ```ts
+ * const options: ResolveSettingsOptions = { flags: { output: "jsonl" }, env: {}, configFile: "kjo.yaml" };
+ * ```
+ */
+export interface ResolveSettingsOptions {
+  /** Parsed CLI flags, camelCase (commander's output); unknown keys are ignored; `undefined` means not given. */
+  flags?: Record<string, unknown>;
+  /** Environment variables; `Deno.env.toObject()` when absent. Empty values count as unset. */
+  env?: Record<string, string | undefined>;
+  /** Config file path; else `flags.config`, else `KJO_CONFIG`, else none. */
+  configFile?: string;
+}
+
+async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let content: string;
+  try {
+    content = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "not found"
+      : `cannot read: ${(error as Error).message}`;
+    throw new InputError(`config file ${path}: ${reason}`, { cause: error });
+  }
+  const document = parseDocument(content);
+  const error = document.errors[0];
+  if (error) {
+    const where = error.linePos
+      ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: `
+      : "";
+    const reason = error.message.split("\n", 1)[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new InputError(`config file ${path}: ${where}${reason}`, { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = document.toJS();
+  } catch (cause) {
+    throw new InputError(
+      `config file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new InputError(`config file ${path}: must hold a mapping of settings`);
+  }
+  const known = new Map(SETTING_KEYS.map((key) => [fileKey(key), key]));
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) {
+      throw new InputError(
+        `config file ${path}: unknown key ${JSON.stringify(key)} (known: ${
+          [...known.keys()].join(", ")
+        })`,
+      );
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Resolves kjo's settings. For each setting the first of these that is set
+ * wins: the flag (`flags.deletePolicy`), the environment variable
+ * (`KJO_DELETE_POLICY`; empty values are ignored), the config file key
+ * (`delete_policy`), the default. The config file is `configFile`, else
+ * `flags.config`, else `KJO_CONFIG`; it is YAML with snake_case keys, and
+ * relative paths in it (`kubeconfig`, `kube_config_extra_locations`) are
+ * relative to its directory. Booleans accept true/false, yes/no, on/off, 1/0.
+ *
+ * @throws {InputError} naming the source: `KJO_DELETE_POLICY: must be one of
+ * ...`, `config file kjo.yaml: delete_policy: ...`, `--output: ...`; an
+ * unknown key in the config file; a missing or unparsable config file.
+ *
+ * @example
+ * ```ts
+ * const settings = await resolveSettings({ flags: { output: "jsonl" }, env: Deno.env.toObject() });
+ * settings.deletePolicy; // "IfSucceeded" unless set somewhere
+ * ```
+ */
+export async function resolveSettings(options: ResolveSettingsOptions = {}): Promise<Settings> {
+  const flags = options.flags ?? {};
+  const env = options.env ?? Deno.env.toObject();
+  const envValue = (
+    name: string,
+  ) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
+  const configPath = options.configFile ??
+    (typeof flags.config === "string" && flags.config !== "" ? flags.config : undefined) ??
+    envValue("KJO_CONFIG");
+  const configFile = configPath === undefined ? undefined : resolve(configPath);
+  const file = configFile === undefined ? {} : await readConfigFile(configPath as string);
+
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, SettingSource> = {};
+  for (const key of SETTING_KEYS) {
+    const spec = SPECS[key] as Spec<unknown>;
+    const candidates: [SettingSource, string, unknown][] = [
+      ["flag", flagName(key), flags[key]],
+      ["env", envKey(key), envValue(envKey(key))],
+      ["file", `config file ${configPath}: ${fileKey(key)}`, file[fileKey(key)] ?? undefined],
+    ];
+    const found = candidates.find(([, , raw]) => raw !== undefined);
+    if (found === undefined) {
+      sources[key] = "default";
+      if (spec.default !== undefined) values[key] = structuredClone(spec.default);
+      continue;
+    }
+    const [source, where, raw] = found;
+    const parsed = spec.parse(raw);
+    if ("error" in parsed) throw new InputError(`${where}: ${parsed.error}`);
+    let value = parsed.value;
+    if (source === "file" && spec.path && configFile !== undefined) {
+      const base = dirname(configFile);
+      value = Array.isArray(value)
+        ? value.map((p: string) => resolve(base, p))
+        : resolve(base, value as string);
+    }
+    values[key] = value;
+    sources[key] = source;
+  }
+  return {
+    ...(values as unknown as SettingValues),
+    configFile,
+    sources: sources as Settings["sources"],
+  };
+}

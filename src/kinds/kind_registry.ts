@@ -1,0 +1,156 @@
+/**
+ * Maps `apiVersion/kind` to the {@linkcode StateRule} that judges objects of
+ * that kind. Built-ins: `v1/Pod` ({@linkcode podState}) and `batch/v1/Job`
+ * ({@linkcode jobState}); custom kinds come from a rules file or from a
+ * function given to the library.
+ *
+ * @module
+ */
+
+import { InputError } from "../errors.ts";
+import { describeObject, type KubeObject } from "../kube/kube_object.ts";
+import type { StateRule, StateVerdict } from "./resource_state.ts";
+import { jobState } from "./job_state.ts";
+import { podState } from "./pod_state.ts";
+
+/**
+ * The registry key of a kind: `v1/Pod`, `batch/v1/Job`, `example.com/v1/Widget`.
+ *
+ * @example
+ * ```ts
+ * kindKey("batch/v1", "Job"); // "batch/v1/Job"
+ * ```
+ */
+export function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion.trim()}/${kind.trim()}`;
+}
+
+/**
+ * State rules by kind.
+ *
+ * @example
+ * ```ts
+ * const registry = KindRegistry.withBuiltins();
+ * registry.register("example.com/v1", "Widget", (o) => ({
+ *   state: (o.status as { done?: boolean } | undefined)?.done ? "Succeeded" : "Running",
+ * }));
+ * const rule = registry.require(firstResource); // throws InputError when unknown
+ * ```
+ */
+export class KindRegistry {
+  readonly #rules = new Map<string, StateRule>();
+
+  /**
+   * A registry with the built-in rules for `v1/Pod` and `batch/v1/Job`.
+   *
+   * @example
+   * ```ts
+   * KindRegistry.withBuiltins().has("batch/v1", "Job"); // true
+   * ```
+   */
+  static withBuiltins(): KindRegistry {
+    return new KindRegistry()
+      .register("v1", "Pod", podState)
+      .register("batch/v1", "Job", jobState);
+  }
+
+  /**
+   * Adds (or replaces, built-ins included) the rule of a kind; returns the
+   * registry for chaining.
+   *
+   * @example
+   * ```ts
+   * new KindRegistry().register("v1", "Pod", podState);
+   * ```
+   */
+  register(apiVersion: string, kind: string, rule: StateRule): this {
+    this.#rules.set(kindKey(apiVersion, kind), rule);
+    return this;
+  }
+
+  /**
+   * Registers many rules, e.g. the result of `parseCustomKindRules`.
+   *
+   * @example
+   * ```ts
+   * registry.registerAll(await loadCustomKindRules("rules.yaml"));
+   * ```
+   */
+  registerAll(rules: Iterable<{ apiVersion: string; kind: string; rule: StateRule }>): this {
+    for (const r of rules) this.register(r.apiVersion, r.kind, r.rule);
+    return this;
+  }
+
+  /**
+   * Whether a kind has a rule.
+   *
+   * @example
+   * ```ts
+   * KindRegistry.withBuiltins().has("apps/v1", "Deployment"); // false
+   * ```
+   */
+  has(apiVersion: string, kind: string): boolean {
+    return this.#rules.has(kindKey(apiVersion, kind));
+  }
+
+  /**
+   * The rule for an object's kind, or undefined.
+   *
+   * @example
+   * ```ts
+   * const rule = registry.lookup({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } });
+   * ```
+   */
+  lookup(object: Pick<KubeObject, "apiVersion" | "kind">): StateRule | undefined {
+    if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") return undefined;
+    return this.#rules.get(kindKey(object.apiVersion, object.kind));
+  }
+
+  /**
+   * The rule for an object's kind; throws an {@linkcode InputError} (exit 2)
+   * when there is none, so the runner can refuse the first resource before
+   * creating anything.
+   *
+   * @example
+   * ```ts
+   * registry.require({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } });
+   * // InputError: no state rule for example.com/v1 Widget (Widget/w, the tracked resource); pass a rules file ...
+   * ```
+   */
+  require(object: KubeObject): StateRule {
+    const rule = this.lookup(object);
+    if (rule) return rule;
+    throw new InputError(
+      `no state rule for ${object.apiVersion} ${object.kind} (${
+        describeObject(object)
+      }, the tracked resource); ` +
+        `pass a rules file declaring when it runs, succeeds and fails (known kinds: ${
+          this.keys().join(", ")
+        })`,
+    );
+  }
+
+  /**
+   * Judges an object with the rule of its kind; throws like {@linkcode require}.
+   *
+   * @example
+   * ```ts
+   * KindRegistry.withBuiltins().judge(job); // { state: "Running", ... }
+   * ```
+   */
+  judge(object: KubeObject): StateVerdict {
+    return this.require(object)(object);
+  }
+
+  /**
+   * The registered keys, sorted.
+   *
+   * @example
+   * ```ts
+   * KindRegistry.withBuiltins().keys(); // ["batch/v1/Job", "v1/Pod"]
+   * ```
+   */
+  keys(): string[] {
+    return [...this.#rules.keys()].sort();
+  }
+}

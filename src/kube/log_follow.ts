@@ -1,0 +1,437 @@
+/**
+ * Follows one container's log with timestamps and relays each line exactly
+ * once, reconnecting after any break.
+ *
+ * Resume and de-duplication: the follower remembers the timestamp of the last
+ * relayed line and how many relayed lines carried exactly that timestamp. On
+ * reconnect it asks for `sinceTime` = that timestamp truncated to the second
+ * (the API server parses sub-second `sinceTime` but forwards it to the
+ * kubelet formatted with `time.RFC3339`, i.e. whole seconds), then drops every
+ * line older than the remembered timestamp and the first `count` lines with
+ * the same timestamp.
+ *
+ * @module
+ */
+
+import { ClusterError } from "../errors.ts";
+import { ApiError, isPermanentApiError } from "./api_error.ts";
+import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
+import { type LinePiece, LineSplitter } from "./_line_splitter.ts";
+import type { KubeClient } from "./kube_client.ts";
+
+/**
+ * One relayed log line.
+ *
+ * @example
+ * ```ts
+ * const line: LogLine = { ts: "2026-03-01T10:00:05.123456789Z", line: "hello" };
+ * ```
+ */
+export interface LogLine {
+  /** The runtime's timestamp of the line (RFC 3339, up to nanoseconds), or `""` if it had none. */
+  ts: string;
+  /** The text, without timestamp and newline. */
+  line: string;
+}
+
+/**
+ * Where a follower stands: the last relayed timestamp and how many lines carried it.
+ *
+ * @example
+ * ```ts
+ * const position: LogPosition = { ts: "2026-03-01T10:00:05.5Z", count: 2 };
+ * ```
+ */
+export interface LogPosition {
+  ts: string;
+  count: number;
+}
+
+/**
+ * Why the follower connects again.
+ *
+ * @example
+ * ```ts
+ * const onReconnect = (r: LogReconnect) => console.warn(`log: ${r.reason}, retry in ${r.delayMs} ms`);
+ * ```
+ */
+export interface LogReconnect {
+  /**
+   * `closed`: the stream ended while the container is still running;
+   * `stall`: nothing arrived for stallTimeoutMs; `error`: the request or
+   * stream failed; `waiting`: the container has not started yet.
+   */
+  reason: "closed" | "stall" | "error" | "waiting";
+  delayMs: number;
+  /** `sinceTime` of the next request, if any. */
+  sinceTime?: string;
+  error?: unknown;
+}
+
+/**
+ * Counters of one follower (live).
+ *
+ * @example
+ * ```ts
+ * const report = (s: LogFollowStats) => `${s.lines} lines, ${s.reconnects} reconnects`;
+ * ```
+ */
+export interface LogFollowStats {
+  /** Requests after the first one. */
+  reconnects: number;
+  stalls: number;
+  /** Lines relayed. */
+  lines: number;
+  /** Lines dropped as already relayed (or before sinceTime). */
+  skipped: number;
+  /** Resume point; pass it as `resumeFrom` to continue in another follower. */
+  position?: LogPosition;
+}
+
+/**
+ * How a follow ended.
+ *
+ * @example
+ * ```ts
+ * const end: LogFollowEnd = await followContainerLog(options);
+ * ```
+ */
+export type LogFollowEnd = "completed" | "pod-gone" | "aborted";
+
+/**
+ * Options of {@linkcode followContainerLog}.
+ *
+ * @example
+ * ```ts
+ * const options: FollowContainerLogOptions = {
+ *   client, namespace: "ci", pod: "p", container: "main", signal, stallTimeoutMs: 60_000,
+ *   isContainerDone: () => false, onLine: ({ line }) => console.log(line),
+ * };
+ * ```
+ */
+export interface FollowContainerLogOptions {
+  client: KubeClient;
+  namespace: string;
+  pod: string;
+  container: string;
+  signal: AbortSignal;
+  /** Relay only lines at or after this time (RFC 3339). */
+  sinceTime?: string;
+  /** Continue after a position an earlier follower reached. */
+  resumeFrom?: LogPosition;
+  /** Receives each line once, in order; awaited before the next one. */
+  onLine: (line: LogLine) => void | Promise<void>;
+  /** A stream silent this long is re-opened (a quiet container costs one request per period). */
+  stallTimeoutMs: number;
+  /** Asked when a stream ends normally (and while the container waits): true ends the follow. */
+  isContainerDone: () => boolean | Promise<boolean>;
+  onReconnect?: (info: LogReconnect) => void;
+  /** Longer lines are relayed in pieces of at most this many bytes (default 1 MiB). */
+  maxLineBytes?: number;
+  /** Reconnect back-off (default 200 ms .. 10 s, jittered). */
+  backoff?: BackoffBounds;
+}
+
+/**
+ * A running follower: a promise of how it ended (rejecting with
+ * {@linkcode ClusterError} on 401/403/bad request) plus live counters.
+ *
+ * @example
+ * ```ts
+ * const follow = followContainerLog({ ... });
+ * const end = await follow; // "completed"
+ * console.log(follow.stats.reconnects);
+ * ```
+ */
+export type LogFollow = Promise<LogFollowEnd> & {
+  readonly stats: Readonly<LogFollowStats>;
+};
+
+const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
+const ONE_MIB = 1024 * 1024;
+const MAX_UNAUTHORIZED = 3;
+
+/**
+ * Follows `container` of `pod` (`GET .../pods/{pod}/log?follow=true&timestamps=true`)
+ * until the container is done and its stream ended, the pod is gone (404) or
+ * `signal` aborts. Connection problems, 5xx and "waiting to start" are
+ * retried with back-off.
+ *
+ * @example
+ * ```ts
+ * const follow = followContainerLog({
+ *   client, namespace: "ci", pod: "build-x1", container: "main",
+ *   signal: ac.signal, stallTimeoutMs: 60_000,
+ *   isContainerDone: () => tracker.isTerminated("build-x1", "main"),
+ *   onLine: ({ ts, line }) => console.log(ts, line),
+ * });
+ * await follow;
+ * ```
+ */
+export function followContainerLog(options: FollowContainerLogOptions): LogFollow {
+  const stats: LogFollowStats = { reconnects: 0, stalls: 0, lines: 0, skipped: 0 };
+  return Object.assign(runFollow(options, stats), { stats });
+}
+
+/**
+ * Parses an RFC 3339 timestamp into nanoseconds since the epoch, or
+ * `undefined` when it is not one.
+ *
+ * @example
+ * ```ts
+ * parseTimestampNs("1970-01-01T00:00:01.5Z"); // 1500000000n
+ * ```
+ */
+export function parseTimestampNs(ts: string): bigint | undefined {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
+      .exec(ts);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, sign, oh, om] = m;
+  let seconds = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s) / 1000;
+  if (sign) seconds -= (sign === "+" ? 1 : -1) * (+oh * 3600 + +om * 60);
+  return BigInt(seconds) * 1_000_000_000n + BigInt((frac ?? "").padEnd(9, "0") || "0");
+}
+
+/**
+ * The whole second (RFC 3339, UTC) at or before a timestamp: what the API
+ * server effectively uses as `sinceTime`.
+ *
+ * @example
+ * ```ts
+ * floorToSecond("2026-03-01T10:00:05.999Z"); // "2026-03-01T10:00:05Z"
+ * ```
+ */
+export function floorToSecond(ts: string): string | undefined {
+  const ns = parseTimestampNs(ts);
+  if (ns === undefined) return undefined;
+  const seconds = ns / 1_000_000_000n - (ns < 0n && ns % 1_000_000_000n !== 0n ? 1n : 0n);
+  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+async function runFollow(
+  o: FollowContainerLogOptions,
+  stats: LogFollowStats,
+): Promise<LogFollowEnd> {
+  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const maxLineBytes = o.maxLineBytes ?? ONE_MIB;
+  const path = `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${
+    encodeURIComponent(o.pod)
+  }/log`;
+  const minNs = o.sinceTime ? parseTimestampNs(o.sinceTime) : undefined;
+  let last: { ts: string; ns: bigint; count: number } | undefined;
+  if (o.resumeFrom) {
+    const ns = parseTimestampNs(o.resumeFrom.ts);
+    if (ns !== undefined) last = { ts: o.resumeFrom.ts, ns, count: o.resumeFrom.count };
+  }
+  let failures = 0;
+  let unauthorized = 0;
+  /** Lines relayed by the current (or last) connection. */
+  let connRelayed = 0;
+
+  const sinceTime = () =>
+    last ? floorToSecond(last.ts) : (o.sinceTime ? floorToSecond(o.sinceTime) : undefined);
+
+  const updatePosition = () => {
+    stats.position = last ? { ts: last.ts, count: last.count } : undefined;
+  };
+  updatePosition();
+
+  /** One connection: returns how it ended. */
+  async function streamOnce(): Promise<
+    { kind: "ended" | "stall" | "aborted"; splitter: LineSplitter; tail: Tail }
+  > {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(o.signal.reason);
+    o.signal.addEventListener("abort", onAbort, { once: true });
+    let stalled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        controller.abort(new Error(`log stream silent for ${o.stallTimeoutMs} ms`));
+      }, o.stallTimeoutMs);
+    };
+    const splitter = new LineSplitter(maxLineBytes, { prefixed: true });
+    const tail: Tail = { sameSeen: 0, lineTs: undefined };
+    connRelayed = 0;
+    const onPiece = async (piece: LinePiece) => {
+      if (await relayPiece(piece, tail)) connRelayed++;
+    };
+    arm();
+    try {
+      const res = await o.client.stream({
+        path,
+        query: {
+          container: o.container,
+          follow: "true",
+          timestamps: "true",
+          sinceTime: sinceTime(),
+        },
+        signal: controller.signal,
+        headersTimeoutMs: o.stallTimeoutMs + 1_000,
+      });
+      for await (const chunk of res.body) {
+        arm();
+        for (const piece of splitter.push(chunk)) await onPiece(piece);
+        arm();
+      }
+      return { kind: "ended", splitter, tail };
+    } catch (err) {
+      if (o.signal.aborted) return { kind: "aborted", splitter, tail };
+      if (stalled) return { kind: "stall", splitter, tail };
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      o.signal.removeEventListener("abort", onAbort);
+      controller.abort();
+    }
+  }
+
+  /** Decides whether a piece is new; relays it if so. Returns whether it was relayed. */
+  async function relayPiece(piece: LinePiece, tail: Tail): Promise<boolean> {
+    let ts: string;
+    let text: string;
+    let ns: bigint | undefined;
+    if (piece.continuation && tail.lineTs) {
+      ({ ts, ns } = tail.lineTs);
+      text = piece.text;
+    } else {
+      const space = piece.text.indexOf(" ");
+      const head = space < 0 ? piece.text : piece.text.slice(0, space);
+      ns = parseTimestampNs(head);
+      if (ns === undefined) {
+        ts = "";
+        text = piece.text;
+      } else {
+        ts = head;
+        text = space < 0 ? "" : piece.text.slice(space + 1);
+      }
+      tail.lineTs = ns === undefined ? undefined : { ts, ns };
+    }
+    if (ns !== undefined) {
+      if (minNs !== undefined && ns < minNs) {
+        stats.skipped++;
+        return false;
+      }
+      if (last && ns < last.ns) {
+        stats.skipped++;
+        return false;
+      }
+      if (last && ns === last.ns) {
+        if (tail.sameSeen < last.count) {
+          tail.sameSeen++;
+          stats.skipped++;
+          return false;
+        }
+        tail.sameSeen++;
+        last.count++;
+      } else {
+        last = { ts, ns, count: 1 };
+        tail.sameSeen = 1;
+      }
+      updatePosition();
+    }
+    stats.lines++;
+    await o.onLine({ ts, line: text });
+    return true;
+  }
+
+  const isDone = async () => {
+    try {
+      return await o.isContainerDone();
+    } catch {
+      return false;
+    }
+  };
+
+  let first = true;
+  while (!o.signal.aborted) {
+    if (!first) stats.reconnects++;
+    first = false;
+    let reason: LogReconnect["reason"];
+    let error: unknown;
+    let delayMs: number;
+    try {
+      const result = await streamOnce();
+      unauthorized = 0;
+      if (result.kind === "aborted") break;
+      if (result.kind === "ended" && (await isDone())) {
+        // The stream ended normally and the container is done: its last line may lack a newline.
+        const rest = result.splitter.flush();
+        if (rest && rest.text !== "") await relayPiece(rest, result.tail);
+        return "completed";
+      }
+      reason = result.kind === "ended" ? "closed" : "stall";
+      if (result.kind === "stall") stats.stalls++;
+      if (connRelayed > 0) {
+        failures = 0;
+        delayMs = 0;
+      } else {
+        delayMs = backoffDelay(failures, backoff);
+        failures++;
+      }
+    } catch (err) {
+      if (o.signal.aborted) break;
+      if (err instanceof ApiError && err.status === 404) return "pod-gone";
+      if (isWaiting(err)) {
+        if (await isDone()) return "completed";
+        reason = "waiting";
+      } else if (
+        err instanceof ApiError && err.status === 401 && ++unauthorized < MAX_UNAUTHORIZED
+      ) {
+        reason = "error";
+      } else if (isPermanentApiError(err)) {
+        throw fatalError(err, o);
+      } else if (!(err instanceof ClusterError)) {
+        throw err;
+      } else {
+        reason = "error";
+      }
+      error = err;
+      if (connRelayed > 0) failures = 0;
+      delayMs = backoffDelay(failures, backoff);
+      failures++;
+    }
+    o.onReconnect?.({ reason, delayMs, sinceTime: sinceTime(), error });
+    if (!(await sleep(delayMs, o.signal))) break;
+  }
+  return "aborted";
+}
+
+interface Tail {
+  /** Lines seen in this connection with the remembered last timestamp. */
+  sameSeen: number;
+  /** Timestamp of the line the next continuation piece belongs to. */
+  lineTs: { ts: string; ns: bigint } | undefined;
+}
+
+function isWaiting(err: unknown): boolean {
+  if (!(err instanceof ApiError) || err.status !== 400) return false;
+  const text = `${err.body?.message ?? ""} ${err.message}`;
+  return /waiting to start|ContainerCreating|PodInitializing|is not available|is terminated/i.test(
+    text,
+  ) &&
+    !/is not valid for pod/.test(text);
+}
+
+function fatalError(err: ApiError, o: FollowContainerLogOptions): ClusterError {
+  const what = `logs of ${o.namespace}/${o.pod}/${o.container}`;
+  const message = err.body?.message ?? err.message;
+  if (err.status === 401) {
+    return new ClusterError(
+      `unauthorized: the cluster did not accept kjo's credentials (${message})`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (err.status === 403) {
+    return new ClusterError(
+      `forbidden: kjo needs verb "get" on resource "pods/log" in namespace "${o.namespace}" (${message})`,
+      { cause: err },
+    );
+  }
+  return new ClusterError(`cannot follow ${what}: ${err.message}`, { cause: err });
+}

@@ -1,0 +1,30 @@
+/**
+ * Delete policies: which outcomes of a run delete its resources.
+ *
+ * @module
+ */
+
+import type { DeletePolicy } from "../config/settings.ts";
+
+/**
+ * Whether a run that ended with `succeeded` deletes its resources under
+ * `policy`. Interrupted runs always delete (see the runner).
+ *
+ * @example
+ * ```ts
+ * shouldDelete("IfSucceeded", true);  // true
+ * shouldDelete("IfSucceeded", false); // false
+ * ```
+ */
+export function shouldDelete(policy: DeletePolicy, succeeded: boolean): boolean {
+  switch (policy) {
+    case "Always":
+      return true;
+    case "Never":
+      return false;
+    case "IfFailed":
+      return !succeeded;
+    case "IfSucceeded":
+      return succeeded;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The options of one run, for the library's `run()` and the CLI's `kjo run`.
+ *
+ * @module
+ */
+
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { BuildBodyOptions } from "../body/build_body.ts";
+import type { KindRegistry } from "../kinds/kind_registry.ts";
+import type { EventSink } from "../output/run_event.ts";
+import type { DeletePolicy } from "../config/settings.ts";
+
+/** Where the kube config comes from. */
+export interface KubeConnectionOptions {
+  /** A ready kube config (library callers); wins over every other field. */
+  kubeConfig?: KubeConfig;
+  /** A kubeconfig file (`--kubeconfig`). */
+  kubeconfig?: string;
+  /** A context of the kubeconfig (`--context`). */
+  context?: string;
+  /** Use the pod's service account (`--in-cluster`). */
+  inCluster?: boolean;
+  /** Files looked at before `KUBECONFIG` and `~/.kube/config`. */
+  extraLocations?: string[];
+}
+
+/**
+ * Everything one run needs. Only the body source is required.
+ *
+ * @example
+ * ```ts
+ * const options: RunOptions = { source: { bodyFile: "job.yaml" }, deletePolicy: "Always" };
+ * ```
+ */
+export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnectionOptions {
+  /** The run id (label `kjo/run-id`); a new random one when absent. */
+  runId?: string;
+  /** When resources are deleted at the end (default `IfSucceeded`). */
+  deletePolicy?: DeletePolicy;
+  /** Relay container logs (default true). */
+  getLogs?: boolean;
+  /** Also relay `::kube_api:` lines as log lines (default false). */
+  relayApiEventLines?: boolean;
+  /** Seconds until something of the run must run (default 120). */
+  startupTimeoutSeconds?: number;
+  /** Seconds the whole run may take (default: no limit). */
+  executionTimeoutSeconds?: number;
+  /** Seconds a container may stay in ErrImagePull and the like (default 30). */
+  imagePullFailureGraceSeconds?: number;
+  /** State rules; the built-ins (Pod, Job) when absent. */
+  kinds?: KindRegistry;
+  /** Receives every event of the run, the last being the result. */
+  onEvent?: EventSink;
+  /** Aborting it stops the run and deletes its resources (reason `SIGINT`/`SIGTERM` gives exit 130/143). */
+  signal?: AbortSignal;
+  /** Milliseconds of silence after which a watch or log stream is reconnected (default 60000). */
+  stallTimeoutMs?: number;
+}

@@ -1,0 +1,223 @@
+/**
+ * The tracking phase of a run: watches the tracked resource, the run's pods
+ * and their events; relays logs; decides; drains the logs; summarises a
+ * failure.
+ *
+ * @module
+ */
+
+import type { KubeClient } from "../kube/kube_client.ts";
+import { describeObject, type KubeObject } from "../kube/kube_object.ts";
+import { collectionPath, resolveResource } from "../kube/resource_paths.ts";
+import { watchResources } from "../kube/resumable_watch.ts";
+import { type KubeEvent, watchEvents } from "../kube/event_watch.ts";
+import { followContainerLog } from "../kube/log_follow.ts";
+import type { StateRule } from "../kinds/resource_state.ts";
+import type { XComCollector } from "../logs/xcom_collector.ts";
+import type { K8sEvent, RunEventInput } from "../output/run_event.ts";
+import { summarizeFailure } from "./failure_summary.ts";
+import { createLineHandler } from "./_line_handler.ts";
+import { PodCache, type PodLike } from "./_pod_cache.ts";
+import { type FollowContainer, PodLogRelay } from "./_pod_log_relay.ts";
+import { type FinalVerdict, RunTracker } from "./_run_tracker.ts";
+import type { RunOptions } from "./run_options.ts";
+
+/** Options of {@linkcode trackRun}. */
+export interface TrackRunOptions {
+  client: KubeClient;
+  namespace: string;
+  /** The run's resources, as created; the first is tracked. */
+  created: KubeObject[];
+  rule: StateRule;
+  /** Selects the run's pods, e.g. `kjo/run-id=abc`. */
+  runLabelSelector: string;
+  options: Pick<
+    RunOptions,
+    | "getLogs"
+    | "relayApiEventLines"
+    | "startupTimeoutSeconds"
+    | "executionTimeoutSeconds"
+    | "imagePullFailureGraceSeconds"
+    | "stallTimeoutMs"
+  >;
+  xcom: XComCollector;
+  emit: (event: RunEventInput) => void;
+  /** Aborting stops tracking at once (the caller cleans up). */
+  signal: AbortSignal;
+}
+
+/** What tracking found. */
+export interface TrackingOutcome {
+  /** Undefined when tracking was aborted before a decision. */
+  verdict?: FinalVerdict;
+  /** Failure summary lines (empty on success). */
+  summary: string[];
+  /** Invalid `::kube_api:` events seen. */
+  lineErrors: string[];
+  /** Lines relayed. */
+  lines: number;
+}
+
+/**
+ * Tracks a created run until it is decided or `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * const outcome = await trackRun({ client, namespace, tracked: created[0], rule, runLabelSelector, options, xcom, emit, signal });
+ * ```
+ */
+export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome> {
+  const { client, namespace, created, emit, options } = track;
+  const tracked = created[0];
+  const trackedName = describeObject(tracked);
+  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  const watches = new AbortController();
+  const stopWatches = () => watches.abort();
+  track.signal.addEventListener("abort", stopWatches, { once: true });
+
+  const tracker = new RunTracker({
+    rule: track.rule,
+    startupTimeoutMs: (options.startupTimeoutSeconds ?? 120) * 1000,
+    executionTimeoutMs: options.executionTimeoutSeconds !== undefined ? options.executionTimeoutSeconds * 1000 : undefined,
+    unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
+    onVerdict: (v) =>
+      emit({ type: "status", resource: trackedName, state: v.state, ...(v.reason ? { reason: v.reason } : {}), ...(v.message ? { message: v.message } : {}) }),
+  });
+  const cache = new PodCache();
+  const handler = createLineHandler({
+    emit,
+    xcom: track.xcom,
+    relayLogs: options.getLogs !== false,
+    relayApiEventLines: options.relayApiEventLines ?? false,
+    keepLastLines: 20,
+  });
+  const follow: FollowContainer = (request) =>
+    followContainerLog({
+      client,
+      namespace,
+      pod: request.pod,
+      container: request.container,
+      signal: request.signal,
+      stallTimeoutMs,
+      isContainerDone: request.isContainerDone,
+      onLine: (line) => request.onLine({ ts: line.ts, text: line.line }),
+    }).then(() => {});
+  const relay = new PodLogRelay({
+    follow,
+    cache,
+    onLine: handler.handle,
+    onError: (pod, container, error) =>
+      emit({ type: "info", level: "warning", message: `log of ${pod}/${container}: ${errorText(error)}` }),
+  });
+  const k8sEvents: K8sEvent[] = [];
+  const onPod = (pod: PodLike) => {
+    cache.update(pod);
+    if (pod.metadata.uid) events.track({ uid: pod.metadata.uid });
+    tracker.onPod(pod);
+    relay.observe(pod);
+  };
+
+  const trackedInfo = await resolveResource(client, tracked);
+  const podInfo = await resolveResource(client, { apiVersion: "v1", kind: "Pod", metadata: {} });
+  const events = watchEvents({
+    client,
+    namespace,
+    signal: watches.signal,
+    stallTimeoutMs,
+    since: new Date(Date.parse(String(tracked.metadata.creationTimestamp ?? new Date().toISOString()))),
+    objects: created.map((o) => ({ uid: o.metadata.uid })),
+    onEvent: (event) => {
+      const k8sEvent = toK8sEvent(event);
+      k8sEvents.push(k8sEvent);
+      emit(k8sEvent);
+    },
+  });
+  const watchDone = Promise.all([
+    watchResources({
+      client,
+      path: collectionPath(trackedInfo, trackedInfo.namespaced ? namespace : undefined),
+      fieldSelector: `metadata.name=${tracked.metadata.name}`,
+      signal: watches.signal,
+      stallTimeoutMs,
+      onEvent: (type, object) => {
+        if (type === "DELETED") tracker.onTrackedDeleted(trackedName);
+        else tracker.onTracked({ ...object, apiVersion: tracked.apiVersion, kind: tracked.kind });
+      },
+    }),
+    watchResources({
+      client,
+      path: collectionPath(podInfo, namespace),
+      labelSelector: track.runLabelSelector,
+      signal: watches.signal,
+      stallTimeoutMs,
+      onEvent: (type, object) => {
+        const pod = { ...object, apiVersion: "v1", kind: "Pod" } as PodLike;
+        if (type === "DELETED") {
+          cache.remove(pod.metadata.name!);
+          tracker.onPodDeleted(pod.metadata.name!);
+        } else onPod(pod);
+      },
+    }),
+    events,
+  ]).catch((error) => {
+    if (!watches.signal.aborted) throw error;
+  });
+
+  const ticker = setInterval(() => tracker.tick(), 500);
+  const aborted = new Promise<undefined>((resolve) => {
+    if (track.signal.aborted) resolve(undefined);
+    track.signal.addEventListener("abort", () => resolve(undefined), { once: true });
+  });
+  const watchFailed = watchDone.then(() => new Promise<never>(() => {}));
+  let verdict: FinalVerdict | undefined;
+  try {
+    verdict = await Promise.race([tracker.decided, aborted, watchFailed]);
+  } finally {
+    clearInterval(ticker);
+  }
+
+  if (verdict && !track.signal.aborted) {
+    // Pods the watch has not shown yet (a Job can complete before its last
+    // pod update arrives): list them once so every container is followed.
+    const pods = await client.request<{ items?: PodLike[] }>({
+      path: collectionPath(podInfo, namespace),
+      query: { labelSelector: track.runLabelSelector },
+    }).catch(() => ({ items: [] as PodLike[] }));
+    for (const pod of pods.items ?? []) onPod({ ...pod, apiVersion: "v1", kind: "Pod" });
+    await relay.drain({ runningGraceMs: 2_000, doneGraceMs: 30_000 });
+  } else {
+    relay.stop();
+  }
+  watches.abort();
+  track.signal.removeEventListener("abort", stopWatches);
+  await watchDone;
+
+  const failed = verdict && verdict.state !== "Succeeded";
+  const summary = failed
+    ? summarizeFailure({
+      tracked: { ...tracked },
+      pods: cache.all(),
+      events: k8sEvents,
+      lastLines: handler.lastLines,
+      verdict: { state: "Failed", reason: verdict!.reason, message: verdict!.message },
+    })
+    : [];
+  return { verdict, summary, lineErrors: handler.errors, lines: handler.count };
+}
+
+function toK8sEvent(event: KubeEvent): K8sEvent {
+  const count = event.series?.count ?? event.count;
+  return {
+    type: "k8s_event",
+    time: new Date().toISOString(),
+    object: `${event.involvedObject.kind ?? "?"}/${event.involvedObject.name ?? "?"}`,
+    reason: event.reason ?? "",
+    message: (event.message ?? "").trim(),
+    eventType: event.type ?? "Normal",
+    ...(count ? { count } : {}),
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
