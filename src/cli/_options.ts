@@ -92,7 +92,7 @@ export function secretFiles(values: string[] | undefined): Record<string, Record
 }
 
 /** The body source chosen by the flags (exactly one). */
-export function bodySource(flags: Record<string, unknown>, settings: Settings, rest: string[]): BodySource {
+export function bodySource(flags: Record<string, unknown>, settings: Settings): BodySource {
   const given = ["bodyFile", "body", "image"].filter((k) => flags[k] !== undefined);
   if (given.length !== 1) {
     throw new InputError(
@@ -124,21 +124,25 @@ export async function bodyOptions(
   for (const file of (flags.values as string[] | undefined) ?? []) values = mergeValues(values, await loadValuesFile(file));
   values = mergeValues(values, parseSetValues((flags.set as string[] | undefined) ?? []));
   const command = (flags.command as string[] | undefined) ?? (rest.length > 0 ? rest : undefined);
+  const envs = keyValues("--env", flags.env as string[] | undefined);
+  const files = secretFiles(flags.secretFile as string[] | undefined);
   return {
-    source: bodySource(flags, settings, rest),
+    source: bodySource(flags, settings),
     templating: flags.templating !== false,
     values,
     namespace: settings.namespace,
     namePrefix: flags.namePrefix as string | undefined,
     namePostfix: flags.namePostfix as string | undefined,
     randomPostfixLength: settings.randomNamePostfixLength,
-    envs: keyValues("--env", flags.env as string[] | undefined),
+    // Absent, not empty, when not given: buildBody reads a given value as
+    // "asked for", an error when the first resource has no pod spec.
+    ...(Object.keys(envs).length > 0 ? { envs } : {}),
     labels: keyValues("--label", flags.label as string[] | undefined),
     command,
     args: flags.arg as string[] | undefined,
     imagePullPolicy: settings.imagePullPolicy,
     imagePullSecrets: flags.imagePullSecret as string[] | undefined,
-    secretFiles: secretFiles(flags.secretFile as string[] | undefined),
+    ...(Object.keys(files).length > 0 ? { secretFiles: files } : {}),
     activeDeadlineSeconds: seconds("--active-deadline", flags.activeDeadline),
     ttlSecondsAfterFinished: seconds("--ttl-after-finished", flags.ttlAfterFinished),
   };

@@ -8,6 +8,10 @@
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { addRunCommand } from "./run_command.ts";
+import { addRenderCommand } from "./render_command.ts";
+import { addValidateCommand } from "./validate_command.ts";
+import { addCleanupCommand } from "./cleanup_command.ts";
+import { addRbacCommand } from "./rbac_command.ts";
 
 /**
  * Creates the commander program with every subcommand registered.
@@ -27,5 +31,9 @@ export function createProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
   addRunCommand(program);
+  addRenderCommand(program);
+  addValidateCommand(program);
+  addCleanupCommand(program);
+  addRbacCommand(program);
   return program;
 }

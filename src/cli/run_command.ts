@@ -73,7 +73,7 @@ async function runAction(rest: string[], rawFlags: Record<string, unknown>): Pro
     showKubernetesTimestamps: rawFlags.showTimestamps,
   };
   const settings = await settingsFrom(flags);
-  const writer = createWriter(settings, rawFlags);
+  const writer = createWriter(settings);
   const kinds = KindRegistry.withBuiltins();
   for (const file of (rawFlags.rules as string[] | undefined) ?? []) kinds.registerAll(await loadCustomKindRules(file));
 
@@ -104,7 +104,7 @@ async function runAction(rest: string[], rawFlags: Record<string, unknown>): Pro
   }
 }
 
-function createWriter(settings: Settings, flags: Record<string, unknown>): EventWriter {
+function createWriter(settings: Settings): EventWriter {
   if (settings.output === "jsonl") return new JsonlWriter({ stdout: denoStdout() });
   return new TextWriter({
     stdout: denoStdout(),

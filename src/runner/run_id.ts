@@ -6,7 +6,7 @@
  */
 
 /** The label that carries the run id on every resource of a run. */
-export const RUN_ID_LABEL = "kjo/run-id";
+export { RUN_ID_LABEL } from "../body/augment_metadata.ts";
 
 /**
  * Makes a new run id: 12 lowercase letters and digits, valid as a label

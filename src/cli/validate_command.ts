@@ -1,0 +1,92 @@
+/**
+ * `kjo validate`: builds a body and has the API server check every resource
+ * with a server-side dry run; nothing is created.
+ *
+ * @module
+ */
+
+import { type Command, Option } from "commander";
+import { loadKubeConfig } from "../config/kubeconfig.ts";
+import { resolveNamespace } from "../config/resolve_namespace.ts";
+import { ExitCode } from "../errors.ts";
+import { applyResources } from "../kube/apply_resources.ts";
+import { createKubeClient } from "../kube/kube_client.ts";
+import { describeObject } from "../kube/kube_object.ts";
+import { addBodyOptions, addClusterOptions } from "./_options.ts";
+import { buildFromFlags } from "./render_command.ts";
+
+/**
+ * Adds `kjo validate` to `program`.
+ *
+ * @example
+ * ```ts
+ * addValidateCommand(createProgram());
+ * ```
+ */
+export function addValidateCommand(program: Command): Command {
+  const command = program.command("validate")
+    .summary("check a body with a server-side dry run, creating nothing")
+    .description(
+      "Build the body as `kjo run` would, then send every resource to the API server as a " +
+        "server-side dry run (dryRun=All, strict field validation): admission, schema, quota and " +
+        "RBAC checks run, nothing is stored. Prints `ok Kind/name` per resource. Exit codes: " +
+        "0 valid, 2 bad input (the first problem, naming document and field), 3 cluster error " +
+        "(unreachable, unauthorized, forbidden).",
+    )
+    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+  addBodyOptions(command);
+  addClusterOptions(command);
+  command
+    .addOption(
+      new Option("-o, --output <format>", "text (ok Kind/name lines) or json").choices([
+        "text",
+        "json",
+      ])
+        .default("text"),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  kjo validate -f fixtures/multi_resource.yaml
+  kjo validate -f job.yaml -n jobs --context staging
+  kjo validate --image busybox -o json -- sh -c 'echo hello'`,
+    )
+    .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
+      self.setOptionValue("__exitCode", await validateAction(rest, flags));
+    });
+  return command;
+}
+
+async function validateAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
+  const { settings, objects } = await buildFromFlags(rest, flags);
+  const { kubeConfig } = loadKubeConfig({
+    kubeconfig: settings.kubeconfig,
+    context: settings.context,
+    inCluster: settings.inCluster,
+    extraLocations: settings.kubeConfigExtraLocations,
+  });
+  const namespace = resolveNamespace({
+    flag: settings.namespace,
+    bodyNamespace: objects[0].metadata.namespace,
+    kubeConfig,
+  });
+  const client = createKubeClient(kubeConfig);
+  try {
+    const answers = await applyResources({ client, objects, namespace, dryRun: true });
+    const resources = objects.map((object, i) => ({
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      name: object.metadata.name,
+      namespace: answers[i]?.metadata?.namespace,
+    }));
+    if (flags.output === "json") {
+      console.log(JSON.stringify({ ok: true, namespace, resources }, null, 2));
+    } else {
+      for (const object of objects) console.log(`ok ${describeObject(object)}`);
+    }
+    return ExitCode.Succeeded;
+  } finally {
+    client.close();
+  }
+}
