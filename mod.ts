@@ -32,6 +32,7 @@
  */
 
 export { run } from "./src/runner/run.ts";
+export { attach, type AttachOptions } from "./src/runner/attach.ts";
 export { type RunEventStream, runEvents } from "./src/runner/run_events.ts";
 export type { KubeConnectionOptions, RunOptions } from "./src/runner/run_options.ts";
 export { render, type RenderOptions } from "./src/runner/render.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { markTrackedResource } from "./mark_tracked.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import { isObject, type JsonObject } from "./_object.ts";
 import { applyLabels, applyNames, applyNamespace, RUN_ID_LABEL } from "./augment_metadata.ts";
@@ -112,5 +113,6 @@ export function augmentDocuments(objects: KubeObject[], options: AugmentOptions)
     });
     applyDeadlines(objects[0], options);
   }
+  markTrackedResource(objects);
   return objects;
 }

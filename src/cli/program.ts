@@ -8,6 +8,7 @@
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { addRunCommand } from "./run_command.ts";
+import { addAttachCommand } from "./attach_command.ts";
 import { addRenderCommand } from "./render_command.ts";
 import { addValidateCommand } from "./validate_command.ts";
 import { addCleanupCommand } from "./cleanup_command.ts";
@@ -31,6 +32,7 @@ export function createProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
   addRunCommand(program);
+  addAttachCommand(program);
   addRenderCommand(program);
   addValidateCommand(program);
   addCleanupCommand(program);

@@ -39,6 +39,7 @@ export function kindKey(apiVersion: string, kind: string): string {
  */
 export class KindRegistry {
   readonly #rules = new Map<string, StateRule>();
+  readonly #kinds = new Map<string, { apiVersion: string; kind: string }>();
 
   /**
    * A registry with the built-in rules for `v1/Pod` and `batch/v1/Job`.
@@ -65,6 +66,7 @@ export class KindRegistry {
    */
   register(apiVersion: string, kind: string, rule: StateRule): this {
     this.#rules.set(kindKey(apiVersion, kind), rule);
+    this.#kinds.set(kindKey(apiVersion, kind), { apiVersion: apiVersion.trim(), kind: kind.trim() });
     return this;
   }
 
@@ -152,5 +154,17 @@ export class KindRegistry {
    */
   keys(): string[] {
     return [...this.#rules.keys()].sort();
+  }
+
+  /**
+   * Every kind with a rule, as `{ apiVersion, kind }`, in key order.
+   *
+   * @example
+   * ```ts
+   * KindRegistry.withBuiltins().kinds(); // [{ apiVersion: "batch/v1", kind: "Job" }, { apiVersion: "v1", kind: "Pod" }]
+   * ```
+   */
+  kinds(): { apiVersion: string; kind: string }[] {
+    return this.keys().map((key) => this.#kinds.get(key)!);
   }
 }

@@ -75,7 +75,7 @@ export interface InfoEvent extends BaseEvent {
 export interface ResultEvent extends BaseEvent {
   type: "result";
   /** Final state of the tracked resource, or `Interrupted`/`Error` when kjo did not see it end. */
-  state: ResourceState | "Deleted" | "TimedOut" | "Interrupted" | "Error";
+  state: ResourceState | "Deleted" | "TimedOut" | "Interrupted" | "Error" | "Submitted";
   /** The exit code the CLI ends with. */
   exitCode: number;
   reason?: string;

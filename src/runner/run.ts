@@ -1,25 +1,23 @@
 /**
- * One run: build the body, apply it, track the first resource and the pods of
- * the run, relay logs and events, decide, summarise a failure, clean up.
+ * One run: build the body, apply it (or reattach to a live run with the same
+ * identity), then follow it to the end (see `follow_run.ts`).
  *
  * @module
  */
 
 import { buildBody } from "../body/build_body.ts";
-import { loadKubeConfig } from "../config/kubeconfig.ts";
-import { resolveNamespace } from "../config/resolve_namespace.ts";
-import { ExitCode, KjoError } from "../errors.ts";
+import { ExitCode, InputError, KjoError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
-import { XComCollector } from "../logs/xcom_collector.ts";
+import type { StateRule } from "../kinds/resource_state.ts";
 import { applyResources } from "../kube/apply_resources.ts";
-import { createKubeClient, type KubeClient } from "../kube/kube_client.ts";
-import { describeObject } from "../kube/kube_object.ts";
+import type { KubeClient } from "../kube/kube_client.ts";
+import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { type EventSink, type ResultEvent, type RunEventInput, stampEvent } from "../output/run_event.ts";
-import { cleanUpRun } from "./cleanup.ts";
-import { exitCodeForSignal, type StopSignal } from "./signals.ts";
-import { newRunId, RUN_ID_LABEL } from "./run_id.ts";
+import { findTrackedResources, loadRunResources, runIdOf } from "./find_run.ts";
+import { followRun, interruptedResult } from "./follow_run.ts";
+import { newRunId } from "./run_id.ts";
 import type { RunOptions } from "./run_options.ts";
-import { trackRun } from "./track_run.ts";
+import { linkedAbort, openSession } from "./_session.ts";
 
 /**
  * Runs a task as Kubernetes resources and resolves to its result. Never
@@ -38,13 +36,36 @@ import { trackRun } from "./track_run.ts";
  * ```
  */
 export async function run(options: RunOptions): Promise<ResultEvent> {
+  return await withResult(options, options.runId ?? newRunId(), (context) => runSteps(options, context));
+}
+
+/** What the steps of a run or an attach get. */
+export interface StepContext {
+  runId: string;
+  emit: (event: RunEventInput) => void;
+  /** Registers the client so it is closed at the end. */
+  setClient: (client: KubeClient) => void;
+}
+
+/**
+ * Runs `steps`, turning any error into a result event, emits the result and
+ * closes the client. Shared by `run()` and `attach()`.
+ *
+ * @example
+ * ```ts
+ * const result = await withResult(options, runId, (context) => steps(context));
+ * ```
+ */
+export async function withResult(
+  options: { onEvent?: EventSink },
+  runId: string,
+  steps: (context: StepContext) => Promise<ResultEvent>,
+): Promise<ResultEvent> {
   const sink: EventSink = options.onEvent ?? (() => {});
-  const emit = (event: RunEventInput) => sink(stampEvent(event));
-  const runId = options.runId ?? newRunId();
   let client: KubeClient | undefined;
   let result: ResultEvent;
   try {
-    result = await runSteps(options, { runId, emit, setClient: (c) => client = c });
+    result = await steps({ runId, emit: (event) => sink(stampEvent(event)), setClient: (c) => client = c });
   } catch (error) {
     result = errorResult(error, runId);
   } finally {
@@ -54,114 +75,78 @@ export async function run(options: RunOptions): Promise<ResultEvent> {
   return result;
 }
 
-interface StepContext {
-  runId: string;
-  emit: (event: RunEventInput) => void;
-  setClient: (client: KubeClient) => void;
-}
-
 async function runSteps(options: RunOptions, context: StepContext): Promise<ResultEvent> {
-  const { runId, emit } = context;
-  const objects = await buildBody({ ...options, runId });
+  const { emit } = context;
+  const identity = options.identityLabels ?? {};
+  if (options.reattach && Object.keys(identity).length === 0) {
+    throw new InputError("--reattach needs identity labels (--identity-label KEY=VALUE) to find a live run");
+  }
+  const objects = await buildBody({
+    ...options,
+    labels: { ...options.labels, ...identity },
+    runId: context.runId,
+  });
   const kinds = options.kinds ?? KindRegistry.withBuiltins();
   const rule = kinds.require(objects[0]);
-
-  const kubeConfig = options.kubeConfig ?? loadKubeConfig({
-    kubeconfig: options.kubeconfig,
-    context: options.context,
-    inCluster: options.inCluster,
-    extraLocations: options.extraLocations,
-  }).kubeConfig;
-  const namespace = resolveNamespace({
-    flag: options.namespace,
-    bodyNamespace: objects[0].metadata.namespace,
-    kubeConfig,
-  });
-  const client = createKubeClient(kubeConfig);
+  const { client, namespace } = openSession(options, { flag: options.namespace, body: objects[0].metadata.namespace });
   context.setClient(client);
-  const base = { runId, namespace, resources: objects.map(describeObject) };
-
   const stop = linkedAbort(options.signal);
-  if (stop.signal.aborted) return interruptedResult(stop.signal.reason, base, {});
+  if (stop.signal.aborted) {
+    return interruptedResult(stop.signal.reason, { runId: context.runId, namespace, resources: [] });
+  }
 
-  emit({ type: "info", level: "info", message: `run ${runId}: creating ${base.resources.join(", ")} in namespace ${namespace}` });
-  const created = await applyResources({ client, objects, namespace, signal: stop.signal });
-  for (const object of created) emit({ type: "status", resource: describeObject(object), state: "Created" });
-  const resources = created.map(describeObject);
-
-  const xcom = new XComCollector();
-  const tracking = await trackRun({
-    client,
-    namespace,
-    created,
-    rule,
-    runLabelSelector: `${RUN_ID_LABEL}=${runId}`,
-    options,
-    xcom,
-    emit,
-    signal: stop.signal,
-  });
-
-  const interrupted = stop.signal.aborted;
-  const succeeded = !interrupted && tracking.verdict?.state === "Succeeded" && tracking.lineErrors.length === 0;
-  await cleanUpRun({
-    client,
-    namespace,
-    created,
-    runLabelSelector: `${RUN_ID_LABEL}=${runId}`,
-    policy: interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded",
-    succeeded,
-    emit,
-  });
-
-  const common = { ...base, resources, xcom: xcom.toObject() };
-  if (interrupted) return interruptedResult(stop.signal.reason, common, tracking);
-  const verdict = tracking.verdict!;
-  if (verdict.state === "Succeeded" && tracking.lineErrors.length > 0) {
+  let runId = context.runId;
+  let created: KubeObject[] | undefined;
+  if (options.reattach) {
+    const live = await findLiveRun({ client, namespace, identity, kinds, rule });
+    if (live) {
+      runId = runIdOf(live) ?? runId;
+      created = await loadRunResources({ client, namespace, tracked: live });
+      emit({
+        type: "info",
+        level: "info",
+        message: `reattaching to live run ${runId} (${describeObject(live)}, created ${live.metadata.creationTimestamp})`,
+      });
+    }
+  }
+  if (!created) {
+    emit({
+      type: "info",
+      level: "info",
+      message: `run ${runId}: creating ${objects.map(describeObject).join(", ")} in namespace ${namespace}`,
+    });
+    created = await applyResources({ client, objects, namespace, signal: stop.signal });
+    for (const object of created) emit({ type: "status", resource: describeObject(object), state: "Created" });
+  }
+  if (options.detach) {
     return stampEvent({
       type: "result",
-      state: "Failed",
-      exitCode: ExitCode.Failed,
-      reason: "InvalidKubeApiEvent",
-      message: tracking.lineErrors[0],
-      summary: tracking.lineErrors,
-      ...common,
+      state: "Submitted",
+      exitCode: ExitCode.Succeeded,
+      message: `submitted; follow it with: kjo attach --run-id ${runId} -n ${namespace}`,
+      xcom: {},
+      resources: created.map(describeObject),
+      namespace,
+      runId,
     }) as ResultEvent;
   }
-  return stampEvent({
-    type: "result",
-    state: verdict.state,
-    exitCode: verdict.state === "Succeeded" ? ExitCode.Succeeded : ExitCode.Failed,
-    ...(verdict.reason ? { reason: verdict.reason } : {}),
-    ...(verdict.message ? { message: verdict.message } : {}),
-    ...(tracking.summary.length > 0 ? { summary: tracking.summary } : {}),
-    ...common,
-  }) as ResultEvent;
+  return await followRun({ client, namespace, runId, created, rule, options, emit, signal: stop.signal });
 }
 
-function linkedAbort(signal?: AbortSignal): AbortController {
-  const controller = new AbortController();
-  if (signal?.aborted) controller.abort(signal.reason);
-  signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-  return controller;
-}
-
-function interruptedResult(
-  reason: unknown,
-  common: { runId: string; namespace: string; resources: string[]; xcom?: Record<string, unknown> },
-  tracking: { summary?: string[] },
-): ResultEvent {
-  const signal: StopSignal = reason === "SIGINT" ? "SIGINT" : "SIGTERM";
-  return stampEvent({
-    type: "result",
-    state: "Interrupted",
-    exitCode: exitCodeForSignal(signal),
-    reason: signal,
-    message: `interrupted by ${signal}; the run's resources were deleted`,
-    ...(tracking.summary?.length ? { summary: tracking.summary } : {}),
-    xcom: {},
-    ...common,
-  }) as ResultEvent;
+async function findLiveRun(options: {
+  client: KubeClient;
+  namespace: string;
+  identity: Record<string, string>;
+  kinds: KindRegistry;
+  rule: StateRule;
+}): Promise<KubeObject | undefined> {
+  const selector = Object.entries(options.identity).map(([k, v]) => `${k}=${v}`).join(",");
+  const candidates = await findTrackedResources({ ...options, selector });
+  return candidates.find((object) => {
+    if (object.metadata.deletionTimestamp) return false;
+    const state = options.kinds.lookup(object)?.(object).state;
+    return state === "Pending" || state === "Running";
+  });
 }
 
 function errorResult(error: unknown, runId: string): ResultEvent {
@@ -177,4 +162,3 @@ function errorResult(error: unknown, runId: string): ResultEvent {
     runId,
   }) as ResultEvent;
 }
-

@@ -53,6 +53,18 @@ export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnect
   onEvent?: EventSink;
   /** Aborting it stops the run and deletes its resources (reason `SIGINT`/`SIGTERM` gives exit 130/143). */
   signal?: AbortSignal;
+  /**
+   * Labels that identify the task across retries (e.g. Airflow's dag, task,
+   * run and map index). They are added to every resource, and `reattach`
+   * looks for a live run carrying them.
+   */
+  identityLabels?: Record<string, string>;
+  /** Attach to a live run with the same `identityLabels` instead of creating a new one. */
+  reattach?: boolean;
+  /** Create the resources and return a `Submitted` result at once (follow later with `attach`). */
+  detach?: boolean;
+  /** Relay log lines from this time on (RFC 3339) instead of from each container's start. */
+  logsSince?: string;
   /** Milliseconds of silence after which a watch or log stream is reconnected (default 60000). */
   stallTimeoutMs?: number;
 }

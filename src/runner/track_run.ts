@@ -39,6 +39,7 @@ export interface TrackRunOptions {
     | "executionTimeoutSeconds"
     | "imagePullFailureGraceSeconds"
     | "stallTimeoutMs"
+    | "logsSince"
   >;
   xcom: XComCollector;
   emit: (event: RunEventInput) => void;
@@ -100,6 +101,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       signal: request.signal,
       stallTimeoutMs,
       isContainerDone: request.isContainerDone,
+      ...(options.logsSince ? { sinceTime: options.logsSince } : {}),
       onLine: (line) => request.onLine({ ts: line.ts, text: line.line }),
     }).then(() => {});
   const relay = new PodLogRelay({

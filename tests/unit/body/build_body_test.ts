@@ -38,7 +38,7 @@ Deno.test("buildBody: an image run gives a named, labelled default Job", async (
     namePrefix: "hello",
   });
   assert.equal(job.metadata.name, "hello-job-aaaaaaaa");
-  assert.deepEqual(job.metadata.labels, { "kjo/run-id": "run-1" });
+  assert.deepEqual(job.metadata.labels, { "kjo/run-id": "run-1", "kjo/tracked": "true" });
   assert.deepEqual(job.spec.template.metadata.labels, { "kjo/run-id": "run-1" });
   assert.equal(job.spec.backoffLimit, 0);
   const container = job.spec.template.spec.containers[0];
@@ -75,7 +75,7 @@ Deno.test("buildBody: fixtures/job_hello.yaml with every option", async () => {
   });
   assert.equal(job.metadata.name, "my-task-hello-aaaaaaaa");
   assert.equal(job.metadata.namespace, "jobs");
-  assert.deepEqual(job.metadata.labels, { team: "data", "kjo/run-id": "run-1" });
+  assert.deepEqual(job.metadata.labels, { team: "data", "kjo/run-id": "run-1", "kjo/tracked": "true" });
   assert.equal(job.spec.activeDeadlineSeconds, 300);
   assert.equal(job.spec.ttlSecondsAfterFinished, 60);
   const spec = job.spec.template.spec;

@@ -19,6 +19,9 @@ metadata:
   name: hello-n7xjhv1l
   labels:
     kjo/run-id: r1
+    kjo/tracked: "true"
+  annotations:
+    kjo/resources: '[{"apiVersion":"batch/v1","kind":"Job","name":"hello-n7xjhv1l"}]'
 spec:
   backoffLimit: 0
   template:

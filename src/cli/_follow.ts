@@ -1,0 +1,128 @@
+/**
+ * Flags and plumbing shared by the subcommands that follow a run to its end
+ * (`run`, `attach`): delete policy, timeouts, logs, rules, output format;
+ * the event writer; signals.
+ *
+ * @module
+ */
+
+import { type Command, Option } from "commander";
+import type { Settings } from "../config/settings.ts";
+import { loadCustomKindRules } from "../kinds/custom_kind_rules.ts";
+import { KindRegistry } from "../kinds/kind_registry.ts";
+import { shouldUseColor } from "../output/ansi_colors.ts";
+import type { EventWriter } from "../output/event_sink.ts";
+import { JsonlWriter } from "../output/jsonl_writer.ts";
+import type { ResultEvent } from "../output/run_event.ts";
+import { denoStderr, denoStdout } from "../output/text_target.ts";
+import { TextWriter } from "../output/text_writer.ts";
+import type { RunOptions } from "../runner/run_options.ts";
+import { trapStopSignals } from "../runner/signals.ts";
+import { collect, settingsFrom } from "./_options.ts";
+
+/**
+ * Adds the flags of a followed run.
+ *
+ * @example
+ * ```ts
+ * addFollowOptions(program.command("attach"));
+ * ```
+ */
+export function addFollowOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--delete-policy <policy>", "when to delete the resources (default IfSucceeded)")
+        .choices(["Always", "Never", "IfFailed", "IfSucceeded"]),
+    )
+    .option("--no-logs", "do not relay container logs (get_logs=False)")
+    .option("--startup-timeout <seconds>", "seconds until something of the run must run (default 120)")
+    .option("--execution-timeout <seconds>", "seconds the whole run may take (default: no limit)")
+    .option("--image-pull-failure-grace <seconds>", "seconds a container may fail to pull its image (default 30)")
+    .option("--rules <file>", "custom kind rules file (YAML); repeat", collect)
+    .addOption(new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)").choices(["text", "jsonl"]))
+    .option("--show-timestamps", "prefix log lines with the container runtime's timestamps")
+    .option("--show-api-events", "also relay ::kube_api: lines as log lines");
+}
+
+/** Settings and run options of the follow flags. */
+export interface FollowSetup {
+  settings: Settings;
+  options: Omit<RunOptions, "source">;
+}
+
+/**
+ * Resolves settings from the flags (flags > KJO_* env > config file >
+ * defaults) and the options of a followed run.
+ *
+ * @example
+ * ```ts
+ * const { settings, options } = await followSetup(flags);
+ * ```
+ */
+export async function followSetup(rawFlags: Record<string, unknown>): Promise<FollowSetup & { flags: Record<string, unknown> }> {
+  const flags = {
+    ...rawFlags,
+    startupTimeoutSeconds: rawFlags.startupTimeout,
+    executionTimeoutSeconds: rawFlags.executionTimeout,
+    imagePullFailureGraceSeconds: rawFlags.imagePullFailureGrace,
+    showKubernetesTimestamps: rawFlags.showTimestamps,
+  };
+  const settings = await settingsFrom(flags);
+  const kinds = KindRegistry.withBuiltins();
+  for (const file of (rawFlags.rules as string[] | undefined) ?? []) kinds.registerAll(await loadCustomKindRules(file));
+  return {
+    flags,
+    settings,
+    options: {
+      kubeconfig: settings.kubeconfig,
+      context: settings.context,
+      inCluster: settings.inCluster,
+      extraLocations: settings.kubeConfigExtraLocations,
+      namespace: settings.namespace,
+      deletePolicy: settings.deletePolicy,
+      getLogs: rawFlags.logs !== false,
+      relayApiEventLines: rawFlags.showApiEvents === true,
+      startupTimeoutSeconds: settings.startupTimeoutSeconds,
+      executionTimeoutSeconds: settings.executionTimeoutSeconds,
+      imagePullFailureGraceSeconds: settings.imagePullFailureGraceSeconds,
+      kinds,
+    },
+  };
+}
+
+/**
+ * Runs `start` with an event writer for the output format and SIGINT/SIGTERM
+ * trapped into its abort signal; resolves to the exit code.
+ *
+ * @example
+ * ```ts
+ * return await followWithOutput(settings, (onEvent, signal) => run({ ...options, onEvent, signal }));
+ * ```
+ */
+export async function followWithOutput(
+  settings: Settings,
+  start: (onEvent: (event: Parameters<EventWriter["write"]>[0]) => void, signal: AbortSignal) => Promise<ResultEvent>,
+): Promise<number> {
+  const writer = createWriter(settings);
+  const stop = new AbortController();
+  const untrap = trapStopSignals(stop);
+  try {
+    const result = await start((event) => writer.write(event), stop.signal);
+    return result.exitCode;
+  } finally {
+    untrap();
+    writer.close();
+  }
+}
+
+function createWriter(settings: Settings): EventWriter {
+  if (settings.output === "jsonl") return new JsonlWriter({ stdout: denoStdout() });
+  return new TextWriter({
+    stdout: denoStdout(),
+    stderr: denoStderr(),
+    color: { stdout: shouldUseColor(Deno.stdout), stderr: shouldUseColor(Deno.stderr) },
+    timestamps: settings.showKubernetesTimestamps,
+    debug: settings.logLevel === "debug",
+    apiEvents: false,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * `attach()`: follow a run that already exists (started by another kjo
+ * process, perhaps one that was killed) to its end: same events, same
+ * result, same cleanup as `run()`.
+ *
+ * @module
+ */
+
+import { InputError } from "../errors.ts";
+import { KindRegistry } from "../kinds/kind_registry.ts";
+import type { ResultEvent } from "../output/run_event.ts";
+import { findTrackedResources, loadRunResources } from "./find_run.ts";
+import { followRun, interruptedResult } from "./follow_run.ts";
+import { RUN_ID_LABEL } from "./run_id.ts";
+import { withResult } from "./run.ts";
+import type { RunOptions } from "./run_options.ts";
+import { linkedAbort, openSession } from "./_session.ts";
+
+/** Options of {@linkcode attach}: a run id and how to follow it. */
+export type AttachOptions = Omit<RunOptions, "source" | "reattach" | "detach" | "identityLabels"> & {
+  /** The run to follow (its `kjo/run-id` label). */
+  runId: string;
+};
+
+/**
+ * Finds the run `runId` in the namespace (its tracked resource, across every
+ * kind with a state rule) and follows it like `run()` does: each container's
+ * log from its start (or from `logsSince`), each line once, events, the
+ * decision, the delete policy and the result.
+ *
+ * @example
+ * ```ts
+ * const result = await attach({ runId: "k3f9x0q2m7ab", namespace: "jobs", deletePolicy: "Always" });
+ * ```
+ */
+export async function attach(options: AttachOptions): Promise<ResultEvent> {
+  return await withResult(options, options.runId, async (context) => {
+    const { client, namespace } = openSession(options, { flag: options.namespace });
+    context.setClient(client);
+    const stop = linkedAbort(options.signal);
+    if (stop.signal.aborted) return interruptedResult(stop.signal.reason, { runId: options.runId, namespace, resources: [] });
+    const kinds = options.kinds ?? KindRegistry.withBuiltins();
+    const [tracked] = await findTrackedResources({
+      client,
+      namespace,
+      selector: `${RUN_ID_LABEL}=${options.runId}`,
+      kinds,
+    });
+    if (!tracked) {
+      throw new InputError(
+        `no run ${options.runId} in namespace ${namespace} (looked for ${
+          kinds.kinds().map((k) => k.kind).join(", ")
+        } labelled ${RUN_ID_LABEL}=${options.runId}; custom kinds need --rules)`,
+      );
+    }
+    const created = await loadRunResources({ client, namespace, tracked });
+    context.emit({
+      type: "info",
+      level: "info",
+      message: `attached to run ${options.runId}: ${created.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`,
+    });
+    return await followRun({
+      client,
+      namespace,
+      runId: options.runId,
+      created,
+      rule: kinds.require(tracked),
+      options: options as RunOptions,
+      emit: context.emit,
+      signal: stop.signal,
+    });
+  });
+}
