@@ -38,6 +38,7 @@ export function addFollowOptions(command: Command): Command {
     .option("--startup-timeout <seconds>", "seconds until something of the run must run (default 120)")
     .option("--execution-timeout <seconds>", "seconds the whole run may take (default: no limit)")
     .option("--image-pull-failure-grace <seconds>", "seconds a container may fail to pull its image (default 30)")
+    .option("--stall-timeout <seconds>", "seconds of silence after which a watch or log stream is reconnected (default 30)")
     .option("--rules <file>", "custom kind rules file (YAML); repeat", collect)
     .addOption(new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)").choices(["text", "jsonl"]))
     .option("--show-timestamps", "prefix log lines with the container runtime's timestamps")
@@ -65,6 +66,7 @@ export async function followSetup(rawFlags: Record<string, unknown>): Promise<Fo
     startupTimeoutSeconds: rawFlags.startupTimeout,
     executionTimeoutSeconds: rawFlags.executionTimeout,
     imagePullFailureGraceSeconds: rawFlags.imagePullFailureGrace,
+    stallTimeoutSeconds: rawFlags.stallTimeout,
     showKubernetesTimestamps: rawFlags.showTimestamps,
   };
   const settings = await settingsFrom(flags);
@@ -85,6 +87,7 @@ export async function followSetup(rawFlags: Record<string, unknown>): Promise<Fo
       startupTimeoutSeconds: settings.startupTimeoutSeconds,
       executionTimeoutSeconds: settings.executionTimeoutSeconds,
       imagePullFailureGraceSeconds: settings.imagePullFailureGraceSeconds,
+      stallTimeoutMs: settings.stallTimeoutSeconds * 1000,
       kinds,
     },
   };

@@ -108,6 +108,8 @@ export interface SettingValues {
   executionTimeoutSeconds?: number;
   /** `image_pull_failure_grace_seconds`: how long image pull errors are tolerated. Default 30. */
   imagePullFailureGraceSeconds: number;
+  /** Seconds of silence after which a watch or log stream is reconnected (at least 5). */
+  stallTimeoutSeconds: number;
   /** `log_level`: level of kjo's own messages. Default `info`. */
   logLevel: typeof LOG_LEVELS[number];
 }
@@ -229,6 +231,7 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   imagePullPolicy: { parse: oneOf(PULL_POLICIES) },
   executionTimeoutSeconds: { parse: number({ min: 0 }) },
   imagePullFailureGraceSeconds: { parse: number({ min: 0 }), default: 30 },
+  stallTimeoutSeconds: { parse: number({ min: 5 }), default: 30 },
   logLevel: { parse: oneOf(LOG_LEVELS), default: "info" },
 };
 

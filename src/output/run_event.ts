@@ -88,6 +88,27 @@ export interface ResultEvent extends BaseEvent {
   resources: string[];
   namespace?: string;
   runId?: string;
+  /** Counters of the run's streams (absent when nothing was tracked). */
+  stats?: RunStats;
+}
+
+/**
+ * How the run's streams fared: lines relayed, reconnects of log follows and
+ * watches (and how many were for silence), duplicate lines dropped on resume.
+ *
+ * @example
+ * ```ts
+ * const s: RunStats = { lines: 10, logReconnects: 0, logStalls: 0, duplicatesDropped: 0, watchReconnects: 1, watchStalls: 0, watchRelists: 0 };
+ * ```
+ */
+export interface RunStats {
+  lines: number;
+  logReconnects: number;
+  logStalls: number;
+  duplicatesDropped: number;
+  watchReconnects: number;
+  watchStalls: number;
+  watchRelists: number;
 }
 
 /**

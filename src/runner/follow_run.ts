@@ -67,7 +67,13 @@ export async function followRun(follow: FollowRunOptions): Promise<ResultEvent> 
     emit,
   });
 
-  const common = { runId, namespace, resources: created.map(describeObject), xcom: xcom.toObject() };
+  const common = {
+    runId,
+    namespace,
+    resources: created.map(describeObject),
+    xcom: xcom.toObject(),
+    stats: tracking.stats,
+  };
   if (interrupted) return interruptedResult(signal.reason, common, tracking.summary);
   const verdict = tracking.verdict!;
   if (verdict.state === "Succeeded" && tracking.lineErrors.length > 0) {

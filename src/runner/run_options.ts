@@ -65,6 +65,6 @@ export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnect
   detach?: boolean;
   /** Relay log lines from this time on (RFC 3339) instead of from each container's start. */
   logsSince?: string;
-  /** Milliseconds of silence after which a watch or log stream is reconnected (default 60000). */
+  /** Milliseconds of silence after which a watch or log stream is reconnected (default 30000). */
   stallTimeoutMs?: number;
 }

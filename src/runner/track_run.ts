@@ -9,12 +9,12 @@
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource } from "../kube/resource_paths.ts";
-import { watchResources } from "../kube/resumable_watch.ts";
+import { watchResources, type WatchReconnect } from "../kube/resumable_watch.ts";
 import { type KubeEvent, watchEvents } from "../kube/event_watch.ts";
 import { followContainerLog } from "../kube/log_follow.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { XComCollector } from "../logs/xcom_collector.ts";
-import type { K8sEvent, RunEventInput } from "../output/run_event.ts";
+import type { K8sEvent, RunEventInput, RunStats } from "../output/run_event.ts";
 import { summarizeFailure } from "./failure_summary.ts";
 import { createLineHandler } from "./_line_handler.ts";
 import { PodCache, type PodLike } from "./_pod_cache.ts";
@@ -55,8 +55,8 @@ export interface TrackingOutcome {
   summary: string[];
   /** Invalid `::kube_api:` events seen. */
   lineErrors: string[];
-  /** Lines relayed. */
-  lines: number;
+  /** Counters of the run's streams. */
+  stats: RunStats;
 }
 
 /**
@@ -71,7 +71,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
   const { client, namespace, created, emit, options } = track;
   const tracked = created[0];
   const trackedName = describeObject(tracked);
-  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
   const watches = new AbortController();
   const stopWatches = () => watches.abort();
   track.signal.addEventListener("abort", stopWatches, { once: true });
@@ -92,8 +92,17 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     relayApiEventLines: options.relayApiEventLines ?? false,
     keepLastLines: 20,
   });
-  const follow: FollowContainer = (request) =>
-    followContainerLog({
+  const stats: RunStats = { lines: 0, logReconnects: 0, logStalls: 0, duplicatesDropped: 0, watchReconnects: 0, watchStalls: 0, watchRelists: 0 };
+  const onWatchReconnect = (what: string) => (r: WatchReconnect) => {
+    stats.watchReconnects++;
+    if (r.reason === "stall") stats.watchStalls++;
+    if (r.reason === "gone") stats.watchRelists++;
+    if (r.reason !== "closed") {
+      emit({ type: "info", level: r.reason === "error" ? "warning" : "debug", message: `watch of ${what}: ${r.reason}${r.error ? ` (${errorText(r.error)})` : ""}; resuming at resourceVersion ${r.resourceVersion ?? "?"}` });
+    }
+  };
+  const follow: FollowContainer = (request) => {
+    const following = followContainerLog({
       client,
       namespace,
       pod: request.pod,
@@ -103,7 +112,21 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       isContainerDone: request.isContainerDone,
       ...(options.logsSince ? { sinceTime: options.logsSince } : {}),
       onLine: (line) => request.onLine({ ts: line.ts, text: line.line }),
-    }).then(() => {});
+      onReconnect: (r) => {
+        if (r.reason === "waiting") return;
+        stats.logReconnects++;
+        if (r.reason === "stall") stats.logStalls++;
+        emit({
+          type: "info",
+          level: r.reason === "closed" ? "debug" : "warning",
+          message: `log of ${request.pod}/${request.container}: ${r.reason}${r.error ? ` (${errorText(r.error)})` : ""}; resuming from ${r.sinceTime ?? "the start"}`,
+        });
+      },
+    });
+    return following.then(() => {
+      stats.duplicatesDropped += following.stats.skipped;
+    });
+  };
   const relay = new PodLogRelay({
     follow,
     cache,
@@ -126,6 +149,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     namespace,
     signal: watches.signal,
     stallTimeoutMs,
+    onReconnect: onWatchReconnect("events"),
     since: new Date(Date.parse(String(tracked.metadata.creationTimestamp ?? new Date().toISOString()))),
     objects: created.map((o) => ({ uid: o.metadata.uid })),
     onEvent: (event) => {
@@ -141,6 +165,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       fieldSelector: `metadata.name=${tracked.metadata.name}`,
       signal: watches.signal,
       stallTimeoutMs,
+      onReconnect: onWatchReconnect(trackedName),
       onEvent: (type, object) => {
         if (type === "DELETED") tracker.onTrackedDeleted(trackedName);
         else tracker.onTracked({ ...object, apiVersion: tracked.apiVersion, kind: tracked.kind });
@@ -152,6 +177,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       labelSelector: track.runLabelSelector,
       signal: watches.signal,
       stallTimeoutMs,
+      onReconnect: onWatchReconnect("the run's pods"),
       onEvent: (type, object) => {
         const pod = { ...object, apiVersion: "v1", kind: "Pod" } as PodLike;
         if (type === "DELETED") {
@@ -204,7 +230,8 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       verdict: { state: "Failed", reason: verdict!.reason, message: verdict!.message },
     })
     : [];
-  return { verdict, summary, lineErrors: handler.errors, lines: handler.count };
+  stats.lines = handler.count;
+  return { verdict, summary, lineErrors: handler.errors, stats };
 }
 
 function toK8sEvent(event: KubeEvent): K8sEvent {

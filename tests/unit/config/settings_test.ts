@@ -33,7 +33,7 @@ Deno.test("key names in the file, the environment and on the command line", () =
   assert.equal(fileKey("deletePolicy"), "delete_policy");
   assert.equal(envKey("kubeConfigExtraLocations"), "KJO_KUBE_CONFIG_EXTRA_LOCATIONS");
   assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace-seconds");
-  assert.equal(SETTING_KEYS.length, 18);
+  assert.equal(SETTING_KEYS.length, 19);
 });
 
 Deno.test("resolveSettings: defaults", async () => {
@@ -52,6 +52,7 @@ Deno.test("resolveSettings: defaults", async () => {
     output: "text",
     randomNamePostfixLength: 8,
     imagePullFailureGraceSeconds: 30,
+    stallTimeoutSeconds: 30,
     logLevel: "info",
     configFile: undefined,
   });
