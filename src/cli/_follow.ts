@@ -88,6 +88,7 @@ export async function followSetup(rawFlags: Record<string, unknown>): Promise<Fo
       executionTimeoutSeconds: settings.executionTimeoutSeconds,
       imagePullFailureGraceSeconds: settings.imagePullFailureGraceSeconds,
       stallTimeoutMs: settings.stallTimeoutSeconds * 1000,
+      detectLogLevel: settings.detectKubernetesLogLevel,
       kinds,
     },
   };
@@ -99,14 +100,15 @@ export async function followSetup(rawFlags: Record<string, unknown>): Promise<Fo
  *
  * @example
  * ```ts
- * return await followWithOutput(settings, (onEvent, signal) => run({ ...options, onEvent, signal }));
+ * return await followWithOutput(settings, runId, (onEvent, signal) => run({ ...options, runId, onEvent, signal }));
  * ```
  */
 export async function followWithOutput(
   settings: Settings,
+  runId: string,
   start: (onEvent: (event: Parameters<EventWriter["write"]>[0]) => void, signal: AbortSignal) => Promise<ResultEvent>,
 ): Promise<number> {
-  const writer = createWriter(settings);
+  const writer = createWriter(settings, runId);
   const stop = new AbortController();
   const untrap = trapStopSignals(stop);
   try {
@@ -118,7 +120,7 @@ export async function followWithOutput(
   }
 }
 
-function createWriter(settings: Settings): EventWriter {
+function createWriter(settings: Settings, runId: string): EventWriter {
   if (settings.output === "jsonl") return new JsonlWriter({ stdout: denoStdout() });
   return new TextWriter({
     stdout: denoStdout(),
@@ -127,5 +129,6 @@ function createWriter(settings: Settings): EventWriter {
     timestamps: settings.showKubernetesTimestamps,
     debug: settings.logLevel === "debug",
     apiEvents: false,
+    prefix: settings.showRunnerId ? `[kjo ${runId}]` : "[kjo]",
   });
 }

@@ -45,7 +45,7 @@ Examples:
       if (since !== undefined && Number.isNaN(Date.parse(since))) {
         throw new InputError(`--since: not an RFC 3339 time: ${JSON.stringify(since)}`);
       }
-      const code = await followWithOutput(settings, (onEvent, signal) =>
+      const code = await followWithOutput(settings, String(rawFlags.runId), (onEvent, signal) =>
         attach({
           ...options,
           runId: String(rawFlags.runId),

@@ -7,6 +7,7 @@
 
 import type { Command } from "commander";
 import { run } from "../runner/run.ts";
+import { newRunId } from "../runner/run_id.ts";
 import { addBodyOptions, addClusterOptions, bodyOptions, collect, keyValues } from "./_options.ts";
 import { addFollowOptions, followSetup, followWithOutput } from "./_follow.ts";
 
@@ -52,11 +53,12 @@ Examples:
     .action(async (rest: string[], rawFlags: Record<string, unknown>, self: Command) => {
       const { flags, settings, options } = await followSetup(rawFlags);
       const body = await bodyOptions(flags, settings, rest);
-      const code = await followWithOutput(settings, (onEvent, signal) =>
+      const runId = (rawFlags.runId as string | undefined) ?? newRunId();
+      const code = await followWithOutput(settings, runId, (onEvent, signal) =>
         run({
           ...options,
           ...body,
-          runId: rawFlags.runId as string | undefined,
+          runId,
           identityLabels: keyValues("--identity-label", rawFlags.identityLabel as string[] | undefined),
           reattach: rawFlags.reattach === true,
           detach: rawFlags.detach === true,

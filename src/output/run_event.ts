@@ -27,6 +27,8 @@ export interface LogEvent extends BaseEvent {
   ts?: string;
   /** `stdout` or `stderr` when known. */
   stream?: string;
+  /** The level the line names (`ERROR ...`), with detect_kubernetes_log_level on. */
+  level?: "debug" | "info" | "warning" | "error" | "critical";
 }
 
 /** The tracked resource (or another resource of the run) changed state. */

@@ -7,6 +7,7 @@
  */
 
 import { parseKubeApiEvent } from "../logs/kube_api_event.ts";
+import { detectLogLevel } from "../logs/log_level.ts";
 import type { XComCollector } from "../logs/xcom_collector.ts";
 import { type EventSink, stampEvent } from "../output/run_event.ts";
 import type { RelayedLine } from "./_pod_log_relay.ts";
@@ -21,6 +22,8 @@ export interface LineHandlerOptions {
   relayApiEventLines: boolean;
   /** Lines kept per container for the failure summary. */
   keepLastLines: number;
+  /** Add the level a line names to its log event (detect_kubernetes_log_level). */
+  detectLevel?: boolean;
 }
 
 /** Handles lines; `lastLines` holds the tail of each `pod/container`. */
@@ -86,7 +89,15 @@ export function createLineHandler(options: LineHandlerOptions): LineHandler {
         if (!options.relayApiEventLines) return;
       }
       if (options.relayLogs) {
-        options.emit(stampEvent({ type: "log", pod, container, line: line.text, ...(line.ts ? { ts: line.ts } : {}) }));
+        const level = options.detectLevel ? detectLogLevel(line.text) : undefined;
+        options.emit(stampEvent({
+          type: "log",
+          pod,
+          container,
+          line: line.text,
+          ...(line.ts ? { ts: line.ts } : {}),
+          ...(level ? { level } : {}),
+        }));
       }
     },
   };

@@ -63,6 +63,8 @@ export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnect
   reattach?: boolean;
   /** Create the resources and return a `Submitted` result at once (follow later with `attach`). */
   detach?: boolean;
+  /** Add the level a line names (`ERROR ...`) to log events (default true; detect_kubernetes_log_level). */
+  detectLogLevel?: boolean;
   /** Relay log lines from this time on (RFC 3339) instead of from each container's start. */
   logsSince?: string;
   /** Milliseconds of silence after which a watch or log stream is reconnected (default 30000). */

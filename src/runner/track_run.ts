@@ -40,6 +40,7 @@ export interface TrackRunOptions {
     | "imagePullFailureGraceSeconds"
     | "stallTimeoutMs"
     | "logsSince"
+    | "detectLogLevel"
   >;
   xcom: XComCollector;
   emit: (event: RunEventInput) => void;
@@ -91,6 +92,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     relayLogs: options.getLogs !== false,
     relayApiEventLines: options.relayApiEventLines ?? false,
     keepLastLines: 20,
+    detectLevel: options.detectLogLevel ?? true,
   });
   const stats: RunStats = { lines: 0, logReconnects: 0, logStalls: 0, duplicatesDropped: 0, watchReconnects: 0, watchStalls: 0, watchRelists: 0 };
   const onWatchReconnect = (what: string) => (r: WatchReconnect) => {
