@@ -6,6 +6,7 @@
  */
 
 import type { KubeObject } from "../kube/kube_object.ts";
+import { podContainers } from "../kinds/pod_containers.ts";
 
 /** The parts of a container status the runner reads. */
 export interface ContainerStatusLike {
@@ -81,18 +82,19 @@ export class PodCache {
     if (!pod) return false;
     const phase = pod.status?.phase;
     if (phase === "Succeeded" || phase === "Failed") return true;
-    if (pod.metadata.deletionTimestamp) {
-      const status = containerStatuses(pod).find((s) => s.name === container);
-      return !status?.state?.running;
-    }
-    const status = containerStatuses(pod).find((s) => s.name === container);
-    const terminated = status?.state?.terminated;
-    if (!terminated) return false;
-    const isInit = pod.status?.initContainerStatuses?.some((s) => s.name === container) ?? false;
-    const policy = pod.spec?.restartPolicy ?? "Always";
-    if (isInit) return terminated.exitCode === 0 || policy === "Never";
+    const view = podContainers(pod).find((c) => c.name === container);
+    if (pod.metadata.deletionTimestamp) return !view?.running;
+    if (!view?.terminated) return false;
+    // A native sidecar (init container with restartPolicy Always) is restarted
+    // until the pod ends.
+    if (view.sidecar) return false;
+    const exitCode = view.terminated.exitCode;
+    if (view.role === "init") return exitCode === 0 || (pod.spec?.restartPolicy ?? "Always") === "Never";
+    // The container's own restartPolicy (Kubernetes >= 1.34) wins over the pod's.
+    const policy = view.restartPolicy ?? pod.spec?.restartPolicy ?? "Always";
     if (policy === "Never") return true;
-    if (policy === "OnFailure") return terminated.exitCode === 0;
+    if (policy === "OnFailure") return exitCode === 0;
     return false;
   }
+
 }

@@ -9,6 +9,7 @@
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { StateRule, StateVerdict } from "../kinds/resource_state.ts";
 import { containerStatuses, type PodLike } from "./_pod_cache.ts";
+import { findStuckContainers } from "../kinds/image_pull_failure.ts";
 
 /** How a run ended, as far as the tracked resource goes. */
 export interface FinalVerdict {
@@ -16,16 +17,6 @@ export interface FinalVerdict {
   reason?: string;
   message?: string;
 }
-
-/** Waiting reasons after which a container will not start by itself. */
-export const UNRECOVERABLE_WAITING_REASONS = new Set([
-  "ErrImagePull",
-  "ImagePullBackOff",
-  "InvalidImageName",
-  "ErrImageNeverPull",
-  "CreateContainerConfigError",
-  "CreateContainerError",
-]);
 
 /** Options of {@linkcode RunTracker}. */
 export interface RunTrackerOptions {
@@ -114,13 +105,15 @@ export class RunTracker {
     this.#pods.set(pod.metadata.name!, pod);
     for (const status of containerStatuses(pod)) {
       if (status.state?.running || status.state?.terminated) this.#running = true;
-      const key = `${pod.metadata.name}/${status.name}`;
-      const reason = status.state?.waiting?.reason;
-      if (reason && UNRECOVERABLE_WAITING_REASONS.has(reason)) {
-        if (!this.#waitingSince.has(key)) this.#waitingSince.set(key, this.#now());
-      } else {
-        this.#waitingSince.delete(key);
-      }
+    }
+    const stuck = new Map(findStuckContainers(pod).map((s) => [`${pod.metadata.name}/${s.container}`, s]));
+    for (const key of [...this.#waitingSince.keys()]) {
+      if (key.startsWith(`${pod.metadata.name}/`) && !stuck.has(key)) this.#waitingSince.delete(key);
+    }
+    for (const [key, container] of stuck) {
+      if (this.#waitingSince.has(key)) continue;
+      // Only a change of the pod spec fixes a permanent reason: no grace.
+      this.#waitingSince.set(key, container.permanent ? -Infinity : this.#now());
     }
     this.tick();
   }
@@ -147,7 +140,7 @@ export class RunTracker {
         reason: waiting?.reason ?? "Unrecoverable",
         message: `pod ${podName} container ${container}: ${waiting?.reason}${
           waiting?.message ? `: ${waiting.message}` : ""
-        } (for ${Math.round((now - since) / 1000)}s)`,
+        }${Number.isFinite(since) ? ` (for ${Math.round((now - since) / 1000)}s)` : ""}`,
       });
       return;
     }

@@ -25,7 +25,10 @@ type ContainerState = Waiting | { running: { startedAt: string } } | {
 function pod(
   name: string,
   containers: Record<string, ContainerState> = {},
-  extra: { scheduled?: { status: string; reason?: string; message?: string }; init?: Record<string, ContainerState> } = {},
+  extra: {
+    scheduled?: { status: string; reason?: string; message?: string };
+    init?: Record<string, ContainerState>;
+  } = {},
 ): PodLike {
   const statuses = (entries: Record<string, ContainerState>) =>
     Object.entries(entries).map(([n, state]) => ({ name: n, restartCount: 0, state }));
@@ -43,7 +46,9 @@ function pod(
 }
 
 /** A tracker on a fake clock; `advance` moves the clock and ticks. */
-function setup(options: { startupTimeoutMs?: number; executionTimeoutMs?: number; graceMs?: number } = {}) {
+function setup(
+  options: { startupTimeoutMs?: number; executionTimeoutMs?: number; graceMs?: number } = {},
+) {
   let now = 1_000_000;
   const verdicts: StateVerdict[] = [];
   const tracker = new RunTracker({
@@ -134,7 +139,11 @@ Deno.test("RunTracker: decided resolves once; later outcomes do not change it", 
   await tracker.decided;
   await Promise.resolve();
   assert.equal(seen.length, 1);
-  assert.deepEqual(seen[0], { state: "Failed", reason: "BackoffLimitExceeded", message: undefined });
+  assert.deepEqual(seen[0], {
+    state: "Failed",
+    reason: "BackoffLimitExceeded",
+    message: undefined,
+  });
   assert.equal(tracker.final?.state, "Failed");
 });
 
@@ -153,14 +162,20 @@ Deno.test("RunTracker: startup timeout when no pod was created", async () => {
 
 Deno.test("RunTracker: startup timeout copies the PodScheduled=False message of an unschedulable pod", async () => {
   const { tracker, advance } = setup({ startupTimeoutMs: 5_000 });
-  const message = "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: " +
+  const message =
+    "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: " +
     "1 No preemption victims found for incoming pod.";
-  tracker.onPod(pod("build-abc", {}, { scheduled: { status: "False", reason: "Unschedulable", message } }));
+  tracker.onPod(
+    pod("build-abc", {}, { scheduled: { status: "False", reason: "Unschedulable", message } }),
+  );
   advance(5_000);
   const verdict = await tracker.decided;
   assert.equal(verdict.state, "Failed");
   assert.equal(verdict.reason, "StartupTimeout");
-  assert.equal(verdict.message, `nothing started within 5s; pod build-abc: Unschedulable: ${message}`);
+  assert.equal(
+    verdict.message,
+    `nothing started within 5s; pod build-abc: Unschedulable: ${message}`,
+  );
 });
 
 Deno.test("RunTracker: startup timeout names a waiting container and its message", async () => {
@@ -181,10 +196,13 @@ Deno.test("RunTracker: startup timeout names a waiting container and its message
 Deno.test("RunTracker: no startup timeout once a container runs or the resource is not Pending", async () => {
   const cases: Array<[string, (t: RunTracker) => void]> = [
     ["running container", (t) => t.onPod(pod("p", { main: { running: { startedAt: "t" } } }))],
-    ["terminated init container", (t) =>
-      t.onPod(pod("p", { main: { waiting: { reason: "PodInitializing" } } }, {
-        init: { init: { terminated: { exitCode: 0 } } },
-      }))],
+    [
+      "terminated init container",
+      (t) =>
+        t.onPod(pod("p", { main: { waiting: { reason: "PodInitializing" } } }, {
+          init: { init: { terminated: { exitCode: 0 } } },
+        })),
+    ],
     ["tracked Running", (t) => t.onTracked(tracked("Running"))],
   ];
   for (const [name, feed] of cases) {
@@ -236,7 +254,11 @@ Deno.test("RunTracker: a container that recovers before the grace resets it", as
   advance(29_000);
   tracker.onPod(pod("p", { main: { waiting: { reason: "ErrImagePull" } } }));
   advance(29_999);
-  assert.equal(await settled(tracker.decided), undefined, "the grace restarted at the second ErrImagePull");
+  assert.equal(
+    await settled(tracker.decided),
+    undefined,
+    "the grace restarted at the second ErrImagePull",
+  );
   advance(1);
   assert.equal((await tracker.decided).reason, "ErrImagePull");
 });
@@ -253,13 +275,18 @@ Deno.test("RunTracker: a deleted stuck pod is forgotten", async () => {
 Deno.test("RunTracker: a stuck init container fails the run after the grace", async () => {
   const { tracker, advance } = setup({ graceMs: 1_000 });
   tracker.onPod(pod("p", { main: { waiting: { reason: "PodInitializing" } } }, {
-    init: { setup: { waiting: { reason: "CreateContainerConfigError", message: 'configmap "cfg" not found' } } },
+    init: {
+      setup: {
+        waiting: { reason: "CreateContainerConfigError", message: 'configmap "cfg" not found' },
+      },
+    },
   }));
   advance(1_000);
   assert.deepEqual(await tracker.decided, {
     state: "Failed",
     reason: "CreateContainerConfigError",
-    message: 'pod p container setup: CreateContainerConfigError: configmap "cfg" not found (for 1s)',
+    message:
+      'pod p container setup: CreateContainerConfigError: configmap "cfg" not found (for 1s)',
   });
 });
 
@@ -267,7 +294,7 @@ Deno.test("RunTracker: a stuck init container fails the run after the grace", as
 // src/kinds/image_pull_failure.ts marks InvalidImageName and ErrImageNeverPull
 // `permanent`. RunTracker applies the grace to them like to ErrImagePull.
 for (const reason of ["InvalidImageName", "ErrImageNeverPull"]) {
-  Deno.test(`RunTracker: ${reason} (permanent) fails the run at once [BUG: waits the grace]`, async () => {
+  Deno.test(`RunTracker: ${reason} (permanent) fails the run at once`, async () => {
     const { tracker } = setup({ graceMs: 30_000 });
     tracker.onPod(pod("p", { main: { waiting: { reason, message: "invalid reference format" } } }));
     const verdict = await settled(tracker.decided);
@@ -294,4 +321,16 @@ Deno.test("RunTracker: without an execution timeout a running run never times ou
   tracker.onTracked(tracked("Running"));
   advance(365 * 24 * 3600_000);
   assert.equal(await settled(tracker.decided), undefined);
+});
+
+// ImageInspectError is stuck (not permanent): it fails the run after the
+// grace even while a sidecar runs.
+Deno.test("RunTracker: ImageInspectError fails the run after the grace", async () => {
+  const { tracker, advance } = setup({ graceMs: 30_000 });
+  tracker.onPod(pod("p", {
+    side: { running: { startedAt: "2026-11-29T10:00:00Z" } },
+    main: { waiting: { reason: "ImageInspectError", message: "Failed to inspect image" } },
+  }));
+  advance(30_000);
+  assert.equal((await settled(tracker.decided))?.reason, "ImageInspectError");
 });

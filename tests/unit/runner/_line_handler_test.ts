@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { XComCollector } from "../../../src/logs/xcom_collector.ts";
+import type { RunEvent } from "../../../src/output/run_event.ts";
+import { createLineHandler, type LineHandlerOptions } from "../../../src/runner/_line_handler.ts";
+
+function setup(options: Partial<Omit<LineHandlerOptions, "emit" | "xcom">> = {}) {
+  const events: RunEvent[] = [];
+  const xcom = new XComCollector();
+  const handler = createLineHandler({
+    emit: (e) => events.push(e),
+    xcom,
+    relayLogs: true,
+    relayApiEventLines: false,
+    keepLastLines: 20,
+    ...options,
+  });
+  /** Events without their `time` (checked separately). */
+  const plain = () =>
+    events.map((e) => {
+      const { time, ...rest } = e;
+      assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      return rest;
+    });
+  return { handler, events, xcom, plain };
+}
+
+Deno.test("createLineHandler: ordinary lines become log events, with the runtime timestamp when known", () => {
+  const { handler, plain } = setup();
+  handler.handle("pod-a", "main", { text: "hello", ts: "2026-11-29T10:00:01.123456789Z" });
+  handler.handle("pod-a", "side", { text: "" });
+  handler.handle("pod-a", "main", { text: 'INFO ::kube_api:xcom={"a":1}' }); // marker not at the start
+  assert.deepEqual(plain(), [
+    {
+      type: "log",
+      pod: "pod-a",
+      container: "main",
+      line: "hello",
+      ts: "2026-11-29T10:00:01.123456789Z",
+    },
+    { type: "log", pod: "pod-a", container: "side", line: "" },
+    { type: "log", pod: "pod-a", container: "main", line: 'INFO ::kube_api:xcom={"a":1}' },
+  ]);
+  assert.equal(handler.count, 3);
+  assert.equal(handler.xcomEvents, 0);
+});
+
+Deno.test("createLineHandler: ::kube_api: lines become api events, not log lines", () => {
+  const { handler, plain, xcom } = setup();
+  handler.handle("pod-a", "main", { text: "::kube_api:progress=50%" });
+  handler.handle("pod-a", "main", { text: '  ::kube_api:xcom={"rows":10}', ts: "t1" });
+  assert.deepEqual(plain(), [
+    { type: "api_event", name: "progress", value: "50%", pod: "pod-a", container: "main" },
+    {
+      type: "api_event",
+      name: "xcom",
+      value: '{"rows":10}',
+      parsed: { rows: 10 },
+      pod: "pod-a",
+      container: "main",
+    },
+  ]);
+  assert.deepEqual(xcom.toObject(), { rows: 10 });
+  assert.equal(handler.xcomEvents, 1);
+  assert.equal(handler.count, 2);
+  assert.deepEqual(handler.errors, []);
+});
+
+Deno.test("createLineHandler: xcom events merge into the collector, later keys win, across containers", () => {
+  const { handler, xcom } = setup();
+  handler.handle("p1", "main", { text: '::kube_api:xcom={"a":1,"b":1}' });
+  handler.handle("p2", "main", { text: '::kube_api:xcom={"b":2,"c":{"d":[1]}}' });
+  handler.handle("p1", "side", { text: "::kube_api:xcom={}" });
+  assert.deepEqual(xcom.toObject(), { a: 1, b: 2, c: { d: [1] } });
+  assert.equal(handler.xcomEvents, 3);
+});
+
+Deno.test("createLineHandler: invalid ::kube_api: events are recorded in errors and emitted as error info", () => {
+  const cases: Array<[string, RegExp]> = [
+    ["::kube_api:xcom=[1,2]", /^pod-a\/main: xcom value must be a JSON object, got an array$/],
+    ["::kube_api:xcom=oops", /^pod-a\/main: xcom value is not valid JSON: /],
+    ["::kube_api:xcom=null", /^pod-a\/main: xcom value must be a JSON object, got null$/],
+    ["::kube_api:bad name=1", /^pod-a\/main: malformed ::kube_api: event: expected /],
+  ];
+  for (const [text, message] of cases) {
+    const { handler, plain, xcom } = setup();
+    handler.handle("pod-a", "main", { text });
+    assert.equal(handler.errors.length, 1, text);
+    assert.match(handler.errors[0], message, text);
+    assert.deepEqual(plain(), [{ type: "info", level: "error", message: handler.errors[0] }], text);
+    assert.equal(xcom.size, 0, text);
+    assert.equal(handler.xcomEvents, 0, text);
+    assert.equal(handler.count, 1, text);
+    assert.deepEqual(handler.lastLines.get("pod-a/main"), [text], text);
+  }
+});
+
+Deno.test("createLineHandler: relayApiEventLines also emits ::kube_api: lines (valid or not) as log lines", () => {
+  const { handler, plain, xcom } = setup({ relayApiEventLines: true });
+  handler.handle("p", "c", { text: '::kube_api:xcom={"a":1}', ts: "t1" });
+  handler.handle("p", "c", { text: "::kube_api:xcom=[1]" });
+  assert.deepEqual(plain().map((e) => e.type), ["api_event", "log", "info", "log"]);
+  assert.deepEqual(plain()[1], {
+    type: "log",
+    pod: "p",
+    container: "c",
+    line: '::kube_api:xcom={"a":1}',
+    ts: "t1",
+  });
+  assert.deepEqual(xcom.toObject(), { a: 1 });
+  assert.equal(handler.errors.length, 1);
+});
+
+Deno.test("createLineHandler: relayLogs=false emits no log events but still api events, xcom and lastLines", () => {
+  for (const relayApiEventLines of [false, true]) {
+    const { handler, plain, xcom } = setup({ relayLogs: false, relayApiEventLines });
+    handler.handle("p", "c", { text: "plain" });
+    handler.handle("p", "c", { text: '::kube_api:xcom={"a":1}' });
+    handler.handle("p", "c", { text: "::kube_api:xcom=1" });
+    assert.deepEqual(
+      plain().map((e) => e.type),
+      ["api_event", "info"],
+      `relayApiEventLines ${relayApiEventLines}`,
+    );
+    assert.deepEqual(xcom.toObject(), { a: 1 });
+    assert.equal(handler.count, 3);
+    assert.deepEqual(handler.lastLines.get("p/c"), [
+      "plain",
+      '::kube_api:xcom={"a":1}',
+      "::kube_api:xcom=1",
+    ]);
+  }
+});
+
+Deno.test("createLineHandler: lastLines keeps the last keepLastLines lines of each pod/container", () => {
+  const cases: Array<[keep: number, lines: number, expected: string[]]> = [
+    [3, 2, ["l0", "l1"]],
+    [3, 3, ["l0", "l1", "l2"]],
+    [3, 7, ["l4", "l5", "l6"]],
+    [1, 5, ["l4"]],
+  ];
+  for (const [keep, n, expected] of cases) {
+    const { handler } = setup({ keepLastLines: keep });
+    for (let i = 0; i < n; i++) {
+      handler.handle("p", "main", { text: `l${i}` });
+      handler.handle("p", "side", { text: `s${i}` });
+    }
+    assert.deepEqual(handler.lastLines.get("p/main"), expected, `keep ${keep} of ${n}`);
+    assert.deepEqual(handler.lastLines.get("p/side"), expected.map((l) => l.replace("l", "s")));
+    assert.equal(handler.count, 2 * n);
+  }
+});
+
+Deno.test("createLineHandler: count and lastLines are separate per handler", () => {
+  const a = setup();
+  const b = setup();
+  a.handler.handle("p", "c", { text: "x" });
+  assert.equal(a.handler.count, 1);
+  assert.equal(b.handler.count, 0);
+  assert.equal(b.handler.lastLines.size, 0);
+});
+
+Deno.test("createLineHandler: detectLevel adds the level a log line names; off by default", () => {
+  const lines = ["ERROR could not connect", "[WARN] slow", "processed 10 rows"];
+  const cases: Array<[boolean | undefined, Array<string | undefined>]> = [
+    [true, ["error", "warning", undefined]],
+    [false, [undefined, undefined, undefined]],
+    [undefined, [undefined, undefined, undefined]],
+  ];
+  for (const [detectLevel, expected] of cases) {
+    const { handler, events } = setup({ detectLevel });
+    for (const text of lines) handler.handle("p", "c", { text });
+    const levels = events.map((e) => e.type === "log" ? e.level : "not a log event");
+    assert.deepEqual(levels, expected, `detectLevel ${detectLevel}`);
+    for (const e of events) {
+      if (e.type === "log" && e.level === undefined) assert.equal("level" in e, false);
+    }
+  }
+});
+
+Deno.test("createLineHandler: detectLevel leaves api events alone", () => {
+  const { handler, events } = setup({ detectLevel: true });
+  handler.handle("p", "c", { text: "::kube_api:ERROR=1" });
+  assert.deepEqual(events.map((e) => e.type), ["api_event"]);
+  assert.equal("level" in events[0], false);
+});

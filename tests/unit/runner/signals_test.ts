@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { ExitCode } from "../../../src/errors.ts";
+import {
+  exitCodeForSignal,
+  type StopSignal,
+  trapStopSignals,
+} from "../../../src/runner/signals.ts";
+
+Deno.test("exitCodeForSignal: 130 for SIGINT, 143 for SIGTERM", () => {
+  const cases: Array<[StopSignal, number]> = [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ];
+  for (const [signal, code] of cases) assert.equal(exitCodeForSignal(signal), code, signal);
+  assert.equal(exitCodeForSignal("SIGINT"), ExitCode.Interrupted);
+  assert.equal(exitCodeForSignal("SIGTERM"), ExitCode.Terminated);
+});
+
+Deno.test("trapStopSignals: SIGTERM aborts the controller with the signal name; dispose removes the listeners", async () => {
+  const controller = new AbortController();
+  const dispose = trapStopSignals(controller);
+  try {
+    const aborted = new Promise<void>((resolve) =>
+      controller.signal.addEventListener("abort", () => resolve(), { once: true })
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no abort within 5 s")), 5_000);
+    });
+    Deno.kill(Deno.pid, "SIGTERM");
+    await Promise.race([aborted, timeout]).finally(() => clearTimeout(timer));
+    assert.equal(controller.signal.reason, "SIGTERM");
+  } finally {
+    dispose();
+  }
+});
