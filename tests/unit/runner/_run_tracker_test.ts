@@ -291,8 +291,8 @@ Deno.test("RunTracker: a stuck init container fails the run after the grace", as
 });
 
 // README (`--image-pull-failure-grace`): "InvalidImageName fails at once";
-// src/kinds/image_pull_failure.ts marks InvalidImageName and ErrImageNeverPull
-// `permanent`. RunTracker applies the grace to them like to ErrImagePull.
+// InvalidImageName and ErrImageNeverPull are permanent
+// (src/kinds/image_pull_failure.ts): no grace.
 for (const reason of ["InvalidImageName", "ErrImageNeverPull"]) {
   Deno.test(`RunTracker: ${reason} (permanent) fails the run at once`, async () => {
     const { tracker } = setup({ graceMs: 30_000 });
