@@ -48,9 +48,9 @@ trap stop_cluster EXIT
 run_deno_suite() {
   local name="$1" dir="$2" out="$log_dir/deno-$1.txt"
   [ -d "$dir" ] || { fail_setup "no $dir"; return; }
-  "$DENO" test -A --no-check=remote "$dir" "${@:3}" 2>&1 | tee "$out"
+  NO_COLOR=1 "$DENO" test -A --no-check=remote "$dir" "${@:3}" 2>&1 | tee "$out"
   local rc=${PIPESTATUS[0]}
-  local line; line=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$out" | tail -n 1)
+  local line; line=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)
   if [ -z "$line" ]; then fail_setup "deno test $name printed no totals (exit $rc)"; return; fi
   add_counts "$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$line")"
   [ "$rc" = 0 ] || status=1
