@@ -42,7 +42,8 @@ export function addFollowOptions(command: Command): Command {
     .option("--rules <file>", "custom kind rules file (YAML); repeat", collect)
     .addOption(new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)").choices(["text", "jsonl"]))
     .option("--show-timestamps", "prefix log lines with the container runtime's timestamps")
-    .option("--show-api-events", "also relay ::kube_api: lines as log lines");
+    .option("--show-api-events", "also relay ::kube_api: lines as log lines")
+    .option("--no-parse-xcom", "leave ::kube_api:xcom= values unparsed (api events carry the raw value)");
 }
 
 /** Settings and run options of the follow flags. */
@@ -84,6 +85,7 @@ export async function followSetup(rawFlags: Record<string, unknown>): Promise<Fo
       deletePolicy: settings.deletePolicy,
       getLogs: rawFlags.logs !== false,
       relayApiEventLines: rawFlags.showApiEvents === true,
+      parseXcom: rawFlags.parseXcom !== false,
       startupTimeoutSeconds: settings.startupTimeoutSeconds,
       executionTimeoutSeconds: settings.executionTimeoutSeconds,
       imagePullFailureGraceSeconds: settings.imagePullFailureGraceSeconds,

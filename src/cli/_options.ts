@@ -91,18 +91,18 @@ export function secretFiles(values: string[] | undefined): Record<string, Record
   return out;
 }
 
-/** The body source chosen by the flags (exactly one). */
+/**
+ * The body source chosen by the flags: `-f/--body-file` or `--body` (at most
+ * one), else `--image` on the default template. With a body, `--image`
+ * overrides the main container's image (see {@linkcode bodyOptions}).
+ */
 export function bodySource(flags: Record<string, unknown>, settings: Settings): BodySource {
-  const given = ["bodyFile", "body", "image"].filter((k) => flags[k] !== undefined);
-  if (given.length !== 1) {
-    throw new InputError(
-      given.length === 0
-        ? "no body: give one of -f/--body-file, --body or --image"
-        : `give only one of -f/--body-file, --body, --image (got ${given.map((k) => `--${k.replace("bodyFile", "body-file")}`).join(", ")})`,
-    );
+  if (flags.bodyFile !== undefined && flags.body !== undefined) {
+    throw new InputError("give only one of -f/--body-file and --body");
   }
   if (flags.bodyFile !== undefined) return { bodyFile: String(flags.bodyFile) };
   if (flags.body !== undefined) return { body: String(flags.body) };
+  if (flags.image === undefined) throw new InputError("no body: give one of -f/--body-file, --body or --image");
   return {
     image: String(flags.image),
     kind: (flags.kind as "Job" | "Pod" | undefined) ?? settings.defaultExecutionObject,
@@ -140,6 +140,10 @@ export async function bodyOptions(
     labels: keyValues("--label", flags.label as string[] | undefined),
     command,
     args: flags.arg as string[] | undefined,
+    // With a body, --image overrides the main container's image.
+    ...(flags.image !== undefined && (flags.bodyFile !== undefined || flags.body !== undefined)
+      ? { image: String(flags.image) }
+      : {}),
     imagePullPolicy: settings.imagePullPolicy,
     imagePullSecrets: flags.imagePullSecret as string[] | undefined,
     ...(Object.keys(files).length > 0 ? { secretFiles: files } : {}),

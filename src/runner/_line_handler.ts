@@ -24,6 +24,12 @@ export interface LineHandlerOptions {
   keepLastLines: number;
   /** Add the level a line names to its log event (detect_kubernetes_log_level). */
   detectLevel?: boolean;
+  /**
+   * Parse `xcom` values as JSON objects into the result (default true). When
+   * false they are api events with the raw value only, for callers that
+   * parse them themselves (the Airflow operator's parse_xcom_event).
+   */
+  parseXcom?: boolean;
 }
 
 /** Handles lines; `lastLines` holds the tail of each `pod/container`. */
@@ -71,7 +77,9 @@ export function createLineHandler(options: LineHandlerOptions): LineHandler {
 
       const event = parseKubeApiEvent(line.text);
       if (event) {
-        if (event.ok) {
+        if (options.parseXcom === false && event.name === "xcom") {
+          options.emit(stampEvent({ type: "api_event", name: "xcom", value: event.value, pod, container }));
+        } else if (event.ok) {
           if (options.xcom.addEvent(event)) xcomEvents++;
           options.emit(stampEvent({
             type: "api_event",

@@ -65,6 +65,12 @@ export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnect
   detach?: boolean;
   /** Add the level a line names (`ERROR ...`) to log events (default true; detect_kubernetes_log_level). */
   detectLogLevel?: boolean;
+  /**
+   * Parse `::kube_api:xcom=` values as JSON objects into the result's `xcom`
+   * (default true; a value that is not a JSON object fails the run). When
+   * false, xcom events carry only their raw value.
+   */
+  parseXcom?: boolean;
   /** Relay log lines from this time on (RFC 3339) instead of from each container's start. */
   logsSince?: string;
   /** Milliseconds of silence after which a watch or log stream is reconnected (default 30000). */

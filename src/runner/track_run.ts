@@ -41,6 +41,7 @@ export interface TrackRunOptions {
     | "stallTimeoutMs"
     | "logsSince"
     | "detectLogLevel"
+    | "parseXcom"
   >;
   xcom: XComCollector;
   emit: (event: RunEventInput) => void;
@@ -93,6 +94,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     relayApiEventLines: options.relayApiEventLines ?? false,
     keepLastLines: 20,
     detectLevel: options.detectLogLevel ?? true,
+    parseXcom: options.parseXcom ?? true,
   });
   const stats: RunStats = { lines: 0, logReconnects: 0, logStalls: 0, duplicatesDropped: 0, watchReconnects: 0, watchStalls: 0, watchRelists: 0 };
   const onWatchReconnect = (what: string) => (r: WatchReconnect) => {

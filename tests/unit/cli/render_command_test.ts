@@ -168,7 +168,7 @@ Deno.test("render: a loadable kube config supplies the context's namespace, with
 Deno.test("render: bad input is one line on stderr and exit 2", async () => {
   const cases: [string[], RegExp][] = [
     [[], /^kjo: no body: give one of -f\/--body-file, --body or --image\n$/],
-    [["--image", "busybox", "--body", "{}"], /^kjo: give only one of/],
+    [["--body-file", "x.yaml", "--body", "{}"], /^kjo: give only one of/],
     [["-f", "does-not-exist.yaml"], /does-not-exist\.yaml/],
     [["--image", "busybox", "--run-id", "bad id!"], /^kjo: runId: must be a valid label value/],
     [

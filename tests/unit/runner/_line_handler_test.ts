@@ -183,3 +183,15 @@ Deno.test("createLineHandler: detectLevel leaves api events alone", () => {
   assert.deepEqual(events.map((e) => e.type), ["api_event"]);
   assert.equal("level" in events[0], false);
 });
+
+Deno.test("createLineHandler: parseXcom false leaves xcom values raw, valid or not, and records no error", () => {
+  const { handler, plain, xcom } = setup({ parseXcom: false });
+  handler.handle("p", "main", { text: "::kube_api:xcom=a=1;b=2" });
+  handler.handle("p", "main", { text: '::kube_api:xcom={"a":1}' });
+  assert.deepEqual(plain(), [
+    { type: "api_event", name: "xcom", value: "a=1;b=2", pod: "p", container: "main" },
+    { type: "api_event", name: "xcom", value: '{"a":1}', pod: "p", container: "main" },
+  ]);
+  assert.equal(xcom.size, 0);
+  assert.deepEqual(handler.errors, []);
+});

@@ -1,0 +1,179 @@
+"""Command lines of the kjo subcommands the operators call.
+
+Every value is passed as ``--flag=value`` so a value starting with ``-``
+(``--command=-c``) is never taken for a flag.
+
+Example::
+
+    request = RunRequest(image="busybox", command=["sh", "-c", "echo hi"], delete_policy="Always")
+    run_args(request)
+    # ["run", "-o", "jsonl", "--no-templating", "--image=busybox", "--command=sh",
+    #  "--command=-c", "--command=echo hi", "--delete-policy=Always"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional
+
+
+@dataclass
+class KubeConnection:
+    """How kjo reaches the cluster (empty: kjo's own discovery)."""
+
+    in_cluster: Optional[bool] = None
+    config_file: Optional[str] = None
+    cluster_context: Optional[str] = None
+
+    def args(self) -> List[str]:
+        """Example: ``KubeConnection(config_file="/k").args()`` → ``["--kubeconfig=/k"]``."""
+        out: List[str] = []
+        if self.in_cluster:
+            out.append("--in-cluster")
+        if self.config_file:
+            out.append(f"--kubeconfig={self.config_file}")
+        if self.cluster_context:
+            out.append(f"--context={self.cluster_context}")
+        return out
+
+    def to_dict(self) -> Dict[str, object]:
+        return {"in_cluster": self.in_cluster, "config_file": self.config_file, "cluster_context": self.cluster_context}
+
+
+@dataclass
+class RunRequest:
+    """Everything ``kjo run`` is told. The source is body, else body_file, else image."""
+
+    body: Optional[str] = None
+    body_file: Optional[str] = None
+    image: Optional[str] = None
+    kind: Optional[str] = None
+    command: Optional[List[str]] = None
+    arguments: Optional[List[str]] = None
+    namespace: Optional[str] = None
+    name_prefix: Optional[str] = None
+    name_postfix: Optional[str] = None
+    random_name_postfix_length: Optional[int] = None
+    envs: Mapping[str, object] = field(default_factory=dict)
+    labels: Mapping[str, object] = field(default_factory=dict)
+    image_pull_policy: Optional[str] = None
+    image_pull_secrets: List[str] = field(default_factory=list)
+    secret_files: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    delete_policy: Optional[str] = None
+    get_logs: bool = True
+    startup_timeout_seconds: Optional[float] = None
+    show_timestamps: bool = False
+    run_id: Optional[str] = None
+    identity_labels: Mapping[str, str] = field(default_factory=dict)
+    reattach: bool = False
+    detach: bool = False
+    connection: KubeConnection = field(default_factory=KubeConnection)
+
+
+def _seconds(value: float) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def body_args(request: RunRequest) -> List[str]:
+    """The flags that build the body (shared by ``run`` and ``render``)."""
+    out: List[str] = []
+    if request.body is not None:
+        out.append(f"--body={request.body}")
+    elif request.body_file is not None:
+        out.append(f"--body-file={request.body_file}")
+    elif request.image is not None:
+        out.append(f"--image={request.image}")
+        if request.kind:
+            out.append(f"--kind={request.kind}")
+    for part in request.command or []:
+        out.append(f"--command={part}")
+    for arg in request.arguments or []:
+        out.append(f"--arg={arg}")
+    if request.namespace:
+        out.append(f"--namespace={request.namespace}")
+    if request.name_prefix:
+        out.append(f"--name-prefix={request.name_prefix}")
+    if request.name_postfix:
+        out.append(f"--name-postfix={request.name_postfix}")
+    if request.random_name_postfix_length is not None:
+        out.append(f"--random-name-postfix-length={int(request.random_name_postfix_length)}")
+    for name, value in (request.envs or {}).items():
+        out.append(f"--env={name}={'' if value is None else value}")
+    for key, value in (request.labels or {}).items():
+        out.append(f"--label={key}={'' if value is None else value}")
+    if request.image_pull_policy:
+        out.append(f"--image-pull-policy={request.image_pull_policy}")
+    for secret in request.image_pull_secrets or []:
+        out.append(f"--image-pull-secret={secret}")
+    for secret, keys in (request.secret_files or {}).items():
+        for key, path in keys.items():
+            out.append(f"--secret-file={secret}:{key}={path}")
+    if request.run_id:
+        out.append(f"--run-id={request.run_id}")
+    out.append("--no-templating")
+    return out
+
+
+def run_args(request: RunRequest) -> List[str]:
+    """``kjo run -o jsonl ...`` for a request."""
+    out = ["run", "-o", "jsonl", *body_args(request)]
+    for key, value in (request.identity_labels or {}).items():
+        out.append(f"--identity-label={key}={value}")
+    if request.reattach and request.identity_labels:
+        out.append("--reattach")
+    if request.detach:
+        out.append("--detach")
+    if request.delete_policy:
+        out.append(f"--delete-policy={request.delete_policy}")
+    if not request.get_logs:
+        out.append("--no-logs")
+    if request.startup_timeout_seconds is not None:
+        out.append(f"--startup-timeout={_seconds(request.startup_timeout_seconds)}")
+    if request.show_timestamps:
+        out.append("--show-timestamps")
+    out.extend(request.connection.args())
+    return out
+
+
+def render_args(request: RunRequest) -> List[str]:
+    """``kjo render -o json ...``: builds the body without a cluster (validate_body_on_init)."""
+    return ["render", "-o", "json", *body_args(request)]
+
+
+def attach_args(
+    *,
+    run_id: str,
+    namespace: Optional[str],
+    connection: KubeConnection,
+    delete_policy: Optional[str] = None,
+    get_logs: bool = True,
+    show_timestamps: bool = False,
+) -> List[str]:
+    """``kjo attach --run-id ID -o jsonl ...``: follow an existing run to its end.
+
+    Example::
+
+        attach_args(run_id="abc", namespace="jobs", connection=KubeConnection(), get_logs=False)
+        # ["attach", "--run-id=abc", "-o", "jsonl", "--namespace=jobs", "--no-logs"]
+    """
+    out = ["attach", f"--run-id={run_id}", "-o", "jsonl"]
+    if namespace:
+        out.append(f"--namespace={namespace}")
+    if delete_policy:
+        out.append(f"--delete-policy={delete_policy}")
+    if not get_logs:
+        out.append("--no-logs")
+    if show_timestamps:
+        out.append("--show-timestamps")
+    out.extend(connection.args())
+    return out
+
+
+def cleanup_args(*, run_id: str, namespace: Optional[str], connection: KubeConnection) -> List[str]:
+    """``kjo cleanup --run-id ID``: delete every resource of a run."""
+    out = ["cleanup", f"--run-id={run_id}"]
+    if namespace:
+        out.append(f"--namespace={namespace}")
+    out.extend(connection.args())
+    return out

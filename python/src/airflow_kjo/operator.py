@@ -1,0 +1,536 @@
+"""``KubernetesJobOperator``: runs an Airflow task as Kubernetes resources
+through the kjo binary.
+
+Example DAG::
+
+    from airflow_kjo import KubernetesJobOperator
+
+    KubernetesJobOperator(
+        task_id="hello",
+        image="busybox",
+        command=["sh", "-c", "echo hello {{ ds }}"],
+    )
+    KubernetesJobOperator(
+        task_id="from-file",
+        body_filepath="templates/job.yaml",   # relative to the DAG file; rendered with Jinja
+        jinja_job_args={"greeting": "hi"},    # {{ job.greeting }} in the file
+        delete_policy="Always",
+    )
+
+How a task runs: the operator turns its (rendered) arguments into a ``kjo run
+-o jsonl --no-templating ...`` argument list (never a shell string), starts
+kjo, writes each log line to the task log as ``pod/container | line``, pushes
+XCom from ``::kube_api:xcom={...}`` lines, calls ``on_kube_api_event`` for
+every api event, and raises ``AirflowException`` with kjo's reason and
+summary when the run fails. Every run carries identity labels (dag, task, run,
+map index) so a retry or a restarted worker reattaches to a run that is still
+alive instead of starting a second one. ``on_kill`` sends kjo SIGTERM: kjo
+deletes the run's resources and exits 143. With ``deferrable=True`` the worker
+only submits the run; a trigger follows it without a worker slot, and
+``execute_complete`` relays the logs, pushes XCom and applies the delete
+policy.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import tempfile
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from airflow_kjo._compat import AirflowException, BaseOperator
+from airflow_kjo.body import (
+    MAX_BODY_ARGUMENT,
+    TEMPLATE_EXTENSIONS,
+    body_text,
+    caller_directory,
+    override_image,
+    read_body_file,
+    resolve_body_path,
+)
+from airflow_kjo.config import DELETE_POLICIES, Settings, load_settings
+from airflow_kjo.events import ApiEventCallback, EventRelay, failure_message
+from airflow_kjo.identity import TRY_NUMBER_LABEL, identity_from_context, try_number_from_context
+from airflow_kjo.kjo_args import KubeConnection, RunRequest, attach_args, render_args, run_args
+from airflow_kjo.kjo_process import DEFAULT_STOP_TIMEOUT, KjoProcess, kjo_environment, resolve_kjo_command
+from airflow_kjo.xcom import xcom_value_parser
+
+BodyType = Union[str, Dict[str, Any], List[Dict[str, Any]], None]
+
+#: commander's message when a flag is unknown (an older kjo without reattach).
+_UNKNOWN_OPTION = "unknown option"
+
+
+def new_run_id() -> str:
+    """A kjo run id: 12 lowercase letters and digits (valid as a label value).
+
+    Example::
+
+        len(new_run_id())  # 12
+    """
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def _short_command(argv: Sequence[str], limit: int = 200) -> str:
+    """The command line for the task log: env values hidden, long values cut.
+
+    Example::
+
+        _short_command(["kjo", "run", "--env=TOKEN=abc"])  # "kjo run '--env=TOKEN=***'"
+    """
+    parts = []
+    for arg in argv:
+        if arg.startswith("--env=") and "=" in arg[len("--env="):]:
+            arg = arg[: arg.index("=", len("--env=")) + 1] + "***"
+        parts.append(arg if len(arg) <= limit else arg[:limit] + f"...({len(arg)} chars)")
+    return shlex.join(parts)
+
+
+class KubernetesJobOperator(BaseOperator):
+    """Runs a task as a Kubernetes Job, a Pod, several resources or a custom kind.
+
+    The body is one of: ``body`` (a YAML/JSON string, a dict, or a list of
+    dicts), ``body_filepath`` (a YAML/JSON file; relative paths are resolved
+    from the DAG file's directory, then the DAG folder and template search
+    path), or ``image`` (+ ``command``/``arguments``) on the default Job (or
+    Pod, per ``default_execution_object``). Given with a body, ``image``
+    replaces the main container's image.
+
+    :param command: the main container's command, e.g. ``["sh", "-c", "echo ok"]``. (templated)
+    :param arguments: the main container's arguments. (templated)
+    :param image: the image of the main container. (templated)
+    :param namespace: namespace of the resources (default: body, context, service account). (templated)
+    :param name_prefix: prefix of every resource name (default: the task id). (templated)
+    :param name_postfix: postfix of every resource name. (templated)
+    :param random_name_postfix_length: random characters at the end of names (default 8; 0: none).
+    :param envs: environment variables of every container of the first resource. (templated)
+    :param labels: labels of every resource. (templated)
+    :param body: the body: YAML/JSON string, dict or list of dicts. (templated)
+    :param body_filepath: a YAML/JSON body file, rendered with Jinja like ``body``.
+    :param image_pull_policy: Always, IfNotPresent or Never, for the main container.
+    :param image_pull_secrets: names of image pull secrets. (templated)
+    :param delete_policy: Always, Never, IfFailed or IfSucceeded (default from config: IfSucceeded).
+    :param in_cluster: use the pod's service account.
+    :param config_file: a kubeconfig file. (templated)
+    :param get_logs: relay the pods' logs into the task log (default True).
+    :param cluster_context: the kubeconfig context. (templated)
+    :param startup_timeout_seconds: seconds until something of the run must run (default from config: 120).
+    :param validate_body_on_init: build and check the body when the DAG is parsed (needs
+        ``enable_jinja=False`` or a dict/list body).
+    :param enable_jinja: render the templated arguments and the body with Jinja (default True).
+    :param jinja_job_args: values reachable in templates as ``job`` (``{{ job.x }}``).
+    :param on_kube_api_event: called as ``f(name, value, context)`` for every
+        ``::kube_api:NAME=VALUE`` line (``value``: the raw text after ``=``).
+    :param parse_xcom_event: parses an ``xcom`` event's raw value into a dict
+        (default: a JSON object); each key becomes an XCom.
+    :param mount_files_from_secret: ``{secret: {key: "/abs/path"}}``: mounts secret keys as files
+        in the main container. (templated)
+    :param deferrable: submit, then free the worker slot while a trigger follows the run
+        (default from config: False).
+    :param reattach: reattach to a live run of the same task instance (a retry after a worker died)
+        instead of starting a second one (default True).
+    :param kill_timeout: seconds kjo gets to delete the run's resources when the task is killed.
+    """
+
+    template_fields: Sequence[str] = (
+        "command",
+        "arguments",
+        "image",
+        "namespace",
+        "name_prefix",
+        "name_postfix",
+        "envs",
+        "labels",
+        "body",
+        "config_file",
+        "cluster_context",
+        "image_pull_secrets",
+        "mount_files_from_secret",
+    )
+    template_ext: Sequence[str] = TEMPLATE_EXTENSIONS
+    template_fields_renderers = {"body": "yaml", "envs": "json", "labels": "json", "command": "py"}
+    ui_color = "#d6e9ff"
+
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        command: Optional[List[str]] = None,
+        arguments: Optional[List[str]] = None,
+        image: Optional[str] = None,
+        namespace: Optional[str] = None,
+        name_prefix: Optional[str] = None,
+        name_postfix: Optional[str] = None,
+        random_name_postfix_length: Optional[int] = 8,
+        envs: Optional[Dict[str, Any]] = None,
+        labels: Optional[Dict[str, Any]] = None,
+        body: BodyType = None,
+        body_filepath: Optional[str] = None,
+        image_pull_policy: Optional[str] = None,
+        image_pull_secrets: Optional[List[str]] = None,
+        delete_policy: Optional[str] = None,
+        in_cluster: Optional[bool] = None,
+        config_file: Optional[str] = None,
+        get_logs: bool = True,
+        cluster_context: Optional[str] = None,
+        startup_timeout_seconds: Optional[float] = None,
+        validate_body_on_init: Optional[bool] = None,
+        enable_jinja: bool = True,
+        jinja_job_args: Optional[Dict[str, Any]] = None,
+        on_kube_api_event: Optional[ApiEventCallback] = None,
+        parse_xcom_event: Callable[[str], Dict[str, Any]] = xcom_value_parser,
+        mount_files_from_secret: Optional[Dict[str, Dict[str, str]]] = None,
+        deferrable: Optional[bool] = None,
+        reattach: bool = True,
+        kill_timeout: float = DEFAULT_STOP_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(task_id=task_id, **kwargs)
+        settings = load_settings()
+        if body is None and body_filepath is None and image is None and not self._builds_own_body():
+            raise ValueError(f"{task_id}: give one of body, body_filepath or image")
+        if isinstance(body, str) and _looks_like_path(body) and body_filepath is None:
+            body_filepath, body = body, None
+        if body_filepath is not None:
+            body_filepath = resolve_body_path(body_filepath, self._body_search_path())
+            if body is None:
+                body = read_body_file(body_filepath)
+        if body is not None and not isinstance(body, (str, dict, list)):
+            raise TypeError(f"{task_id}: body must be a YAML/JSON string, a dict or a list of dicts")
+        if envs is not None and not isinstance(envs, dict):
+            raise TypeError(f"{task_id}: envs must be a dict")
+        if mount_files_from_secret is not None and not isinstance(mount_files_from_secret, dict):
+            raise TypeError(f"{task_id}: mount_files_from_secret must be a dict of dicts")
+        delete_policy = delete_policy if delete_policy is not None else settings.delete_policy
+        if str(delete_policy) not in DELETE_POLICIES:
+            raise ValueError(
+                f"{task_id}: delete_policy must be one of {', '.join(DELETE_POLICIES)}, got {delete_policy!r}"
+            )
+
+        self.command = command
+        self.arguments = arguments
+        self.image = image
+        self.namespace = namespace
+        self.name_prefix = name_prefix
+        self.name_postfix = name_postfix
+        self.random_name_postfix_length = random_name_postfix_length
+        self.envs = envs
+        self.labels = labels
+        self.body = body
+        self.body_filepath = body_filepath
+        self.image_pull_policy = image_pull_policy
+        self.image_pull_secrets = image_pull_secrets
+        self.delete_policy = str(delete_policy)
+        self.in_cluster = in_cluster
+        self.config_file = config_file
+        self.get_logs = get_logs
+        self.cluster_context = cluster_context
+        self.startup_timeout_seconds = (
+            startup_timeout_seconds if startup_timeout_seconds is not None else settings.startup_timeout_seconds
+        )
+        self.enable_jinja = enable_jinja
+        self.jinja_job_args = jinja_job_args
+        self.on_kube_api_event = on_kube_api_event
+        self.parse_xcom_event = parse_xcom_event
+        self.mount_files_from_secret = mount_files_from_secret
+        self.deferrable = settings.deferrable if deferrable is None else bool(deferrable)
+        self.reattach = reattach
+        self.kill_timeout = kill_timeout
+        self._kjo: Optional[KjoProcess] = None
+        self._stderr_tail: List[str] = []
+
+        self._validate_on_init(validate_body_on_init, settings)
+
+    def _validate_on_init(self, validate_body_on_init: Optional[bool], settings: Settings) -> None:
+        explicit = validate_body_on_init is not None
+        if not (validate_body_on_init if explicit else settings.validate_body_on_init):
+            return
+        if self.enable_jinja and self.body is not None and not isinstance(self.body, (dict, list)):
+            if explicit:
+                raise ValueError(
+                    f"{self.task_id}: validate_body_on_init=True needs enable_jinja=False or a dict/list "
+                    "body: a Jinja template can only be built when the task runs"
+                )
+            return
+        self.validate_body()
+
+    # ----------------------------------------------------------------- hooks
+
+    def _builds_own_body(self) -> bool:
+        """True in subclasses that build the body from their own arguments."""
+        return False
+
+    def _body_search_path(self) -> List[Optional[str]]:
+        dag = getattr(self, "_dag", None)
+        folder = getattr(dag, "folder", None) if dag is not None else None
+        search = list(getattr(dag, "template_searchpath", None) or []) if dag is not None else []
+        if isinstance(search, str):
+            search = [search]
+        return [caller_directory(), folder, *search]
+
+    def build_body(self, context: Any = None) -> Tuple[Optional[str], Optional[str]]:
+        """(body text for ``--body``, image for ``--image``): exactly one is set.
+
+        Subclasses override it to build the body from their own arguments.
+        """
+        if self.body is None:
+            return None, self.image
+        if self.image:
+            return override_image(self.body, self.image), None
+        return body_text(self.body), None
+
+    # -------------------------------------------------------------- settings
+
+    @property
+    def settings(self) -> Settings:
+        return load_settings()
+
+    def connection(self) -> KubeConnection:
+        return KubeConnection(
+            in_cluster=self.in_cluster, config_file=self.config_file, cluster_context=self.cluster_context
+        )
+
+    def build_run_request(self, context: Any = None) -> RunRequest:
+        """The ``kjo run`` request for this task (after Jinja rendered the templated fields)."""
+        settings = self.settings
+        body, image = self.build_body(context)
+        labels: Dict[str, Any] = {str(k): v for k, v in (self.labels or {}).items()}
+        identity: Dict[str, str] = {}
+        if context is not None:
+            identity = identity_from_context(context)
+            labels[TRY_NUMBER_LABEL] = try_number_from_context(context)
+        return RunRequest(
+            body=body,
+            image=image,
+            kind=settings.default_execution_object if image else None,
+            command=[str(c) for c in self.command] if self.command else None,
+            arguments=[str(a) for a in self.arguments] if self.arguments else None,
+            namespace=self.namespace or None,
+            name_prefix=self.name_prefix or self.task_id,
+            name_postfix=self.name_postfix or None,
+            random_name_postfix_length=self.random_name_postfix_length,
+            envs=dict(self.envs or {}),
+            labels=labels,
+            image_pull_policy=self.image_pull_policy,
+            image_pull_secrets=_names(self.image_pull_secrets),
+            secret_files=self.mount_files_from_secret or {},
+            delete_policy=self.delete_policy,
+            get_logs=self.get_logs,
+            startup_timeout_seconds=self.startup_timeout_seconds,
+            show_timestamps=settings.show_kubernetes_timestamps,
+            run_id=new_run_id(),
+            identity_labels=identity,
+            reattach=self.reattach,
+            connection=self.connection(),
+        )
+
+    # --------------------------------------------------------------- jinja
+
+    def get_template_env(self, *args: Any, **kwargs: Any):
+        env = super().get_template_env(*args, **kwargs)
+        env.globals["job"] = self.jinja_job_args or {}
+        return env
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        if not self.enable_jinja:
+            return None
+        if jinja_env is not None:
+            jinja_env.globals["job"] = self.jinja_job_args or {}
+        return super().render_template_fields(context, jinja_env)
+
+    # ------------------------------------------------------------- running
+
+    def execute(self, context: Any) -> None:
+        request = self.build_run_request(context)
+        if self.deferrable:
+            return self._submit_and_defer(context, request)
+        relay, code = self._run_request(context, request)
+        self._raise_for_result(relay, code)
+        return None
+
+    def execute_complete(self, context: Any, event: Optional[Dict[str, Any]] = None) -> None:
+        """Resumes a deferred task: relays the run's logs, pushes XCom, applies the delete policy."""
+        event = event or {}
+        run_id = event.get("run_id")
+        if not run_id:
+            raise AirflowException(f"Task {self.task_id}: the trigger returned no run id: {event!r}")
+        if event.get("status") == "error":
+            self.log.warning(f"the trigger lost track of run {run_id}: {event.get('message')}")
+        settings = self.settings
+        argv = attach_args(
+            run_id=run_id,
+            namespace=event.get("namespace"),
+            connection=self.connection(),
+            delete_policy=self.delete_policy,
+            get_logs=self.get_logs,
+            show_timestamps=settings.show_kubernetes_timestamps,
+        )
+        relay, code = self._run_kjo(context, argv, run_label=run_id)
+        self._raise_for_result(relay, code)
+        return None
+
+    def _submit_and_defer(self, context: Any, request: RunRequest) -> None:
+        from airflow_kjo.triggers import KjoRunTrigger
+
+        request.detach = True
+        relay, code = self._run_request(context, request)
+        result = relay.result
+        if result is None or code != 0 or result.get("state") != "Submitted":
+            self._raise_for_result(relay, code, expected="Submitted")
+        run_id = str(result.get("runId") or request.run_id)
+        namespace = result.get("namespace") or request.namespace
+        self.log.info(f"submitted run {run_id} in namespace {namespace}; deferring until it ends")
+        self.defer(
+            trigger=KjoRunTrigger(
+                run_id=run_id,
+                namespace=namespace,
+                connection=self.connection().to_dict(),
+                kjo_env=self.settings.kjo_environment(),
+            ),
+            method_name="execute_complete",
+        )
+
+    def _run_request(self, context: Any, request: RunRequest) -> Tuple[EventRelay, Optional[int]]:
+        body_file: Optional[str] = None
+        try:
+            if request.body is not None and len(request.body.encode("utf-8")) > MAX_BODY_ARGUMENT:
+                handle, body_file = tempfile.mkstemp(prefix="kjo-body-", suffix=".yaml")
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    out.write(request.body)
+                request.body, request.body_file = None, body_file
+            relay, code = self._run_kjo(context, run_args(request), run_label=request.run_id or "")
+            if relay.result is None and code == 2 and self._rejects_reattach_flags():
+                # An older kjo without --identity-label/--reattach: run with plain labels.
+                if request.detach:
+                    raise AirflowException(
+                        f"Task {self.task_id}: deferrable=True needs a kjo with --detach and `kjo attach`; "
+                        f"this one ({' '.join(resolve_kjo_command())}) has neither"
+                    )
+                self.log.warning("this kjo cannot reattach (no --identity-label): running without reattach")
+                request.labels = {**request.labels, **request.identity_labels}
+                request.identity_labels, request.reattach = {}, False
+                relay, code = self._run_kjo(context, run_args(request), run_label=request.run_id or "")
+            return relay, code
+        finally:
+            if body_file:
+                try:
+                    os.unlink(body_file)
+                except OSError:
+                    pass
+
+    def _rejects_reattach_flags(self) -> bool:
+        tail = "\n".join(self._stderr_tail)
+        return _UNKNOWN_OPTION in tail and any(
+            flag in tail for flag in ("--identity-label", "--reattach", "--detach")
+        )
+
+    def _run_kjo(self, context: Any, args: List[str], run_label: str = "") -> Tuple[EventRelay, Optional[int]]:
+        """Runs kjo with ``args``, relaying its events; returns the relay and kjo's exit code."""
+        settings = self.settings
+        ti = context["ti"] if context is not None and "ti" in context else None
+        relay = EventRelay(
+            log=self.log,
+            context=context,
+            xcom_push=(lambda key, value: ti.xcom_push(key=key, value=value)) if ti is not None else None,
+            on_kube_api_event=self.on_kube_api_event,
+            parse_xcom_event=self.parse_xcom_event,
+            show_timestamps=settings.show_kubernetes_timestamps,
+            detect_log_level=settings.detect_kubernetes_log_level,
+            run_label=run_label if settings.show_runner_id else "",
+        )
+        argv = resolve_kjo_command() + args
+        self.log.info(f"running: {_short_command(argv)}")
+        self._stderr_tail = []
+
+        def on_stderr(line: str) -> None:
+            self._stderr_tail = (self._stderr_tail + [line])[-20:]
+            self.log.info(f"kjo: {line}")
+
+        process = KjoProcess(
+            argv,
+            env=kjo_environment(settings.kjo_environment()),
+            on_stderr=on_stderr,
+            stop_timeout=self.kill_timeout,
+        )
+        self._kjo = process
+        try:
+            for event in process.events():
+                relay.handle(event)
+            code = process.wait()
+        except BaseException:
+            # Killed (SIGINT, timeout) or a callback raised: kjo deletes the run.
+            process.stop()
+            for event in process.drain():
+                if event.get("type") != "api_event":
+                    relay.handle(event)
+            raise
+        finally:
+            self._kjo = None
+            process.__exit__(None, None, None)
+        return relay, code
+
+    def _raise_for_result(self, relay: EventRelay, code: Optional[int], expected: str = "Succeeded") -> None:
+        result = relay.result
+        if result is not None and result.get("exitCode") == 0 and result.get("state") in (expected, "Succeeded"):
+            if relay.errors:
+                raise AirflowException(f"Task {self.task_id}: " + "; ".join(relay.errors))
+            if expected == "Succeeded":
+                run = f" (run {result['runId']})" if result.get("runId") else ""
+                self.log.info(f"{result.get('state')}: {', '.join(result.get('resources') or [])}{run}")
+            return
+        message = failure_message(result, task_id=self.task_id, exit_code=code)
+        if result is None and self._stderr_tail:
+            message += "\n" + "\n".join(f"  {line}" for line in self._stderr_tail[-10:])
+        raise AirflowException(message)
+
+    def on_kill(self) -> None:
+        """Stops kjo: SIGTERM, kjo deletes everything and exits 143; waits for it."""
+        process = self._kjo
+        if process is None:
+            return
+        self.log.info(f"task killed: stopping kjo (pid {process.pid}); it deletes the run's resources")
+        code = process.stop()
+        self.log.info(f"kjo exited with code {code}")
+
+    # ---------------------------------------------------------- validation
+
+    def validate_body(self) -> None:
+        """Builds the body with ``kjo render`` (no cluster needed); raises ValueError when invalid."""
+        import subprocess
+
+        request = self.build_run_request(None)
+        argv = resolve_kjo_command() + render_args(request)
+        done = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=kjo_environment(self.settings.kjo_environment()),
+            timeout=120,
+        )
+        if done.returncode != 0:
+            reason = (done.stderr or done.stdout).strip().splitlines()
+            raise ValueError(f"{self.task_id}: invalid body: {' '.join(reason[-3:]) or f'exit {done.returncode}'}")
+
+
+def _looks_like_path(text: str) -> bool:
+    return "\n" not in text.strip() and text.strip().endswith(TEMPLATE_EXTENSIONS)
+
+
+def _names(items: Any) -> List[str]:
+    """Image pull secret names from a list of names, a comma list, or objects with ``name``."""
+    if not items:
+        return []
+    if isinstance(items, str):
+        return [s.strip() for s in items.split(",") if s.strip()]
+    names: List[str] = []
+    for item in items:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, Mapping) and item.get("name"):
+            names.append(str(item["name"]))
+        elif getattr(item, "name", None):
+            names.append(str(item.name))
+    return names

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""A stand-in for kjo in unit tests: prints canned JSON-lines events.
+
+Environment:
+  FAKE_KJO_SCRIPT  a JSON file: {"events": [event | {"sleep": seconds} | {"stderr": text}], "exit": code,
+                   "on_term": {"events": [...], "exit": 143, "delay": seconds}}
+                   or, with "by_subcommand": {"run": {...}, "attach": {...}}, one script per subcommand
+                   or, with "by_task": {NAME_PREFIX_OR_RUN_ID: {...}}, one script per task (the
+                   --name-prefix of a run, the --run-id of an attach)
+                   A script may list "reject_flags": a call with such a flag fails like an older kjo
+                   (commander's "unknown option" on stderr, exit 2).
+  FAKE_KJO_CALLS   a file to which each call appends its argv as one JSON line
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+
+def emit(event):
+    if "sleep" in event:
+        time.sleep(event["sleep"])
+    elif "stderr" in event:
+        sys.stderr.write(event["stderr"] + "\n")
+        sys.stderr.flush()
+    elif "touch" in event:
+        open(event["touch"], "w").close()
+    elif "raw" in event:
+        sys.stdout.write(event["raw"] + "\n")
+        sys.stdout.flush()
+    else:
+        event.setdefault("time", "2026-01-01T00:00:00.000Z")
+        sys.stdout.write(json.dumps(event) + "\n")
+        sys.stdout.flush()
+
+
+def main():
+    argv = sys.argv[1:]
+    calls = os.environ.get("FAKE_KJO_CALLS")
+    if calls:
+        with open(calls, "a") as out:
+            out.write(json.dumps(argv) + "\n")
+    with open(os.environ["FAKE_KJO_SCRIPT"]) as f:
+        script = json.load(f)
+    if "by_task" in script:
+        keys = [a.split("=", 1)[1] for a in argv if a.startswith(("--name-prefix=", "--run-id="))]
+        script = next((script["by_task"][k] for k in keys if k in script["by_task"]), {"events": [], "exit": 0})
+    if "by_subcommand" in script:
+        script = script["by_subcommand"].get(argv[0] if argv else "", {"events": [], "exit": 0})
+    for flag in script.get("reject_flags", []):
+        if any(a == flag or a.startswith(flag + "=") for a in argv):
+            sys.stderr.write(f"error: unknown option '{flag}'\n(run with --help for usage)\n")
+            sys.exit(2)
+    on_term = script.get("on_term")
+
+    def handle_term(signum, frame):
+        if on_term is None:
+            sys.exit(143)
+        time.sleep(on_term.get("delay", 0))
+        for event in on_term.get("events", []):
+            emit(event)
+        sys.exit(on_term.get("exit", 143))
+
+    signal.signal(signal.SIGTERM, handle_term)
+    for event in script.get("events", []):
+        emit(dict(event))
+    sys.exit(script.get("exit", 0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Whole DAGs under ``dag.test()`` with a fake kjo printing canned events:
+task logs, XCom to a downstream task, failures, deferral, the older-kjo
+fallback, on_kill. No cluster needed.
+"""
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from tests.conftest import result_event
+
+DAG_FILE = """
+from datetime import datetime, timedelta
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow_kjo import KubernetesJobOperator, KubernetesLegacyJobOperator
+
+API_EVENTS = []
+
+def record(name, value, context):
+    API_EVENTS.append((name, value, context["ti"].task_id))
+    print(f"API EVENT {name}={value} task={context['ti'].task_id}")
+
+def check_pulled(ti):
+    a = ti.xcom_pull(task_ids="ok", key="a")
+    nested = ti.xcom_pull(task_ids="ok", key="nested")
+    deferred = ti.xcom_pull(task_ids="deferred", key="d")
+    print(f"PULLED a={a!r} nested={nested!r} deferred={deferred!r}")
+    assert a == 2 and nested == {"x": [1, 2]} and deferred == "yes"
+
+with DAG("fake_kjo_dag", schedule=None, start_date=datetime(2024, 1, 1), default_args={"retries": 0}) as dag:
+    ok = KubernetesJobOperator(
+        task_id="ok", image="busybox", command=["sh", "-c", "echo {{ ds }}"], on_kube_api_event=record
+    )
+    fails = KubernetesJobOperator(task_id="fails", image="busybox", command=["false"])
+    deferred = KubernetesJobOperator(task_id="deferred", image="busybox", command=["true"], deferrable=True)
+    old = KubernetesJobOperator(task_id="old", image="busybox", command=["true"])
+    templated = KubernetesJobOperator(
+        task_id="templated", body_filepath="job.yaml", jinja_job_args={"greeting": "hola"}
+    )
+    legacy = KubernetesLegacyJobOperator(
+        task_id="legacy", name="legacy-name", image="ubuntu", cmds=["bash", "-c"], arguments=["echo {{ ds }}"],
+        env_vars={"A": "{{ ds }}"}, is_delete_operator_pod=False,
+    )
+    pull = PythonOperator(task_id="pull", python_callable=check_pulled)
+    [ok, deferred] >> pull
+"""
+
+JOB_YAML = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: t
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox
+          command: ["sh", "-c", "echo {{ job.greeting }} {{ ds }}"]
+"""
+
+
+def log(line, pod="pod-1", container="main"):
+    return {"type": "log", "pod": pod, "container": container, "line": line}
+
+
+def api(name, value, parsed=None):
+    event = {"type": "api_event", "name": name, "value": value, "pod": "pod-1", "container": "main"}
+    if parsed is not None:
+        event["parsed"] = parsed
+    return event
+
+
+SCRIPTS = {
+    "ok": {
+        "events": [
+            {"type": "status", "resource": "Job/ok-1", "state": "Created"},
+            log("hello from the pod"),
+            {"stderr": "a line on kjo's stderr"},
+            api("xcom", '{"a": 2, "nested": {"x": [1, 2]}}', {"a": 2, "nested": {"x": [1, 2]}}),
+            api("progress", "50%"),
+            log("bye"),
+            result_event(xcom={"a": 2}, runId="run-ok", namespace="default"),
+        ]
+    },
+    "fails": {
+        "events": [
+            log("something broke", "pod-f"),
+            {"type": "status", "resource": "Job/fails-1", "state": "Failed", "reason": "BackoffLimitExceeded"},
+            result_event(
+                "Failed",
+                1,
+                reason="BackoffLimitExceeded",
+                message="Job has reached the specified backoff limit",
+                summary=["pod pod-f: container main exited with code 3", "last line: something broke"],
+            ),
+        ],
+        "exit": 1,
+    },
+    "deferred": {
+        "events": [
+            {"type": "status", "resource": "Job/deferred-1", "state": "Created"},
+            result_event("Submitted", 0, runId="run-deferred", namespace="ns-d"),
+        ]
+    },
+    "run-deferred": {
+        "by_subcommand": {
+            "attach": {
+                "events": [
+                    log("deferred pod says hi", "pod-d"),
+                    api("xcom", '{"d": "yes"}', {"d": "yes"}),
+                    result_event(runId="run-deferred", namespace="ns-d"),
+                ]
+            }
+        }
+    },
+    "old": {"reject_flags": ["--identity-label"], "events": [log("old kjo ran it"), result_event()]},
+    "templated": {"events": [result_event()]},
+    "legacy-name": {"events": [log("legacy ran"), result_event()]},
+}
+
+
+def calls_for(fake, key):
+    return [c for c in fake.calls() if any(a in (f"--name-prefix={key}", f"--run-id={key}") for a in c)]
+
+
+@pytest.fixture(scope="module")
+def fake_dag_run(tmp_path_factory, migrated_db):
+    from tests.conftest import DagRunner, FakeKjo
+
+    base = tmp_path_factory.mktemp("fake-dag")
+    fake = FakeKjo(base)
+    fake.script_path.write_text(json.dumps({"by_task": SCRIPTS}))
+    runner = DagRunner(base / "airflow", migrated_db)
+    runner.write("fake_kjo_dag.py", DAG_FILE)
+    runner.write("job.yaml", JOB_YAML)
+    run = runner.run("fake_kjo_dag.py", "fake_kjo_dag", env=fake.env())
+    return run, fake
+
+
+def test_log_lines_reach_the_task_log(fake_dag_run):
+    run, _ = fake_dag_run
+    assert run.task_state("ok") == "success", run.task_log("ok")[-3000:]
+    text = run.task_log("ok")
+    assert "pod-1/main | hello from the pod" in text
+    assert "pod-1/main | bye" in text
+    assert "Job/ok-1: Created" in text
+    assert "kjo: a line on kjo's stderr" in text
+
+
+def test_arguments_are_an_argument_list_with_no_templating(fake_dag_run):
+    _, fake = fake_dag_run
+    argv = calls_for(fake, "ok")[0]
+    assert argv[:3] == ["run", "-o", "jsonl"] and "--no-templating" in argv
+    assert "--command=echo 2024-01-01" in argv  # Jinja ran in Airflow
+    assert "--identity-label=kjo/task-id=ok" in argv and "--reattach" in argv
+    assert "--label=kjo/try-number=1" in argv
+
+
+def test_xcom_and_api_events(fake_dag_run):
+    run, _ = fake_dag_run
+    assert run.xcom("ok") == {"a": 2, "nested": {"x": [1, 2]}}
+    assert run.task_state("pull") == "success", run.task_log("pull")[-3000:]
+    assert "PULLED a=2 nested={'x': [1, 2]} deferred='yes'" in run.log
+    assert "API EVENT xcom=" in run.task_log("ok") and "API EVENT progress=50% task=ok" in run.task_log("ok")
+
+
+def test_failure_raises_with_reason_and_summary(fake_dag_run):
+    run, _ = fake_dag_run
+    assert run.task_state("fails") == "failed"
+    text = run.task_log("fails")
+    assert "Task fails: Failed (BackoffLimitExceeded): Job has reached the specified backoff limit" in text
+    assert "pod pod-f: container main exited with code 3" in text
+    assert "AirflowException" in text
+
+
+def test_deferrable_submits_defers_and_completes(fake_dag_run):
+    run, fake = fake_dag_run
+    assert run.task_state("deferred") == "success", run.task_log("deferred")[-3000:]
+    submit = calls_for(fake, "deferred")[0]
+    assert "--detach" in submit
+    attaches = calls_for(fake, "run-deferred")
+    assert attaches[0][:2] == ["attach", "--run-id=run-deferred"]
+    assert "--delete-policy=Never" in attaches[0] and "--no-logs" in attaches[0]  # the trigger
+    assert "--delete-policy=IfSucceeded" in attaches[1] and "--no-logs" not in attaches[1]  # execute_complete
+    assert "--namespace=ns-d" in attaches[1]
+    assert "pod-d/main | deferred pod says hi" in run.task_log("deferred")
+    assert run.xcom("deferred") == {"d": "yes"}
+
+
+def test_older_kjo_without_identity_labels_still_runs(fake_dag_run):
+    run, fake = fake_dag_run
+    assert run.task_state("old") == "success", run.task_log("old")[-3000:]
+    first, second = calls_for(fake, "old")
+    assert any(a.startswith("--identity-label=") for a in first)
+    assert not any(a.startswith("--identity-label=") for a in second) and "--reattach" not in second
+    assert "--label=kjo/task-id=old" in second
+    assert "cannot reattach" in run.task_log("old")
+
+
+def test_body_file_rendered_by_airflow_jinja(fake_dag_run):
+    run, fake = fake_dag_run
+    assert run.task_state("templated") == "success", run.task_log("templated")[-3000:]
+    argv = calls_for(fake, "templated")[0]
+    body = next(a for a in argv if a.startswith("--body="))
+    assert 'echo hola 2024-01-01' in body and "{{" not in body
+
+
+def test_legacy_operator_arguments(fake_dag_run):
+    run, fake = fake_dag_run
+    assert run.task_state("legacy") == "success", run.task_log("legacy")[-3000:]
+    argv = calls_for(fake, "legacy-name")[0]
+    body = json.loads(next(a for a in argv if a.startswith("--body="))[len("--body="):])
+    container = body[0]["spec"]["template"]["spec"]["containers"][0]
+    assert body[0]["kind"] == "Job" and container["env"] == [{"name": "A", "value": "2024-01-01"}]
+    assert "--command=bash" in argv and "--arg=echo 2024-01-01" in argv and "--delete-policy=Never" in argv
+
+
+KILL_DAG = """
+from datetime import datetime
+from airflow.sdk import DAG
+from airflow_kjo import KubernetesJobOperator
+
+with DAG("fake_kill_dag", schedule=None, start_date=datetime(2024, 1, 1)) as dag:
+    KubernetesJobOperator(task_id="killed", image="busybox", command=["sleep", "60"])
+"""
+
+
+def test_on_kill_stops_kjo_and_waits(dag_runner, fake_kjo):
+    fake_kjo.script(
+        [log("started"), {"sleep": 120}],
+        on_term={
+            "delay": 1.0,
+            "events": [
+                {"type": "status", "resource": "Job/killed-1", "state": "Deleted"},
+                result_event("Interrupted", 143, reason="SIGTERM", message="interrupted by SIGTERM; the run's resources were deleted"),
+            ],
+            "exit": 143,
+        },
+    )
+    dag_runner.write("kill_dag.py", KILL_DAG)
+    process = dag_runner.start("kill_dag.py", "fake_kill_dag", env=fake_kjo.env())
+    deadline = time.monotonic() + 120
+    while not fake_kjo.calls() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert fake_kjo.calls(), "the task never started kjo"
+    time.sleep(1.0)
+    os.kill(process.pid, signal.SIGTERM)  # what the supervisor does to a task being killed
+    run = dag_runner.finish(process, "fake_kill_dag", timeout=120)
+    assert run.task_state("killed") == "failed", run.log[-4000:]
+    text = run.task_log("killed")
+    assert "task killed: stopping kjo" in text
+    assert "kjo exited with code 143" in text
+    assert "Job/killed-1: Deleted" in text
+    assert "Interrupted (SIGTERM)" in text
