@@ -63,6 +63,8 @@ class RunRequest:
     get_logs: bool = True
     startup_timeout_seconds: Optional[float] = None
     show_timestamps: bool = False
+    #: A custom parse_xcom_event parses xcom values; kjo leaves them raw.
+    raw_xcom: bool = False
     run_id: Optional[str] = None
     identity_labels: Mapping[str, str] = field(default_factory=dict)
     reattach: bool = False
@@ -132,6 +134,8 @@ def run_args(request: RunRequest) -> List[str]:
         out.append(f"--startup-timeout={_seconds(request.startup_timeout_seconds)}")
     if request.show_timestamps:
         out.append("--show-timestamps")
+    if request.raw_xcom:
+        out.append("--no-parse-xcom")
     out.extend(request.connection.args())
     return out
 
@@ -149,6 +153,7 @@ def attach_args(
     delete_policy: Optional[str] = None,
     get_logs: bool = True,
     show_timestamps: bool = False,
+    raw_xcom: bool = False,
 ) -> List[str]:
     """``kjo attach --run-id ID -o jsonl ...``: follow an existing run to its end.
 
@@ -166,6 +171,8 @@ def attach_args(
         out.append("--no-logs")
     if show_timestamps:
         out.append("--show-timestamps")
+    if raw_xcom:
+        out.append("--no-parse-xcom")
     out.extend(connection.args())
     return out
 

@@ -320,6 +320,7 @@ class KubernetesJobOperator(BaseOperator):
             get_logs=self.get_logs,
             startup_timeout_seconds=self.startup_timeout_seconds,
             show_timestamps=settings.show_kubernetes_timestamps,
+            raw_xcom=self.parse_xcom_event is not xcom_value_parser,
             run_id=new_run_id(),
             identity_labels=identity,
             reattach=self.reattach,
@@ -366,6 +367,7 @@ class KubernetesJobOperator(BaseOperator):
             delete_policy=self.delete_policy,
             get_logs=self.get_logs,
             show_timestamps=settings.show_kubernetes_timestamps,
+            raw_xcom=self.parse_xcom_event is not xcom_value_parser,
         )
         relay, code = self._run_kjo(context, argv, run_label=run_id)
         self._raise_for_result(relay, code)
