@@ -205,6 +205,8 @@ export function namespacedPath(path: string, namespace?: string): string {
 type StreamOutcome =
   | { kind: "closed"; healthy: boolean }
   | { kind: "stall"; healthy: boolean }
+  /** The connection broke after a healthy stream: reconnect at once. */
+  | { kind: "broken"; error: unknown }
   | { kind: "gone" }
   | { kind: "aborted" };
 
@@ -327,6 +329,10 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
       if (signal.aborted) return { kind: "aborted" };
       if (stalled) return { kind: "stall", healthy: received > 0 };
       if (err instanceof ApiError && err.status === 410) return { kind: "gone" };
+      // A stream that delivered events (or lived long) and then broke says
+      // nothing bad about the server: no back-off, or resets would add up.
+      const healthy = received > 0 || Date.now() - started >= HEALTHY_STREAM_MS;
+      if (healthy && err instanceof ClusterError && !(err instanceof ApiError)) return { kind: "broken", error: err };
       throw err;
     } finally {
       clearTimeout(timer);
@@ -384,8 +390,12 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
       const outcome = await watchOnce();
       if (outcome.kind === "aborted") break;
       unauthorized = 0;
-      reason = outcome.kind;
-      if (outcome.kind === "gone") {
+      reason = outcome.kind === "broken" ? "error" : outcome.kind;
+      if (outcome.kind === "broken") {
+        error = outcome.error;
+        stats.errors++;
+        failures = 0;
+      } else if (outcome.kind === "gone") {
         needList = true;
         delayMs = failures > 0 ? backoffDelay(failures - 1, backoff) : 0;
         failures++;

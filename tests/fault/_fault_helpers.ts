@@ -18,7 +18,14 @@ import {
   writeProxyKubeconfig,
 } from "./_fault_proxy.ts";
 
-/** Options every cluster fault test passes to Deno.test (long-lived sockets and processes). */
+/**
+ * Options every cluster fault test passes to Deno.test (long-lived sockets and processes).
+ *
+ * @example
+ * ```ts
+ * Deno.test({ name: "fault: ...", ...clusterTestOptions, async fn() {} });
+ * ```
+ */
 export const clusterTestOptions = { sanitizeResources: false, sanitizeOps: false } as const;
 
 /** A fault proxy in front of the local API server and a kubeconfig that uses it. */
@@ -119,7 +126,14 @@ export function tally(lines: string[], n: number): Tally {
   return { expected: n, relayed: lines.length, lost, duplicated, foreign, exact, firstProblem };
 }
 
-/** The text of the log events of one container. */
+/**
+ * The text of the log events of one container.
+ *
+ * @example
+ * ```ts
+ * const t = tally(logLines(outcome.events), 6000);
+ * ```
+ */
 export function logLines(events: RunEvent[], container = "main"): string[] {
   return events.flatMap((e) => (e.type === "log" && e.container === container ? [e.line] : []));
 }
@@ -185,14 +199,28 @@ export function startKjoWith(
   return { child: started.child, outcome, killedByWatchdog: () => killed };
 }
 
-/** Info events whose message matches `pattern`, with their time in ms. */
+/**
+ * Info events whose message matches `pattern`, with their time in ms.
+ *
+ * @example
+ * ```ts
+ * const stalls = infoEvents(outcome.events, /^log of .*: stall/);
+ * ```
+ */
 export function infoEvents(events: RunEvent[], pattern: RegExp): (InfoEvent & { ms: number })[] {
   return events.flatMap((e) =>
     e.type === "info" && pattern.test(e.message) ? [{ ...e, ms: Date.parse(e.time) }] : []
   );
 }
 
-/** Text of the failure of a kjo process, for assertion messages. */
+/**
+ * Text of the failure of a kjo process, for assertion messages.
+ *
+ * @example
+ * ```ts
+ * assert.equal(outcome.code, 0, describeOutcome(outcome));
+ * ```
+ */
 export function describeOutcome(outcome: KjoOutcome): string {
   const result = outcome.events.at(-1);
   const infos = outcome.events.filter((e) => e.type === "info").slice(-15)
@@ -207,12 +235,26 @@ export function describeOutcome(outcome: KjoOutcome): string {
 
 const stateDir = Deno.env.get("KJO_DEVCLUSTER_DIR") ?? `${repoRoot}.devcluster`;
 
-/** Pid of the running API server of the local cluster. */
+/**
+ * Pid of the API server of the local cluster (from its pid file).
+ *
+ * @example
+ * ```ts
+ * const pid = await apiserverPid();
+ * ```
+ */
 export async function apiserverPid(): Promise<number> {
   return Number((await Deno.readTextFile(`${stateDir}/pids/kube-apiserver.pid`)).trim());
 }
 
-/** True while a process runs. */
+/**
+ * True while a process runs.
+ *
+ * @example
+ * ```ts
+ * isAlive(await apiserverPid());
+ * ```
+ */
 export function isAlive(pid: number): boolean {
   if (!(pid > 0)) return false;
   try {
@@ -238,6 +280,11 @@ export interface ApiserverStop {
  * `graceMs`. (On SIGTERM kube-apiserver stops listening at once but keeps
  * serving open long-running requests — log streams, watches — for up to 60 s;
  * `up.sh` cannot start a new one while the old process lives.)
+ *
+ * @example
+ * ```ts
+ * const stop = await stopApiserver(5_000);
+ * ```
  */
 export async function stopApiserver(graceMs: number): Promise<ApiserverStop> {
   const pid = await apiserverPid();
@@ -265,6 +312,11 @@ async function killApiserver(pid: number): Promise<void> {
  * Starts whatever component of the local cluster is stopped (`up.sh`, which
  * is idempotent and keeps the ports) and waits until `/readyz` answers. An
  * API server that still drains after SIGTERM (not ready) is killed first.
+ *
+ * @example
+ * ```ts
+ * try { ... } finally { await startCluster(); }
+ * ```
  */
 export async function startCluster(): Promise<void> {
   const pid = await apiserverPid().catch(() => 0);
@@ -283,7 +335,14 @@ export async function startCluster(): Promise<void> {
   await waitFor("kube-apiserver /readyz", 120_000, readyz);
 }
 
-/** True when the API server answers /readyz with ok. */
+/**
+ * True when the API server answers /readyz with ok.
+ *
+ * @example
+ * ```ts
+ * await waitFor("readyz", 60_000, readyz);
+ * ```
+ */
 export async function readyz(): Promise<boolean> {
   const pki = `${stateDir}/pki`;
   const ports = await Deno.readTextFile(`${stateDir}/ports.env`);
@@ -307,7 +366,14 @@ export async function readyz(): Promise<boolean> {
   return out.success && new TextDecoder().decode(out.stdout).trim() === "ok";
 }
 
-/** Everything in a namespace that carries a label selector's match: Jobs, Pods, ConfigMaps, Services. */
+/**
+ * Jobs, Pods, ConfigMaps and Services of a namespace matching a label selector, as `Kind/name`.
+ *
+ * @example
+ * ```ts
+ * const left = await labelled(cluster, "kjo/run-id=abc");
+ * ```
+ */
 export async function labelled(
   cluster: { core: k8s.CoreV1Api; batch: k8s.BatchV1Api; namespace: string },
   labelSelector: string,
@@ -327,7 +393,14 @@ export async function labelled(
   ];
 }
 
-/** Seconds since `startMs`, one decimal. */
+/**
+ * Seconds since `startMs`, one decimal.
+ *
+ * @example
+ * ```ts
+ * secondsSince(started); // "12.3 s"
+ * ```
+ */
 export function secondsSince(startMs: number): string {
   return `${((Date.now() - startMs) / 1000).toFixed(1)} s`;
 }
@@ -335,6 +408,11 @@ export function secondsSince(startMs: number): string {
 /**
  * Waits until a pod of the namespace runs (the container prints), and returns
  * its name and run-id label.
+ *
+ * @example
+ * ```ts
+ * const { runId } = await waitForRunningPod(cluster);
+ * ```
  */
 export async function waitForRunningPod(
   cluster: { core: k8s.CoreV1Api; namespace: string },
@@ -347,12 +425,26 @@ export async function waitForRunningPod(
   });
 }
 
-/** Resolves after `ms`. */
+/**
+ * Resolves after `ms`.
+ *
+ * @example
+ * ```ts
+ * await sleepMs(5_000);
+ * ```
+ */
 export function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** Seconds from the last relayed log line to the result (how long kjo took to decide and clean up). */
+/**
+ * Seconds from the last relayed log line to the result (how long kjo took to decide and clean up).
+ *
+ * @example
+ * ```ts
+ * resultLag(outcome.events); // "1.1 s"
+ * ```
+ */
 export function resultLag(events: RunEvent[]): string {
   const lastLog = events.findLast((e) => e.type === "log");
   const result = events.at(-1);

@@ -93,9 +93,12 @@ Deno.test({
       }
     } finally {
       // Whatever happened: the API server must run again before anything else.
-      if (stopping || !isAlive(await apiserverPid().catch(() => 0))) await startCluster();
-      await api.close();
-      await cluster.dispose();
+      try {
+        if (stopping || !isAlive(await apiserverPid().catch(() => 0))) await startCluster();
+      } finally {
+        await api.close();
+        await cluster.dispose();
+      }
     }
   },
 });
