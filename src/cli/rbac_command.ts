@@ -12,7 +12,7 @@ import { createKubeClient, type KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { resolveResource } from "../kube/resource_paths.ts";
 import { type BodyResource, roleForBody, type RolePurpose } from "../rbac/role_for_body.ts";
-import { staticResource } from "../rbac/resource_table.ts";
+import { knownResource } from "../kube/known_resources.ts";
 import type { Settings } from "../config/settings.ts";
 import { addBodyOptions, addClusterOptions, settingsFrom } from "./_options.ts";
 import { DEFAULT_CLEANUP_KINDS } from "./cleanup_command.ts";
@@ -171,7 +171,7 @@ class KindResolver {
     object: KubeObject,
     documentIndex: number | undefined,
   ): Promise<{ group: string; plural: string; namespaced: boolean }> {
-    const known = staticResource(object.apiVersion, object.kind);
+    const known = knownResource(object.apiVersion, object.kind);
     if (known) return known;
     if (!this.#client) {
       const loaded = tryLoadKubeConfig(this.settings);

@@ -10,6 +10,7 @@
 import { ClusterError, InputError } from "../errors.ts";
 import { ApiError } from "./api_error.ts";
 import type { KubeClient } from "./kube_client.ts";
+import { knownResource } from "./known_resources.ts";
 import { describeObject, type KubeObject } from "./kube_object.ts";
 
 /**
@@ -35,30 +36,6 @@ export interface ResourceInfo {
   /** `/api/v1` or `/apis/{group}/{version}`. */
   basePath: string;
 }
-
-type StaticEntry = [kind: string, plural: string, namespaced: boolean];
-
-const STATIC: Record<string, StaticEntry[]> = {
-  "v1": [
-    ["Pod", "pods", true],
-    ["Service", "services", true],
-    ["ConfigMap", "configmaps", true],
-    ["Secret", "secrets", true],
-    ["ServiceAccount", "serviceaccounts", true],
-    ["PersistentVolumeClaim", "persistentvolumeclaims", true],
-    ["Event", "events", true],
-    ["Namespace", "namespaces", false],
-    ["Node", "nodes", false],
-    ["PersistentVolume", "persistentvolumes", false],
-  ],
-  "batch/v1": [["Job", "jobs", true], ["CronJob", "cronjobs", true]],
-  "apps/v1": [
-    ["Deployment", "deployments", true],
-    ["StatefulSet", "statefulsets", true],
-    ["DaemonSet", "daemonsets", true],
-    ["ReplicaSet", "replicasets", true],
-  ],
-};
 
 interface DiscoveredResource {
   name: string;
@@ -117,10 +94,8 @@ export async function resolveResource(
   }
   const { group, version } = splitApiVersion(apiVersion);
   const basePath = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
-  const known = STATIC[apiVersion]?.find(([k]) => k === kind);
-  if (known) {
-    return { apiVersion, group, version, kind, plural: known[1], namespaced: known[2], basePath };
-  }
+  const known = knownResource(apiVersion, kind);
+  if (known) return { apiVersion, group, version, kind, plural: known.plural, namespaced: known.namespaced, basePath };
   const resources = await discover(client, apiVersion, basePath);
   const found = resources?.find((r) => r.kind === kind && !r.name.includes("/"));
   if (!found) {

@@ -4,11 +4,10 @@
  *
  * @example
  * ```ts
- * import { roleForBody, staticResource } from "./src/rbac/mod.ts";
+ * import { roleForBody } from "./src/rbac/mod.ts";
  * ```
  *
  * @module
  */
 
 export * from "./role_for_body.ts";
-export * from "./resource_table.ts";

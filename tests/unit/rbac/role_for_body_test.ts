@@ -6,7 +6,7 @@ import {
   roleForBody,
   RUN_VERBS,
 } from "../../../src/rbac/role_for_body.ts";
-import { staticResource } from "../../../src/rbac/resource_table.ts";
+import { knownResource } from "../../../src/kube/known_resources.ts";
 
 const job: BodyResource = {
   kind: "Job",
@@ -149,27 +149,27 @@ Deno.test("mergeGrants: verbs are united per resource and ordered", () => {
   assert.deepEqual(mergeGrants([]), []);
 });
 
-Deno.test("staticResource: common kinds are known, custom kinds are not", () => {
-  assert.deepEqual(staticResource("batch/v1", "Job"), {
+Deno.test("knownResource: common kinds are known, custom kinds are not", () => {
+  assert.deepEqual(knownResource("batch/v1", "Job"), {
     group: "batch",
     plural: "jobs",
     namespaced: true,
   });
-  assert.deepEqual(staticResource("v1", "ConfigMap"), {
+  assert.deepEqual(knownResource("v1", "ConfigMap"), {
     group: "",
     plural: "configmaps",
     namespaced: true,
   });
-  assert.deepEqual(staticResource("networking.k8s.io/v1", "Ingress"), {
+  assert.deepEqual(knownResource("networking.k8s.io/v1", "Ingress"), {
     group: "networking.k8s.io",
     plural: "ingresses",
     namespaced: true,
   });
-  assert.deepEqual(staticResource("v1", "Namespace"), {
+  assert.deepEqual(knownResource("v1", "Namespace"), {
     group: "",
     plural: "namespaces",
     namespaced: false,
   });
-  assert.equal(staticResource("example.com/v1", "Widget"), undefined);
-  assert.equal(staticResource("v1", "Job"), undefined);
+  assert.equal(knownResource("example.com/v1", "Widget"), undefined);
+  assert.equal(knownResource("v1", "Job"), undefined);
 });

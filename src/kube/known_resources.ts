@@ -1,19 +1,20 @@
 /**
  * A static table of common Kubernetes kinds and their REST resources, so
- * `kjo rbac` can compute a Role for ordinary bodies without asking a cluster.
+ * kjo resolves ordinary kinds without API discovery and `kjo rbac` computes a
+ * Role without asking a cluster.
  *
  * @module
  */
 
 /**
- * Where a kind lives in the REST API, as RBAC rules name it.
+ * Where a kind lives in the REST API (as paths and RBAC rules name it).
  *
  * @example
  * ```ts
- * const job: RbacResourceInfo = { group: "batch", plural: "jobs", namespaced: true };
+ * const job: KnownResource = { group: "batch", plural: "jobs", namespaced: true };
  * ```
  */
-export interface RbacResourceInfo {
+export interface KnownResource {
   /** API group; `""` for the core group. */
   group: string;
   /** Resource name as RBAC rules use it, e.g. `jobs`. */
@@ -70,11 +71,11 @@ const TABLE: Record<string, Entry[]> = {
  *
  * @example
  * ```ts
- * staticResource("batch/v1", "Job"); // { group: "batch", plural: "jobs", namespaced: true }
- * staticResource("example.com/v1", "Widget"); // undefined
+ * knownResource("batch/v1", "Job"); // { group: "batch", plural: "jobs", namespaced: true }
+ * knownResource("example.com/v1", "Widget"); // undefined
  * ```
  */
-export function staticResource(apiVersion: string, kind: string): RbacResourceInfo | undefined {
+export function knownResource(apiVersion: string, kind: string): KnownResource | undefined {
   const entry = TABLE[apiVersion]?.find(([k]) => k === kind);
   if (!entry) return undefined;
   const slash = apiVersion.indexOf("/");
