@@ -33,7 +33,7 @@
 
 export { run } from "./src/runner/run.ts";
 export { attach, type AttachOptions } from "./src/runner/attach.ts";
-export { type RunEventStream, runEvents } from "./src/runner/run_events.ts";
+export { runEvents, type RunEventStream } from "./src/runner/run_events.ts";
 export type { KubeConnectionOptions, RunOptions } from "./src/runner/run_options.ts";
 export { render, type RenderOptions } from "./src/runner/render.ts";
 export type { BodySource, BuildBodyOptions } from "./src/body/build_body.ts";

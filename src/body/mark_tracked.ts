@@ -43,7 +43,10 @@ export function markTrackedResource(objects: KubeObject[]): void {
     ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
   }));
   first.metadata.labels = { ...first.metadata.labels, [TRACKED_LABEL]: "true" };
-  first.metadata.annotations = { ...first.metadata.annotations, [RESOURCES_ANNOTATION]: JSON.stringify(refs) };
+  first.metadata.annotations = {
+    ...first.metadata.annotations,
+    [RESOURCES_ANNOTATION]: JSON.stringify(refs),
+  };
 }
 
 /**
@@ -60,7 +63,9 @@ export function readResourceRefs(object: KubeObject): ResourceRef[] {
   if (!text) return [];
   try {
     const value = JSON.parse(text);
-    return Array.isArray(value) ? value.filter((r) => r && typeof r.kind === "string" && typeof r.name === "string") : [];
+    return Array.isArray(value)
+      ? value.filter((r) => r && typeof r.kind === "string" && typeof r.name === "string")
+      : [];
   } catch {
     return [];
   }

@@ -35,15 +35,30 @@ export function addFollowOptions(command: Command): Command {
         .choices(["Always", "Never", "IfFailed", "IfSucceeded"]),
     )
     .option("--no-logs", "do not relay container logs (get_logs=False)")
-    .option("--startup-timeout <seconds>", "seconds until something of the run must run (default 120)")
+    .option(
+      "--startup-timeout <seconds>",
+      "seconds until something of the run must run (default 120)",
+    )
     .option("--execution-timeout <seconds>", "seconds the whole run may take (default: no limit)")
-    .option("--image-pull-failure-grace <seconds>", "seconds a container may fail to pull its image (default 30)")
-    .option("--stall-timeout <seconds>", "seconds of silence after which a watch or log stream is reconnected (default 30)")
+    .option(
+      "--image-pull-failure-grace <seconds>",
+      "seconds a container may fail to pull its image (default 30)",
+    )
+    .option(
+      "--stall-timeout <seconds>",
+      "seconds of silence after which a watch or log stream is reconnected (default 30)",
+    )
     .option("--rules <file>", "custom kind rules file (YAML); repeat", collect)
-    .addOption(new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)").choices(["text", "jsonl"]))
+    .addOption(
+      new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)")
+        .choices(["text", "jsonl"]),
+    )
     .option("--show-timestamps", "prefix log lines with the container runtime's timestamps")
     .option("--show-api-events", "also relay ::kube_api: lines as log lines")
-    .option("--no-parse-xcom", "leave ::kube_api:xcom= values unparsed (api events carry the raw value)");
+    .option(
+      "--no-parse-xcom",
+      "leave ::kube_api:xcom= values unparsed (api events carry the raw value)",
+    );
 }
 
 /** Settings and run options of the follow flags. */
@@ -61,7 +76,9 @@ export interface FollowSetup {
  * const { settings, options } = await followSetup(flags);
  * ```
  */
-export async function followSetup(rawFlags: Record<string, unknown>): Promise<FollowSetup & { flags: Record<string, unknown> }> {
+export async function followSetup(
+  rawFlags: Record<string, unknown>,
+): Promise<FollowSetup & { flags: Record<string, unknown> }> {
   const flags = {
     ...rawFlags,
     startupTimeoutSeconds: rawFlags.startupTimeout,
@@ -72,7 +89,9 @@ export async function followSetup(rawFlags: Record<string, unknown>): Promise<Fo
   };
   const settings = await settingsFrom(flags);
   const kinds = KindRegistry.withBuiltins();
-  for (const file of (rawFlags.rules as string[] | undefined) ?? []) kinds.registerAll(await loadCustomKindRules(file));
+  for (const file of (rawFlags.rules as string[] | undefined) ?? []) {
+    kinds.registerAll(await loadCustomKindRules(file));
+  }
   return {
     flags,
     settings,
@@ -108,7 +127,10 @@ export async function followSetup(rawFlags: Record<string, unknown>): Promise<Fo
 export async function followWithOutput(
   settings: Settings,
   runId: string,
-  start: (onEvent: (event: Parameters<EventWriter["write"]>[0]) => void, signal: AbortSignal) => Promise<ResultEvent>,
+  start: (
+    onEvent: (event: Parameters<EventWriter["write"]>[0]) => void,
+    signal: AbortSignal,
+  ) => Promise<ResultEvent>,
 ): Promise<number> {
   const writer = createWriter(settings, runId);
   const stop = new AbortController();

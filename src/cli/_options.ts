@@ -34,22 +34,51 @@ export function keyValues(flag: string, pairs: string[] | undefined): Record<str
 /** Adds the flags that choose and shape the body. */
 export function addBodyOptions(command: Command): Command {
   return command
-    .option("-f, --body-file <file>", "YAML or JSON body file, multi-document allowed ('-' reads stdin)")
-    .option("--body <yaml-or-json>", "the body as a YAML or JSON string (a JSON list is several resources)")
+    .option(
+      "-f, --body-file <file>",
+      "YAML or JSON body file, multi-document allowed ('-' reads stdin)",
+    )
+    .option(
+      "--body <yaml-or-json>",
+      "the body as a YAML or JSON string (a JSON list is several resources)",
+    )
     .option("--image <image>", "run this image on the default Job (or Pod, see --kind) template")
-    .option("--command <part>", "command of the main container; repeat for each part (or give it after --)", collect)
+    .option(
+      "--command <part>",
+      "command of the main container; repeat for each part (or give it after --)",
+      collect,
+    )
     .option("--arg <arg>", "an argument of the main container; repeat for each", collect)
-    .addOption(new Option("--kind <kind>", "template used with --image (default: default_execution_object)").choices(["Job", "Pod"]))
-    .option("-n, --namespace <namespace>", "namespace of the resources (default: body, context, service account, 'default')")
+    .addOption(
+      new Option("--kind <kind>", "template used with --image (default: default_execution_object)")
+        .choices(["Job", "Pod"]),
+    )
+    .option(
+      "-n, --namespace <namespace>",
+      "namespace of the resources (default: body, context, service account, 'default')",
+    )
     .option("--name-prefix <prefix>", "prefix of every resource name")
     .option("--name-postfix <postfix>", "postfix of every resource name")
-    .option("--random-name-postfix-length <n>", "length of the random name postfix, 0 for none (default 8)")
-    .option("-e, --env <NAME=VALUE>", "environment variable of every container of the first resource; repeat", collect)
+    .option(
+      "--random-name-postfix-length <n>",
+      "length of the random name postfix, 0 for none (default 8)",
+    )
+    .option(
+      "-e, --env <NAME=VALUE>",
+      "environment variable of every container of the first resource; repeat",
+      collect,
+    )
     .option("-l, --label <KEY=VALUE>", "label of every resource; repeat", collect)
     .addOption(
-      new Option("--image-pull-policy <policy>", "image pull policy of the main container").choices(["Always", "IfNotPresent", "Never"]),
+      new Option("--image-pull-policy <policy>", "image pull policy of the main container").choices(
+        ["Always", "IfNotPresent", "Never"],
+      ),
     )
-    .option("--image-pull-secret <name>", "image pull secret of the first resource's pods; repeat", collect)
+    .option(
+      "--image-pull-secret <name>",
+      "image pull secret of the first resource's pods; repeat",
+      collect,
+    )
     .option(
       "--secret-file <SECRET:KEY=PATH>",
       "mount key KEY of secret SECRET as the file PATH in the main container; repeat",
@@ -58,7 +87,10 @@ export function addBodyOptions(command: Command): Command {
     .option("--no-templating", "do not render the body with eta templates")
     .option("--set <KEY=VALUE>", "template value under it.job (dots nest: a.b=1); repeat", collect)
     .option("--values <file>", "YAML/JSON file of template values under it.job; repeat", collect)
-    .option("--active-deadline <seconds>", "set activeDeadlineSeconds on the first resource when absent")
+    .option(
+      "--active-deadline <seconds>",
+      "set activeDeadlineSeconds on the first resource when absent",
+    )
     .option("--ttl-after-finished <seconds>", "set ttlSecondsAfterFinished on a Job when absent")
     .option("--run-id <id>", "the run id (label kjo/run-id); random when absent");
 }
@@ -66,7 +98,10 @@ export function addBodyOptions(command: Command): Command {
 /** Adds the flags that choose the cluster and the config file. */
 export function addClusterOptions(command: Command): Command {
   return command
-    .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)")
+    .option(
+      "--kubeconfig <file>",
+      "kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)",
+    )
     .option("--context <name>", "kubeconfig context")
     .option("--in-cluster", "use the pod's service account")
     .option("--config <file>", "kjo config file (YAML, snake_case keys; also KJO_CONFIG)");
@@ -76,7 +111,11 @@ export function addClusterOptions(command: Command): Command {
 export function seconds(flag: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InputError(`${flag}: must be a whole number of seconds, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new InputError(
+      `${flag}: must be a whole number of seconds, got ${JSON.stringify(value)}`,
+    );
+  }
   return n;
 }
 
@@ -85,7 +124,11 @@ export function secretFiles(values: string[] | undefined): Record<string, Record
   const out: Record<string, Record<string, string>> = {};
   for (const value of values ?? []) {
     const match = /^([^:=]+):([^=]+)=(\/.*)$/.exec(value);
-    if (!match) throw new InputError(`--secret-file ${JSON.stringify(value)}: must be SECRET:KEY=/absolute/path`);
+    if (!match) {
+      throw new InputError(
+        `--secret-file ${JSON.stringify(value)}: must be SECRET:KEY=/absolute/path`,
+      );
+    }
     (out[match[1]] ??= {})[match[2]] = match[3];
   }
   return out;
@@ -102,7 +145,9 @@ export function bodySource(flags: Record<string, unknown>, settings: Settings): 
   }
   if (flags.bodyFile !== undefined) return { bodyFile: String(flags.bodyFile) };
   if (flags.body !== undefined) return { body: String(flags.body) };
-  if (flags.image === undefined) throw new InputError("no body: give one of -f/--body-file, --body or --image");
+  if (flags.image === undefined) {
+    throw new InputError("no body: give one of -f/--body-file, --body or --image");
+  }
   return {
     image: String(flags.image),
     kind: (flags.kind as "Job" | "Pod" | undefined) ?? settings.defaultExecutionObject,
@@ -121,7 +166,9 @@ export async function bodyOptions(
   rest: string[],
 ): Promise<Omit<BuildBodyOptions, "runId">> {
   let values: Record<string, unknown> = {};
-  for (const file of (flags.values as string[] | undefined) ?? []) values = mergeValues(values, await loadValuesFile(file));
+  for (const file of (flags.values as string[] | undefined) ?? []) {
+    values = mergeValues(values, await loadValuesFile(file));
+  }
   values = mergeValues(values, parseSetValues((flags.set as string[] | undefined) ?? []));
   const command = (flags.command as string[] | undefined) ?? (rest.length > 0 ? rest : undefined);
   const envs = keyValues("--env", flags.env as string[] | undefined);

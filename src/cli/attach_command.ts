@@ -27,7 +27,10 @@ export function addAttachCommand(program: Command): Command {
         "exit like kjo run.",
     )
     .requiredOption("--run-id <id>", "the run to follow")
-    .option("-n, --namespace <namespace>", "namespace of the run (default: context, service account, 'default')")
+    .option(
+      "-n, --namespace <namespace>",
+      "namespace of the run (default: context, service account, 'default')",
+    )
     .option("--since <time>", "relay log lines from this RFC 3339 time on");
   addClusterOptions(command);
   addFollowOptions(command);
@@ -45,14 +48,18 @@ Examples:
       if (since !== undefined && Number.isNaN(Date.parse(since))) {
         throw new InputError(`--since: not an RFC 3339 time: ${JSON.stringify(since)}`);
       }
-      const code = await followWithOutput(settings, String(rawFlags.runId), (onEvent, signal) =>
-        attach({
-          ...options,
-          runId: String(rawFlags.runId),
-          ...(since ? { logsSince: new Date(since).toISOString().replace(/\.\d+Z$/, "Z") } : {}),
-          onEvent,
-          signal,
-        }));
+      const code = await followWithOutput(
+        settings,
+        String(rawFlags.runId),
+        (onEvent, signal) =>
+          attach({
+            ...options,
+            runId: String(rawFlags.runId),
+            ...(since ? { logsSince: new Date(since).toISOString().replace(/\.\d+Z$/, "Z") } : {}),
+            onEvent,
+            signal,
+          }),
+      );
       self.setOptionValue("__exitCode", code);
     });
   return command;

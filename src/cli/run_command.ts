@@ -38,8 +38,14 @@ export function addRunCommand(program: Command): Command {
       "a label that identifies the task across retries (also set on every resource); repeat",
       collect,
     )
-    .option("--reattach", "follow a live run with the same identity labels instead of starting another")
-    .option("--detach", "create the resources, print the run id and exit (follow later with kjo attach)")
+    .option(
+      "--reattach",
+      "follow a live run with the same identity labels instead of starting another",
+    )
+    .option(
+      "--detach",
+      "create the resources, print the run id and exit (follow later with kjo attach)",
+    )
     .addHelpText(
       "after",
       `
@@ -59,7 +65,10 @@ Examples:
           ...options,
           ...body,
           runId,
-          identityLabels: keyValues("--identity-label", rawFlags.identityLabel as string[] | undefined),
+          identityLabels: keyValues(
+            "--identity-label",
+            rawFlags.identityLabel as string[] | undefined,
+          ),
           reattach: rawFlags.reattach === true,
           detach: rawFlags.detach === true,
           onEvent,

@@ -66,7 +66,10 @@ export class KindRegistry {
    */
   register(apiVersion: string, kind: string, rule: StateRule): this {
     this.#rules.set(kindKey(apiVersion, kind), rule);
-    this.#kinds.set(kindKey(apiVersion, kind), { apiVersion: apiVersion.trim(), kind: kind.trim() });
+    this.#kinds.set(kindKey(apiVersion, kind), {
+      apiVersion: apiVersion.trim(),
+      kind: kind.trim(),
+    });
     return this;
   }
 

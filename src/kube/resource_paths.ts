@@ -95,7 +95,17 @@ export async function resolveResource(
   const { group, version } = splitApiVersion(apiVersion);
   const basePath = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
   const known = knownResource(apiVersion, kind);
-  if (known) return { apiVersion, group, version, kind, plural: known.plural, namespaced: known.namespaced, basePath };
+  if (known) {
+    return {
+      apiVersion,
+      group,
+      version,
+      kind,
+      plural: known.plural,
+      namespaced: known.namespaced,
+      basePath,
+    };
+  }
   const resources = await discover(client, apiVersion, basePath);
   const found = resources?.find((r) => r.kind === kind && !r.name.includes("/"));
   if (!found) {

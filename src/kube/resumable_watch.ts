@@ -332,7 +332,9 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
       // A stream that delivered events (or lived long) and then broke says
       // nothing bad about the server: no back-off, or resets would add up.
       const healthy = received > 0 || Date.now() - started >= HEALTHY_STREAM_MS;
-      if (healthy && err instanceof ClusterError && !(err instanceof ApiError)) return { kind: "broken", error: err };
+      if (healthy && err instanceof ClusterError && !(err instanceof ApiError)) {
+        return { kind: "broken", error: err };
+      }
       throw err;
     } finally {
       clearTimeout(timer);

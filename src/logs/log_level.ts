@@ -26,7 +26,8 @@ const WORDS: Record<string, LogLevel> = {
 
 // A level word near the start: after an optional timestamp/logger prefix of
 // at most 40 characters, bare, in brackets, or as level=word.
-const LEVEL = /^.{0,40}?(?:^|[\s\[|(:])(?:level=)?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERR|ERROR|CRITICAL|FATAL|PANIC)(?=[\s\]|):,]|$)/i;
+const LEVEL =
+  /^.{0,40}?(?:^|[\s\[|(:])(?:level=)?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERR|ERROR|CRITICAL|FATAL|PANIC)(?=[\s\]|):,]|$)/i;
 
 /**
  * The level of a log line, or undefined when it names none.

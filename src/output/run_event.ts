@@ -128,7 +128,8 @@ export type RunEvent = LogEvent | StatusEvent | K8sEvent | ApiEvent | InfoEvent 
 /**
  * Distributes `Omit` over the union so each event type keeps its own fields.
  */
-export type RunEventInput = RunEvent extends infer E ? E extends RunEvent ? Omit<E, "time"> & { time?: string } : never
+export type RunEventInput = RunEvent extends infer E
+  ? E extends RunEvent ? Omit<E, "time"> & { time?: string } : never
   : never;
 
 /**

@@ -78,7 +78,9 @@ export function createLineHandler(options: LineHandlerOptions): LineHandler {
       const event = parseKubeApiEvent(line.text);
       if (event) {
         if (options.parseXcom === false && event.name === "xcom") {
-          options.emit(stampEvent({ type: "api_event", name: "xcom", value: event.value, pod, container }));
+          options.emit(
+            stampEvent({ type: "api_event", name: "xcom", value: event.value, pod, container }),
+          );
         } else if (event.ok) {
           if (options.xcom.addEvent(event)) xcomEvents++;
           options.emit(stampEvent({

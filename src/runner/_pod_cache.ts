@@ -22,7 +22,11 @@ export interface ContainerStatusLike {
 
 /** A pod as the runner reads it. */
 export interface PodLike extends KubeObject {
-  spec?: { restartPolicy?: string; initContainers?: { name: string }[]; containers?: { name: string }[] };
+  spec?: {
+    restartPolicy?: string;
+    initContainers?: { name: string }[];
+    containers?: { name: string }[];
+  };
   status?: {
     phase?: string;
     initContainerStatuses?: ContainerStatusLike[];
@@ -89,12 +93,13 @@ export class PodCache {
     // until the pod ends.
     if (view.sidecar) return false;
     const exitCode = view.terminated.exitCode;
-    if (view.role === "init") return exitCode === 0 || (pod.spec?.restartPolicy ?? "Always") === "Never";
+    if (view.role === "init") {
+      return exitCode === 0 || (pod.spec?.restartPolicy ?? "Always") === "Never";
+    }
     // The container's own restartPolicy (Kubernetes >= 1.34) wins over the pod's.
     const policy = view.restartPolicy ?? pod.spec?.restartPolicy ?? "Always";
     if (policy === "Never") return true;
     if (policy === "OnFailure") return exitCode === 0;
     return false;
   }
-
 }

@@ -39,7 +39,7 @@ export interface PodLogRelayOptions {
  * ```ts
  * const relay = new PodLogRelay({ follow, cache, onLine: (p, c, l) => console.log(p, c, l.text) });
  * relay.observe(pod);
- * await relay.drain(2000);
+ * await relay.drain({ runningGraceMs: 2000, doneGraceMs: 30_000 });
  * ```
  */
 export class PodLogRelay {
@@ -99,7 +99,9 @@ export class PodLogRelay {
       for (const [key, follower] of pending) {
         const [pod, container] = splitKey(key);
         const done = this.#options.cache.isContainerDone(pod, container);
-        if (elapsed >= (done ? options.doneGraceMs : options.runningGraceMs)) follower.controller.abort();
+        if (elapsed >= (done ? options.doneGraceMs : options.runningGraceMs)) {
+          follower.controller.abort();
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

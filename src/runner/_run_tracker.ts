@@ -106,9 +106,13 @@ export class RunTracker {
     for (const status of containerStatuses(pod)) {
       if (status.state?.running || status.state?.terminated) this.#running = true;
     }
-    const stuck = new Map(findStuckContainers(pod).map((s) => [`${pod.metadata.name}/${s.container}`, s]));
+    const stuck = new Map(
+      findStuckContainers(pod).map((s) => [`${pod.metadata.name}/${s.container}`, s]),
+    );
     for (const key of [...this.#waitingSince.keys()]) {
-      if (key.startsWith(`${pod.metadata.name}/`) && !stuck.has(key)) this.#waitingSince.delete(key);
+      if (key.startsWith(`${pod.metadata.name}/`) && !stuck.has(key)) {
+        this.#waitingSince.delete(key);
+      }
     }
     for (const [key, container] of stuck) {
       if (this.#waitingSince.has(key)) continue;
@@ -132,7 +136,10 @@ export class RunTracker {
     const now = this.#now();
     for (const [key, since] of this.#waitingSince) {
       if (now - since < this.#options.unrecoverableGraceMs) continue;
-      const [podName, container] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+      const [podName, container] = [
+        key.slice(0, key.indexOf("/")),
+        key.slice(key.indexOf("/") + 1),
+      ];
       const status = containerStatuses(this.#pods.get(podName)!).find((s) => s.name === container);
       const waiting = status?.state?.waiting;
       this.#decide({
@@ -148,7 +155,9 @@ export class RunTracker {
       this.#decide({
         state: "Failed",
         reason: "StartupTimeout",
-        message: `nothing started within ${Math.round(this.#options.startupTimeoutMs / 1000)}s${this.#whyNotStarted()}`,
+        message: `nothing started within ${
+          Math.round(this.#options.startupTimeoutMs / 1000)
+        }s${this.#whyNotStarted()}`,
       });
       return;
     }
@@ -167,13 +176,21 @@ export class RunTracker {
     for (const pod of this.#pods.values()) {
       const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
       if (scheduled?.status === "False") {
-        reasons.push(`pod ${pod.metadata.name}: ${scheduled.reason ?? "Unschedulable"}: ${scheduled.message ?? ""}`.trim());
+        reasons.push(
+          `pod ${pod.metadata.name}: ${scheduled.reason ?? "Unschedulable"}: ${
+            scheduled.message ?? ""
+          }`.trim(),
+        );
         continue;
       }
       for (const status of containerStatuses(pod)) {
         const waiting = status.state?.waiting;
         if (waiting?.reason) {
-          reasons.push(`pod ${pod.metadata.name} container ${status.name}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`);
+          reasons.push(
+            `pod ${pod.metadata.name} container ${status.name}: ${waiting.reason}${
+              waiting.message ? `: ${waiting.message}` : ""
+            }`,
+          );
         }
       }
     }

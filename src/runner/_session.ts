@@ -38,7 +38,11 @@ export function openSession(
     inCluster: connection.inCluster,
     extraLocations: connection.extraLocations,
   }).kubeConfig;
-  const namespace = resolveNamespace({ flag: namespaces.flag, bodyNamespace: namespaces.body, kubeConfig });
+  const namespace = resolveNamespace({
+    flag: namespaces.flag,
+    bodyNamespace: namespaces.body,
+    kubeConfig,
+  });
   return { client: createKubeClient(kubeConfig), namespace, kubeConfig };
 }
 

@@ -17,10 +17,12 @@ import type { RunOptions } from "./run_options.ts";
 import { linkedAbort, openSession } from "./_session.ts";
 
 /** Options of {@linkcode attach}: a run id and how to follow it. */
-export type AttachOptions = Omit<RunOptions, "source" | "reattach" | "detach" | "identityLabels"> & {
-  /** The run to follow (its `kjo/run-id` label). */
-  runId: string;
-};
+export type AttachOptions =
+  & Omit<RunOptions, "source" | "reattach" | "detach" | "identityLabels">
+  & {
+    /** The run to follow (its `kjo/run-id` label). */
+    runId: string;
+  };
 
 /**
  * Finds the run `runId` in the namespace (its tracked resource, across every
@@ -38,7 +40,13 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
     const { client, namespace } = openSession(options, { flag: options.namespace });
     context.setClient(client);
     const stop = linkedAbort(options.signal);
-    if (stop.signal.aborted) return interruptedResult(stop.signal.reason, { runId: options.runId, namespace, resources: [] });
+    if (stop.signal.aborted) {
+      return interruptedResult(stop.signal.reason, {
+        runId: options.runId,
+        namespace,
+        resources: [],
+      });
+    }
     const kinds = options.kinds ?? KindRegistry.withBuiltins();
     const [tracked] = await findTrackedResources({
       client,
@@ -57,7 +65,9 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
     context.emit({
       type: "info",
       level: "info",
-      message: `attached to run ${options.runId}: ${created.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`,
+      message: `attached to run ${options.runId}: ${
+        created.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")
+      }`,
     });
     return await followRun({
       client,

@@ -46,14 +46,18 @@ export async function cleanUpRun(options: CleanUpRunOptions): Promise<void> {
     emit({
       type: "info",
       level: "info",
-      message: `keeping ${created.map(describeObject).join(", ")} (delete policy ${options.policy})`,
+      message: `keeping ${
+        created.map(describeObject).join(", ")
+      } (delete policy ${options.policy})`,
     });
     return;
   }
   try {
     await deleteResources({ client, objects: created, namespace, propagationPolicy: "Background" });
     await waitUntilGone(options);
-    for (const object of created) emit({ type: "status", resource: describeObject(object), state: "Deleted" });
+    for (const object of created) {
+      emit({ type: "status", resource: describeObject(object), state: "Deleted" });
+    }
   } catch (error) {
     emit({
       type: "info",
@@ -69,12 +73,19 @@ async function waitUntilGone(options: CleanUpRunOptions): Promise<void> {
   const podInfo = await resolveResource(client, { apiVersion: "v1", kind: "Pod", metadata: {} });
   const paths = await Promise.all(created.map(async (object) => {
     const info = await resolveResource(client, object);
-    return objectPath(info, object.metadata.name!, info.namespaced ? object.metadata.namespace ?? namespace : undefined);
+    return objectPath(
+      info,
+      object.metadata.name!,
+      info.namespaced ? object.metadata.namespace ?? namespace : undefined,
+    );
   }));
   while (Date.now() < deadline) {
     const remaining: string[] = [];
     for (const [i, path] of paths.entries()) {
-      const found = await client.request({ path }).then(() => true, (e) => (e?.status === 404 ? false : true));
+      const found = await client.request({ path }).then(
+        () => true,
+        (e) => (e?.status === 404 ? false : true),
+      );
       if (found) remaining.push(describeObject(created[i]));
     }
     const pods = await client.request<{ items?: KubeObject[] }>({
@@ -85,5 +96,7 @@ async function waitUntilGone(options: CleanUpRunOptions): Promise<void> {
     if (remaining.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`still present ${Math.round((options.waitTimeoutMs ?? 60_000) / 1000)}s after deletion`);
+  throw new Error(
+    `still present ${Math.round((options.waitTimeoutMs ?? 60_000) / 1000)}s after deletion`,
+  );
 }

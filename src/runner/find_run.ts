@@ -47,10 +47,14 @@ export async function findTrackedResources(options: FindTrackedOptions): Promise
       path: collectionPath(info, info.namespaced ? namespace : undefined),
       query: { labelSelector: `${options.selector},${TRACKED_LABEL}=true` },
     });
-    for (const item of list.items ?? []) found.push({ ...item, apiVersion: ref.apiVersion, kind: ref.kind });
+    for (const item of list.items ?? []) {
+      found.push({ ...item, apiVersion: ref.apiVersion, kind: ref.kind });
+    }
   }
   return found.sort((a, b) =>
-    String(b.metadata.creationTimestamp ?? "").localeCompare(String(a.metadata.creationTimestamp ?? ""))
+    String(b.metadata.creationTimestamp ?? "").localeCompare(
+      String(a.metadata.creationTimestamp ?? ""),
+    )
   );
 }
 
@@ -71,7 +75,11 @@ export async function loadRunResources(
   const resources: KubeObject[] = [tracked];
   for (const ref of readResourceRefs(tracked).slice(1)) {
     try {
-      const info = await resolveResource(client, { apiVersion: ref.apiVersion, kind: ref.kind, metadata: {} });
+      const info = await resolveResource(client, {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: {},
+      });
       const object = await client.request<KubeObject>({
         path: objectPath(info, ref.name, info.namespaced ? ref.namespace ?? namespace : undefined),
       });

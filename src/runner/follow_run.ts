@@ -56,7 +56,8 @@ export async function followRun(follow: FollowRunOptions): Promise<ResultEvent> 
   });
 
   const interrupted = signal.aborted;
-  const succeeded = !interrupted && tracking.verdict?.state === "Succeeded" && tracking.lineErrors.length === 0;
+  const succeeded = !interrupted && tracking.verdict?.state === "Succeeded" &&
+    tracking.lineErrors.length === 0;
   await cleanUpRun({
     client,
     namespace,

@@ -12,7 +12,12 @@ import type { StateRule } from "../kinds/resource_state.ts";
 import { applyResources } from "../kube/apply_resources.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
-import { type EventSink, type ResultEvent, type RunEventInput, stampEvent } from "../output/run_event.ts";
+import {
+  type EventSink,
+  type ResultEvent,
+  type RunEventInput,
+  stampEvent,
+} from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources, runIdOf } from "./find_run.ts";
 import { followRun, interruptedResult } from "./follow_run.ts";
 import { newRunId } from "./run_id.ts";
@@ -36,7 +41,11 @@ import { linkedAbort, openSession } from "./_session.ts";
  * ```
  */
 export async function run(options: RunOptions): Promise<ResultEvent> {
-  return await withResult(options, options.runId ?? newRunId(), (context) => runSteps(options, context));
+  return await withResult(
+    options,
+    options.runId ?? newRunId(),
+    (context) => runSteps(options, context),
+  );
 }
 
 /** What the steps of a run or an attach get. */
@@ -65,7 +74,11 @@ export async function withResult(
   let client: KubeClient | undefined;
   let result: ResultEvent;
   try {
-    result = await steps({ runId, emit: (event) => sink(stampEvent(event)), setClient: (c) => client = c });
+    result = await steps({
+      runId,
+      emit: (event) => sink(stampEvent(event)),
+      setClient: (c) => client = c,
+    });
   } catch (error) {
     result = errorResult(error, runId);
   } finally {
@@ -79,7 +92,9 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
   const { emit } = context;
   const identity = options.identityLabels ?? {};
   if (options.reattach && Object.keys(identity).length === 0) {
-    throw new InputError("--reattach needs identity labels (--identity-label KEY=VALUE) to find a live run");
+    throw new InputError(
+      "--reattach needs identity labels (--identity-label KEY=VALUE) to find a live run",
+    );
   }
   const objects = await buildBody({
     ...options,
@@ -88,11 +103,18 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
   });
   const kinds = options.kinds ?? KindRegistry.withBuiltins();
   const rule = kinds.require(objects[0]);
-  const { client, namespace } = openSession(options, { flag: options.namespace, body: objects[0].metadata.namespace });
+  const { client, namespace } = openSession(options, {
+    flag: options.namespace,
+    body: objects[0].metadata.namespace,
+  });
   context.setClient(client);
   const stop = linkedAbort(options.signal);
   if (stop.signal.aborted) {
-    return interruptedResult(stop.signal.reason, { runId: context.runId, namespace, resources: [] });
+    return interruptedResult(stop.signal.reason, {
+      runId: context.runId,
+      namespace,
+      resources: [],
+    });
   }
 
   let runId = context.runId;
@@ -105,7 +127,9 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
       emit({
         type: "info",
         level: "info",
-        message: `reattaching to live run ${runId} (${describeObject(live)}, created ${live.metadata.creationTimestamp})`,
+        message: `reattaching to live run ${runId} (${
+          describeObject(live)
+        }, created ${live.metadata.creationTimestamp})`,
       });
     }
   }
@@ -113,10 +137,14 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
     emit({
       type: "info",
       level: "info",
-      message: `run ${runId}: creating ${objects.map(describeObject).join(", ")} in namespace ${namespace}`,
+      message: `run ${runId}: creating ${
+        objects.map(describeObject).join(", ")
+      } in namespace ${namespace}`,
     });
     created = await applyResources({ client, objects, namespace, signal: stop.signal });
-    for (const object of created) emit({ type: "status", resource: describeObject(object), state: "Created" });
+    for (const object of created) {
+      emit({ type: "status", resource: describeObject(object), state: "Created" });
+    }
   }
   if (options.detach) {
     return stampEvent({
@@ -130,7 +158,16 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
       runId,
     }) as ResultEvent;
   }
-  return await followRun({ client, namespace, runId, created, rule, options, emit, signal: stop.signal });
+  return await followRun({
+    client,
+    namespace,
+    runId,
+    created,
+    rule,
+    options,
+    emit,
+    signal: stop.signal,
+  });
 }
 
 async function findLiveRun(options: {
@@ -156,7 +193,9 @@ function errorResult(error: unknown, runId: string): ResultEvent {
     state: "Error",
     exitCode: known ? error.exitCode : ExitCode.Infrastructure,
     reason: known ? error.name : "UnexpectedError",
-    message: error instanceof Error ? (known ? error.message : String(error.stack ?? error)) : String(error),
+    message: error instanceof Error
+      ? (known ? error.message : String(error.stack ?? error))
+      : String(error),
     xcom: {},
     resources: [],
     runId,

@@ -9,7 +9,7 @@
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource } from "../kube/resource_paths.ts";
-import { watchResources, type WatchReconnect } from "../kube/resumable_watch.ts";
+import { type WatchReconnect, watchResources } from "../kube/resumable_watch.ts";
 import { type KubeEvent, watchEvents } from "../kube/event_watch.ts";
 import { followContainerLog } from "../kube/log_follow.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
@@ -81,10 +81,18 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
   const tracker = new RunTracker({
     rule: track.rule,
     startupTimeoutMs: (options.startupTimeoutSeconds ?? 120) * 1000,
-    executionTimeoutMs: options.executionTimeoutSeconds !== undefined ? options.executionTimeoutSeconds * 1000 : undefined,
+    executionTimeoutMs: options.executionTimeoutSeconds !== undefined
+      ? options.executionTimeoutSeconds * 1000
+      : undefined,
     unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
     onVerdict: (v) =>
-      emit({ type: "status", resource: trackedName, state: v.state, ...(v.reason ? { reason: v.reason } : {}), ...(v.message ? { message: v.message } : {}) }),
+      emit({
+        type: "status",
+        resource: trackedName,
+        state: v.state,
+        ...(v.reason ? { reason: v.reason } : {}),
+        ...(v.message ? { message: v.message } : {}),
+      }),
   });
   const cache = new PodCache();
   const handler = createLineHandler({
@@ -96,13 +104,27 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     detectLevel: options.detectLogLevel ?? true,
     parseXcom: options.parseXcom ?? true,
   });
-  const stats: RunStats = { lines: 0, logReconnects: 0, logStalls: 0, duplicatesDropped: 0, watchReconnects: 0, watchStalls: 0, watchRelists: 0 };
+  const stats: RunStats = {
+    lines: 0,
+    logReconnects: 0,
+    logStalls: 0,
+    duplicatesDropped: 0,
+    watchReconnects: 0,
+    watchStalls: 0,
+    watchRelists: 0,
+  };
   const onWatchReconnect = (what: string) => (r: WatchReconnect) => {
     stats.watchReconnects++;
     if (r.reason === "stall") stats.watchStalls++;
     if (r.reason === "gone") stats.watchRelists++;
     if (r.reason !== "closed") {
-      emit({ type: "info", level: r.reason === "error" ? "warning" : "debug", message: `watch of ${what}: ${r.reason}${r.error ? ` (${errorText(r.error)})` : ""}; resuming at resourceVersion ${r.resourceVersion ?? "?"}` });
+      emit({
+        type: "info",
+        level: r.reason === "error" ? "warning" : "debug",
+        message: `watch of ${what}: ${r.reason}${
+          r.error ? ` (${errorText(r.error)})` : ""
+        }; resuming at resourceVersion ${r.resourceVersion ?? "?"}`,
+      });
     }
   };
   const follow: FollowContainer = (request) => {
@@ -123,7 +145,9 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
         emit({
           type: "info",
           level: r.reason === "closed" ? "debug" : "warning",
-          message: `log of ${request.pod}/${request.container}: ${r.reason}${r.error ? ` (${errorText(r.error)})` : ""}; resuming from ${r.sinceTime ?? "the start"}`,
+          message: `log of ${request.pod}/${request.container}: ${r.reason}${
+            r.error ? ` (${errorText(r.error)})` : ""
+          }; resuming from ${r.sinceTime ?? "the start"}`,
         });
       },
     });
@@ -136,7 +160,11 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     cache,
     onLine: handler.handle,
     onError: (pod, container, error) =>
-      emit({ type: "info", level: "warning", message: `log of ${pod}/${container}: ${errorText(error)}` }),
+      emit({
+        type: "info",
+        level: "warning",
+        message: `log of ${pod}/${container}: ${errorText(error)}`,
+      }),
   });
   const k8sEvents: K8sEvent[] = [];
   const onPod = (pod: PodLike) => {
@@ -154,7 +182,9 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     signal: watches.signal,
     stallTimeoutMs,
     onReconnect: onWatchReconnect("events"),
-    since: new Date(Date.parse(String(tracked.metadata.creationTimestamp ?? new Date().toISOString()))),
+    since: new Date(
+      Date.parse(String(tracked.metadata.creationTimestamp ?? new Date().toISOString())),
+    ),
     objects: created.map((o) => ({ uid: o.metadata.uid })),
     onEvent: (event) => {
       const k8sEvent = toK8sEvent(event);

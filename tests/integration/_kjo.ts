@@ -63,18 +63,26 @@ export function startKjo(
  * const { code } = await kjo(["run", "--image", "busybox", "--", "true"]);
  * ```
  */
-export function kjo(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<KjoOutcome> {
+export function kjo(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<KjoOutcome> {
   return startKjo(args, options).outcome;
 }
 
 /** The events of one type. */
-export function eventsOf<T extends RunEvent["type"]>(events: RunEvent[], type: T): Extract<RunEvent, { type: T }>[] {
+export function eventsOf<T extends RunEvent["type"]>(
+  events: RunEvent[],
+  type: T,
+): Extract<RunEvent, { type: T }>[] {
   return events.filter((e) => e.type === type) as Extract<RunEvent, { type: T }>[];
 }
 
 /** The result event (the last line). */
 export function resultOf(events: RunEvent[]): Extract<RunEvent, { type: "result" }> {
   const last = events.at(-1);
-  if (last?.type !== "result") throw new Error(`the last event is not a result: ${JSON.stringify(last)}`);
+  if (last?.type !== "result") {
+    throw new Error(`the last event is not a result: ${JSON.stringify(last)}`);
+  }
   return last;
 }

@@ -14,7 +14,24 @@ Deno.test("bundle: deno bundle makes one JS file that runs a task", async () => 
     }).output();
     assert.equal(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
     const ran = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", out, "run", "-n", cluster.namespace, "--kubeconfig", kubeconfigPath, "-o", "jsonl", "--image", "busybox", "--", "sh", "-c", "echo from-bundle"],
+      args: [
+        "run",
+        "-A",
+        out,
+        "run",
+        "-n",
+        cluster.namespace,
+        "--kubeconfig",
+        kubeconfigPath,
+        "-o",
+        "jsonl",
+        "--image",
+        "busybox",
+        "--",
+        "sh",
+        "-c",
+        "echo from-bundle",
+      ],
       cwd: dir,
     }).output();
     const lines = new TextDecoder().decode(ran.stdout).trim().split("\n").map((l) => JSON.parse(l));

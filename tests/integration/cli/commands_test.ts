@@ -9,7 +9,13 @@ const cluster = await useTestNamespace("kjo-cmds");
 const ns = cluster.namespace;
 
 Deno.test("kjo validate: a good multi-resource body passes the server's dry run and creates nothing", async () => {
-  const { code, stdout, stderr } = await kjo(["validate", "-n", ns, "-f", "fixtures/multi_resource.yaml"]);
+  const { code, stdout, stderr } = await kjo([
+    "validate",
+    "-n",
+    ns,
+    "-f",
+    "fixtures/multi_resource.yaml",
+  ]);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /ok Job\//);
   assert.match(stdout, /ok ConfigMap\//);
@@ -21,7 +27,10 @@ Deno.test("kjo validate: a field the server rejects exits 2 naming document and 
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { name: "x" },
-    spec: { backoffLimit: -1, template: { spec: { containers: [{ name: "m", image: "busybox", command: ["true"] }] } } },
+    spec: {
+      backoffLimit: -1,
+      template: { spec: { containers: [{ name: "m", image: "busybox", command: ["true"] }] } },
+    },
   });
   const { code, stderr } = await kjo(["validate", "-n", ns, "--body", body]);
   assert.equal(code, 2);
@@ -29,12 +38,26 @@ Deno.test("kjo validate: a field the server rejects exits 2 naming document and 
 });
 
 Deno.test("kjo run: --set values, --env and a secret file reach the container", async () => {
-  await cluster.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "creds" }, stringData: { token: "t0k3n" } } });
+  await cluster.core.createNamespacedSecret({
+    namespace: ns,
+    body: { metadata: { name: "creds" }, stringData: { token: "t0k3n" } },
+  });
   const { code, events, stderr } = await kjo([
-    "run", "-n", ns, "-o", "jsonl",
-    "-f", "fixtures/job_template.yaml", "--set", "greeting=bonjour", "--set", "name=greeter",
-    "-e", "EXTRA=yes",
-    "--secret-file", "creds:token=/var/run/kjo-test/token",
+    "run",
+    "-n",
+    ns,
+    "-o",
+    "jsonl",
+    "-f",
+    "fixtures/job_template.yaml",
+    "--set",
+    "greeting=bonjour",
+    "--set",
+    "name=greeter",
+    "-e",
+    "EXTRA=yes",
+    "--secret-file",
+    "creds:token=/var/run/kjo-test/token",
   ], { env: {} });
   assert.equal(code, 0, stderr);
   const lines = eventsOf(events, "log").map((e) => e.line);
@@ -42,9 +65,21 @@ Deno.test("kjo run: --set values, --env and a secret file reach the container", 
   assert.match(resultOf(events).resources[0], /^Job\/greeter-/);
 
   const check = await kjo([
-    "run", "-n", ns, "-o", "jsonl", "--image", "busybox", "-e", "EXTRA=yes",
-    "--secret-file", "creds:token=/var/run/kjo-test/token",
-    "--", "sh", "-c", "echo $EXTRA; cat /var/run/kjo-test/token; echo; echo $KUBERNETES_JOB_OPERATOR_RESOURCES",
+    "run",
+    "-n",
+    ns,
+    "-o",
+    "jsonl",
+    "--image",
+    "busybox",
+    "-e",
+    "EXTRA=yes",
+    "--secret-file",
+    "creds:token=/var/run/kjo-test/token",
+    "--",
+    "sh",
+    "-c",
+    "echo $EXTRA; cat /var/run/kjo-test/token; echo; echo $KUBERNETES_JOB_OPERATOR_RESOURCES",
   ]);
   assert.equal(check.code, 0, check.stderr);
   const out = eventsOf(check.events, "log").map((e) => e.line);
@@ -54,13 +89,29 @@ Deno.test("kjo run: --set values, --env and a secret file reach the container", 
 });
 
 Deno.test("kjo cleanup --run-id deletes what a run kept; --dry-run only lists", async () => {
-  const kept = await kjo(["run", "-n", ns, "-o", "jsonl", "-f", "fixtures/multi_resource.yaml", "--delete-policy", "Never"]);
+  const kept = await kjo([
+    "run",
+    "-n",
+    ns,
+    "-o",
+    "jsonl",
+    "-f",
+    "fixtures/multi_resource.yaml",
+    "--delete-policy",
+    "Never",
+  ]);
   assert.equal(kept.code, 0, kept.stderr);
   const runId = resultOf(kept.events).runId!;
   const dry = await kjo(["cleanup", "-n", ns, "--run-id", runId, "--dry-run"]);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout + dry.stderr, /ConfigMap\//);
-  assert.equal((await cluster.core.listNamespacedConfigMap({ namespace: ns, labelSelector: `kjo/run-id=${runId}` })).items.length, 1);
+  assert.equal(
+    (await cluster.core.listNamespacedConfigMap({
+      namespace: ns,
+      labelSelector: `kjo/run-id=${runId}`,
+    })).items.length,
+    1,
+  );
   const real = await kjo(["cleanup", "-n", ns, "--run-id", runId]);
   assert.equal(real.code, 0, real.stderr);
   await waitFor("all gone", 60_000, async () => {
@@ -75,14 +126,28 @@ Deno.test("kjo cleanup --run-id deletes what a run kept; --dry-run only lists", 
 });
 
 Deno.test("kjo rbac: a service account bound to the printed Role can run the body", async () => {
-  const { code, stdout, stderr } = await kjo(["rbac", "-n", ns, "-f", "fixtures/multi_resource.yaml", "--name", "kjo-runner"]);
+  const { code, stdout, stderr } = await kjo([
+    "rbac",
+    "-n",
+    ns,
+    "-f",
+    "fixtures/multi_resource.yaml",
+    "--name",
+    "kjo-runner",
+  ]);
   assert.equal(code, 0, stderr);
   const role = parse(stdout);
   assert.equal(role.kind, "Role");
-  await cluster.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "runner" } } });
+  await cluster.core.createNamespacedServiceAccount({
+    namespace: ns,
+    body: { metadata: { name: "runner" } },
+  });
   const rbac = await import("@kubernetes/client-node");
   const api = cluster.kc.makeApiClient(rbac.RbacAuthorizationV1Api);
-  await api.createNamespacedRole({ namespace: ns, body: { ...role, metadata: { ...role.metadata, namespace: ns } } });
+  await api.createNamespacedRole({
+    namespace: ns,
+    body: { ...role, metadata: { ...role.metadata, namespace: ns } },
+  });
   await api.createNamespacedRoleBinding({
     namespace: ns,
     body: {
@@ -100,17 +165,38 @@ Deno.test("kjo rbac: a service account bound to the printed Role can run the bod
   const limited = {
     ...admin,
     users: [{ name: "runner", user: { token: token.status?.token } }],
-    contexts: [{ name: "runner", context: { cluster: admin.clusters[0].name, user: "runner", namespace: ns } }],
+    contexts: [{
+      name: "runner",
+      context: { cluster: admin.clusters[0].name, user: "runner", namespace: ns },
+    }],
     "current-context": "runner",
   };
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
   await Deno.writeTextFile(file, JSON.stringify(limited));
-  const ran = await kjo(["run", "--kubeconfig", file, "-o", "jsonl", "-f", "fixtures/multi_resource.yaml", "--delete-policy", "Always"]);
+  const ran = await kjo([
+    "run",
+    "--kubeconfig",
+    file,
+    "-o",
+    "jsonl",
+    "-f",
+    "fixtures/multi_resource.yaml",
+    "--delete-policy",
+    "Always",
+  ]);
   assert.equal(ran.code, 0, ran.stdout.slice(-2000));
   assert.ok(eventsOf(ran.events, "log").some((e) => e.line === "message: hello from a ConfigMap"));
   // Without the binding the same run is forbidden: exit 3 and a clear message.
   await api.deleteNamespacedRoleBinding({ name: "kjo-runner", namespace: ns });
-  const denied = await kjo(["run", "--kubeconfig", file, "-o", "jsonl", "-f", "fixtures/multi_resource.yaml"]);
+  const denied = await kjo([
+    "run",
+    "--kubeconfig",
+    file,
+    "-o",
+    "jsonl",
+    "-f",
+    "fixtures/multi_resource.yaml",
+  ]);
   assert.equal(denied.code, 3);
   assert.match(resultOf(denied.events).message ?? "", /forbidden/i);
 });

@@ -10,10 +10,18 @@ Deno.test("kjo run --in-cluster from a pod with a service account bound to kjo's
   const cluster = await useTestNamespace("kjo-incluster");
   const ns = cluster.namespace;
   try {
-    const role = parse((await kjo(["rbac", "-n", ns, "--image", "busybox", "--name", "kjo"])).stdout);
+    const role = parse(
+      (await kjo(["rbac", "-n", ns, "--image", "busybox", "--name", "kjo"])).stdout,
+    );
     const rbac = cluster.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-    await cluster.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "worker" } } });
-    await rbac.createNamespacedRole({ namespace: ns, body: { ...role, metadata: { name: "kjo", namespace: ns } } });
+    await cluster.core.createNamespacedServiceAccount({
+      namespace: ns,
+      body: { metadata: { name: "worker" } },
+    });
+    await rbac.createNamespacedRole({
+      namespace: ns,
+      body: { ...role, metadata: { name: "kjo", namespace: ns } },
+    });
     await rbac.createNamespacedRoleBinding({
       namespace: ns,
       body: {
@@ -34,8 +42,24 @@ Deno.test("kjo run --in-cluster from a pod with a service account bound to kjo's
           containers: [{
             name: "kjo",
             image: "kjo-worker",
-            command: [Deno.execPath(), "run", "-A", `${repoRoot}cli.ts`, "run", "--in-cluster", "--image", "busybox", "--", "sh", "-c", "echo hello from inside"],
-            env: [{ name: "HOME", value: Deno.env.get("HOME") ?? "/root" }, { name: "NO_COLOR", value: "1" }],
+            command: [
+              Deno.execPath(),
+              "run",
+              "-A",
+              `${repoRoot}cli.ts`,
+              "run",
+              "--in-cluster",
+              "--image",
+              "busybox",
+              "--",
+              "sh",
+              "-c",
+              "echo hello from inside",
+            ],
+            env: [{ name: "HOME", value: Deno.env.get("HOME") ?? "/root" }, {
+              name: "NO_COLOR",
+              value: "1",
+            }],
           }],
         },
       },

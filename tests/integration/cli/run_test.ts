@@ -27,7 +27,14 @@ async function leftovers(): Promise<string[]> {
 Deno.test({
   name: "kjo run: an image Job succeeds, its lines are relayed and it is deleted (IfSucceeded)",
   async fn() {
-    const { code, events } = await run("--image", "busybox", "--", "sh", "-c", "echo one; echo two");
+    const { code, events } = await run(
+      "--image",
+      "busybox",
+      "--",
+      "sh",
+      "-c",
+      "echo one; echo two",
+    );
     assert.equal(code, 0);
     const logs = eventsOf(events, "log").map((e) => e.line);
     assert.deepEqual(logs, ["one", "two"]);
@@ -42,7 +49,10 @@ Deno.test("kjo run: a sidecar pod whose main container exits 3 fails with exit 1
   const body = {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: "sidecar", annotations: { "kubernetes_job_operator.main_container": "main" } },
+    metadata: {
+      name: "sidecar",
+      annotations: { "kubernetes_job_operator.main_container": "main" },
+    },
     spec: {
       restartPolicy: "Never",
       containers: [
@@ -56,7 +66,10 @@ Deno.test("kjo run: a sidecar pod whose main container exits 3 fails with exit 1
   const result = resultOf(events);
   assert.equal(result.state, "Failed");
   assert.match(result.message ?? "", /main.*3/);
-  assert.ok(result.summary?.some((line) => line.includes("main failing")), String(result.summary?.join("\n")));
+  assert.ok(
+    result.summary?.some((line) => line.includes("main failing")),
+    String(result.summary?.join("\n")),
+  );
   assert.ok(eventsOf(events, "log").some((e) => e.container === "side" && e.line === "side up"));
   assert.deepEqual(await leftovers(), []);
 });
@@ -69,7 +82,15 @@ Deno.test("kjo run: a Job with parallelism 3 relays the lines of all 3 pods", as
     spec: {
       completions: 3,
       parallelism: 3,
-      template: { spec: { containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "echo from $HOSTNAME"] }] } },
+      template: {
+        spec: {
+          containers: [{
+            name: "main",
+            image: "busybox",
+            command: ["sh", "-c", "echo from $HOSTNAME"],
+          }],
+        },
+      },
     },
   };
   const { code, events } = await run("--body", JSON.stringify(body));
@@ -130,7 +151,15 @@ Deno.test("kjo run: an xcom value that is not a JSON object fails the run with a
 });
 
 Deno.test("kjo run: invalid YAML exits 2 with the line, and nothing is created", async () => {
-  const { code, stderr, events } = await kjo(["run", "-n", ns, "--body", "kind: Job\nmetadata: [oops\n", "-o", "jsonl"]);
+  const { code, stderr, events } = await kjo([
+    "run",
+    "-n",
+    ns,
+    "--body",
+    "kind: Job\nmetadata: [oops\n",
+    "-o",
+    "jsonl",
+  ]);
   assert.equal(code, 2, stderr);
   const result = resultOf(events);
   assert.equal(result.state, "Error");
@@ -141,9 +170,21 @@ Deno.test("kjo run: invalid YAML exits 2 with the line, and nothing is created",
 Deno.test("kjo run: a body the server rejects exits 2 naming the document and field; nothing is created", async () => {
   const body = [
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first" }, data: { a: "b" } },
-    { apiVersion: "batch/v1", kind: "Job", metadata: { name: "bad" }, spec: { template: { spec: { containers: [{ name: "main", image: "busybox", command: ["true"], bogusField: 1 }] } } } },
+    {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "bad" },
+      spec: {
+        template: {
+          spec: {
+            containers: [{ name: "main", image: "busybox", command: ["true"], bogusField: 1 }],
+          },
+        },
+      },
+    },
   ];
-  const kinds = "kinds:\n  - apiVersion: v1\n    kind: ConfigMap\n    succeeded: [{ path: data.a, equals: b }]\n";
+  const kinds =
+    "kinds:\n  - apiVersion: v1\n    kind: ConfigMap\n    succeeded: [{ path: data.a, equals: b }]\n";
   const rules = await Deno.makeTempFile({ suffix: ".yaml" });
   await Deno.writeTextFile(rules, kinds);
   const { code, events } = await run("--body", JSON.stringify(body), "--rules", rules);
@@ -170,7 +211,9 @@ Deno.test("kjo run: an image under kjo.invalid fails within the grace, with the 
   const result = resultOf(events);
   assert.match(result.reason ?? "", /ErrImagePull|ImagePullBackOff/);
   assert.ok(Date.now() - started < 60_000, "took too long to fail");
-  assert.ok(eventsOf(events, "k8s_event").some((e) => e.reason === "Failed" || e.reason === "BackOff"));
+  assert.ok(
+    eventsOf(events, "k8s_event").some((e) => e.reason === "Failed" || e.reason === "BackOff"),
+  );
   assert.deepEqual(await leftovers(), []);
 });
 
@@ -179,9 +222,23 @@ Deno.test("kjo run: an unschedulable pod fails at the startup timeout with the s
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name: "huge" },
-    spec: { containers: [{ name: "main", image: "busybox", command: ["true"], resources: { requests: { cpu: "1000" } } }] },
+    spec: {
+      containers: [{
+        name: "main",
+        image: "busybox",
+        command: ["true"],
+        resources: { requests: { cpu: "1000" } },
+      }],
+    },
   };
-  const { code, events } = await run("--body", JSON.stringify(body), "--startup-timeout", "5", "--delete-policy", "Always");
+  const { code, events } = await run(
+    "--body",
+    JSON.stringify(body),
+    "--startup-timeout",
+    "5",
+    "--delete-policy",
+    "Always",
+  );
   assert.equal(code, 1);
   const result = resultOf(events);
   assert.equal(result.reason, "StartupTimeout");
@@ -189,14 +246,45 @@ Deno.test("kjo run: an unschedulable pod fails at the startup timeout with the s
 });
 
 Deno.test("kjo run: delete policies Never and IfFailed keep what they should", async () => {
-  const kept = await run("--image", "busybox", "--delete-policy", "Never", "--name-prefix", "kept", "--", "true");
+  const kept = await run(
+    "--image",
+    "busybox",
+    "--delete-policy",
+    "Never",
+    "--name-prefix",
+    "kept",
+    "--",
+    "true",
+  );
   assert.equal(kept.code, 0);
   const jobName = resultOf(kept.events).resources[0];
   assert.ok((await leftovers()).includes(jobName), `${jobName} should remain`);
-  const failed = await run("--image", "busybox", "--delete-policy", "IfSucceeded", "--name-prefix", "failkept", "--", "sh", "-c", "exit 2");
+  const failed = await run(
+    "--image",
+    "busybox",
+    "--delete-policy",
+    "IfSucceeded",
+    "--name-prefix",
+    "failkept",
+    "--",
+    "sh",
+    "-c",
+    "exit 2",
+  );
   assert.equal(failed.code, 1);
   assert.ok((await leftovers()).includes(resultOf(failed.events).resources[0]));
-  const cleaned = await run("--image", "busybox", "--delete-policy", "IfFailed", "--name-prefix", "ifailed", "--", "sh", "-c", "exit 2");
+  const cleaned = await run(
+    "--image",
+    "busybox",
+    "--delete-policy",
+    "IfFailed",
+    "--name-prefix",
+    "ifailed",
+    "--",
+    "sh",
+    "-c",
+    "exit 2",
+  );
   assert.equal(cleaned.code, 1);
   assert.ok(!(await leftovers()).includes(resultOf(cleaned.events).resources[0]));
   // Tidy up what the policies kept.
@@ -206,26 +294,52 @@ Deno.test("kjo run: delete policies Never and IfFailed keep what they should", a
 });
 
 Deno.test("kjo run: a multi-resource body creates all, owner-references the first, deletes all", async () => {
-  const { code, events } = await run("-f", "fixtures/multi_resource.yaml", "--delete-policy", "Never");
+  const { code, events } = await run(
+    "-f",
+    "fixtures/multi_resource.yaml",
+    "--delete-policy",
+    "Never",
+  );
   assert.equal(code, 0);
   const result = resultOf(events);
   assert.ok(result.resources.length >= 2);
   const runId = result.runId!;
-  const cms = await cluster.core.listNamespacedConfigMap({ namespace: ns, labelSelector: `kjo/run-id=${runId}` });
+  const cms = await cluster.core.listNamespacedConfigMap({
+    namespace: ns,
+    labelSelector: `kjo/run-id=${runId}`,
+  });
   assert.equal(cms.items.length, 1);
   const owner = cms.items[0].metadata?.ownerReferences?.[0];
   assert.equal(owner?.kind, "Job");
   assert.equal(`Job/${owner?.name}`, result.resources[0]);
   // Deleting the first resource lets the garbage collector remove the rest.
-  await cluster.batch.deleteNamespacedJob({ name: owner!.name, namespace: ns, propagationPolicy: "Background" });
+  await cluster.batch.deleteNamespacedJob({
+    name: owner!.name,
+    namespace: ns,
+    propagationPolicy: "Background",
+  });
   await waitFor("garbage collection", 60_000, async () => (await leftovers()).length === 0);
 });
 
 Deno.test("kjo run: SIGTERM mid-run deletes everything and exits 143", async () => {
   const { child, outcome } = startKjo([
-    "run", "-n", ns, "-o", "jsonl", "--image", "busybox", "--", "sh", "-c", "echo started; sleep 300",
+    "run",
+    "-n",
+    ns,
+    "-o",
+    "jsonl",
+    "--image",
+    "busybox",
+    "--",
+    "sh",
+    "-c",
+    "echo started; sleep 300",
   ]);
-  await waitFor("the job to start", 60_000, async () => (await leftovers()).some((n) => n.startsWith("Pod/")));
+  await waitFor(
+    "the job to start",
+    60_000,
+    async () => (await leftovers()).some((n) => n.startsWith("Pod/")),
+  );
   await new Promise((r) => setTimeout(r, 1500));
   child.kill("SIGTERM");
   const { code, events } = await outcome;
@@ -235,7 +349,17 @@ Deno.test("kjo run: SIGTERM mid-run deletes everything and exits 143", async () 
 });
 
 Deno.test("kjo run: text output prefixes lines with pod/container and reports the result on stderr", async () => {
-  const { code, stdout, stderr } = await kjo(["run", "-n", ns, "--image", "busybox", "--", "sh", "-c", "echo hi"]);
+  const { code, stdout, stderr } = await kjo([
+    "run",
+    "-n",
+    ns,
+    "--image",
+    "busybox",
+    "--",
+    "sh",
+    "-c",
+    "echo hi",
+  ]);
   assert.equal(code, 0);
   assert.match(stdout, /^[a-z0-9-]+\/main \| hi$/m);
   assert.match(stderr, /Succeeded/);

@@ -13,7 +13,10 @@ Deno.test("devcluster: a failing Job fails, its pod exits 3 and its log reads th
         spec: {
           backoffLimit: 0,
           template: {
-            spec: { restartPolicy: "Never", containers: [shContainer("main", "echo hello; exit 3")] },
+            spec: {
+              restartPolicy: "Never",
+              containers: [shContainer("main", "echo hello; exit 3")],
+            },
           },
         },
       },
@@ -23,13 +26,19 @@ Deno.test("devcluster: a failing Job fails, its pod exits 3 and its log reads th
       return j.status?.conditions?.some((x) => x.type === "Failed" && x.status === "True") && j;
     });
     assert.ok(job.status?.conditions?.some((x) => x.reason === "BackoffLimitExceeded"));
-    const pods = await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: "job-name=fails" });
+    const pods = await c.core.listNamespacedPod({
+      namespace: c.namespace,
+      labelSelector: "job-name=fails",
+    });
     assert.equal(pods.items.length, 1);
     const pod = pods.items[0];
     assert.equal(pod.status?.phase, "Failed");
     assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.exitCode, 3);
     assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.reason, "Error");
-    const log = await c.core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: c.namespace });
+    const log = await c.core.readNamespacedPodLog({
+      name: pod.metadata!.name!,
+      namespace: c.namespace,
+    });
     assert.equal(log, "hello\n");
   } finally {
     await c.dispose();
@@ -47,7 +56,12 @@ Deno.test("devcluster: a Job with completions 3 and parallelism 3 succeeds with 
           completions: 3,
           parallelism: 3,
           backoffLimit: 0,
-          template: { spec: { restartPolicy: "Never", containers: [shContainer("main", "echo $HOSTNAME; sleep 1")] } },
+          template: {
+            spec: {
+              restartPolicy: "Never",
+              containers: [shContainer("main", "echo $HOSTNAME; sleep 1")],
+            },
+          },
         },
       },
     });
@@ -55,11 +69,17 @@ Deno.test("devcluster: a Job with completions 3 and parallelism 3 succeeds with 
       const j = await c.batch.readNamespacedJob({ name: "par", namespace: c.namespace });
       return j.status?.conditions?.some((x) => x.type === "Complete" && x.status === "True");
     });
-    const pods = await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: "job-name=par" });
+    const pods = await c.core.listNamespacedPod({
+      namespace: c.namespace,
+      labelSelector: "job-name=par",
+    });
     assert.equal(pods.items.length, 3);
     for (const pod of pods.items) {
       assert.equal(pod.status?.phase, "Succeeded");
-      const log = await c.core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: c.namespace });
+      const log = await c.core.readNamespacedPodLog({
+        name: pod.metadata!.name!,
+        namespace: c.namespace,
+      });
       assert.equal(log, `${pod.metadata!.name}\n`);
     }
   } finally {
@@ -74,14 +94,25 @@ Deno.test("devcluster: deleting a Job with propagationPolicy Foreground removes 
       namespace: c.namespace,
       body: {
         metadata: { name: "long" },
-        spec: { template: { spec: { restartPolicy: "Never", containers: [shContainer("main", "sleep 300")] } } },
+        spec: {
+          template: {
+            spec: { restartPolicy: "Never", containers: [shContainer("main", "sleep 300")] },
+          },
+        },
       },
     });
     await waitFor("pod running", 60_000, async () => {
-      const pods = await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: "job-name=long" });
+      const pods = await c.core.listNamespacedPod({
+        namespace: c.namespace,
+        labelSelector: "job-name=long",
+      });
       return pods.items[0]?.status?.phase === "Running";
     });
-    await c.batch.deleteNamespacedJob({ name: "long", namespace: c.namespace, propagationPolicy: "Foreground" });
+    await c.batch.deleteNamespacedJob({
+      name: "long",
+      namespace: c.namespace,
+      propagationPolicy: "Foreground",
+    });
     await waitFor("job and pods gone", 60_000, async () => {
       const pods = await c.core.listNamespacedPod({ namespace: c.namespace });
       const jobs = await c.batch.listNamespacedJob({ namespace: c.namespace });

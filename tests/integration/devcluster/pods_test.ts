@@ -27,7 +27,11 @@ Deno.test("devcluster: a pod with a long-running sidecar runs both containers", 
     const main = pod.status!.containerStatuses!.find((s) => s.name === "main")!;
     assert.equal(main.state?.terminated?.exitCode, 0);
     assert.equal(main.state?.terminated?.reason, "Completed");
-    await c.core.deleteNamespacedPod({ name: "side", namespace: c.namespace, gracePeriodSeconds: 1 });
+    await c.core.deleteNamespacedPod({
+      name: "side",
+      namespace: c.namespace,
+      gracePeriodSeconds: 1,
+    });
     await waitFor("pod removed", 30_000, async () => {
       const pods = await c.core.listNamespacedPod({ namespace: c.namespace });
       return pods.items.length === 0;
@@ -115,7 +119,10 @@ Deno.test("devcluster: a pod requesting 1000 CPUs stays Pending with FailedSched
         metadata: { name: "huge" },
         spec: {
           restartPolicy: "Never",
-          containers: [{ ...shContainer("main", "true"), resources: { requests: { cpu: "1000" } } }],
+          containers: [{
+            ...shContainer("main", "true"),
+            resources: { requests: { cpu: "1000" } },
+          }],
         },
       },
     });
@@ -163,7 +170,9 @@ Deno.test("devcluster: a follow stream delivers 1000 lines written over 2 s, in 
     await new k8s.Log(c.kc).log(c.namespace, "writer", "main", stream, { follow: true });
     await Promise.race([
       ended,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`follow did not end; got ${text.length} chars`)), 30_000)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`follow did not end; got ${text.length} chars`)), 30_000)
+      ),
     ]);
     const lines = text.trimEnd().split("\n");
     assert.equal(lines.length, 1000);

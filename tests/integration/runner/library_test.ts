@@ -2,7 +2,14 @@
 // async iterable, custom kinds through a function and through a rules file.
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
-import { KindRegistry, parseCustomKindRules, render, run, runEvents, type RunEvent } from "../../../mod.ts";
+import {
+  KindRegistry,
+  parseCustomKindRules,
+  render,
+  run,
+  type RunEvent,
+  runEvents,
+} from "../../../mod.ts";
 import { kubeconfigPath, useTestNamespace, waitFor } from "../_cluster.ts";
 import { createKubeClient } from "../../../src/kube/kube_client.ts";
 
@@ -14,18 +21,27 @@ Deno.test("mod.ts run(): resolves to the result; events reach the callback in or
   const events: RunEvent[] = [];
   const result = await run({
     ...connection,
-    source: { image: "busybox", command: ["sh", "-c", "echo a; echo '::kube_api:xcom={\"k\": [1]}'; echo b"] },
+    source: {
+      image: "busybox",
+      command: ["sh", "-c", "echo a; echo '::kube_api:xcom={\"k\": [1]}'; echo b"],
+    },
     onEvent: (e) => events.push(e),
   });
   assert.equal(result.exitCode, 0);
   assert.deepEqual(result.xcom, { k: [1] });
   assert.equal(events.at(-1), result);
-  assert.deepEqual(events.filter((e) => e.type === "log").map((e) => e.type === "log" && e.line), ["a", "b"]);
+  assert.deepEqual(events.filter((e) => e.type === "log").map((e) => e.type === "log" && e.line), [
+    "a",
+    "b",
+  ]);
   assert.equal(result.stats?.lines, 3);
 });
 
 Deno.test("mod.ts runEvents(): an async iterable of the same events", async () => {
-  const stream = runEvents({ ...connection, source: { image: "busybox", kind: "Pod", command: ["sh", "-c", "echo via-pod"] } });
+  const stream = runEvents({
+    ...connection,
+    source: { image: "busybox", kind: "Pod", command: ["sh", "-c", "echo via-pod"] },
+  });
   const types: string[] = [];
   const lines: string[] = [];
   for await (const event of stream) {
@@ -38,7 +54,10 @@ Deno.test("mod.ts runEvents(): an async iterable of the same events", async () =
 });
 
 Deno.test("mod.ts run(): bad input resolves to exit code 2 without touching the cluster", async () => {
-  const result = await run({ kubeconfig: "/nonexistent/kubeconfig", source: { body: "apiVersion: v1\nkind: Pod\nmetadata: {name: 3}\n" } });
+  const result = await run({
+    kubeconfig: "/nonexistent/kubeconfig",
+    source: { body: "apiVersion: v1\nkind: Pod\nmetadata: {name: 3}\n" },
+  });
   assert.equal(result.exitCode, 2);
   assert.match(result.message ?? "", /document 1/);
 });
@@ -86,7 +105,9 @@ async function ensureCrd() {
     if ((error as { status?: number }).status !== 409) throw error;
   }
   await waitFor("CRD established", 30_000, async () => {
-    const crd = await client.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
+    const crd = await client.request<
+      { status?: { conditions?: { type: string; status: string }[] } }
+    >({
       path: `${path}/${CRD.metadata.name}`,
     });
     return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
@@ -98,23 +119,43 @@ async function ensureCrd() {
 async function driveWidget(phase: string) {
   const api = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
   const name = await waitFor("widget created", 30_000, async () => {
-    const list = await api.listNamespacedCustomObject({ group: "kjo-test.example", version: "v1", namespace: ns, plural: "widgets" }) as { items: { metadata: { name: string } }[] };
+    const list = await api.listNamespacedCustomObject({
+      group: "kjo-test.example",
+      version: "v1",
+      namespace: ns,
+      plural: "widgets",
+    }) as { items: { metadata: { name: string } }[] };
     return list.items[0]?.metadata.name;
   });
   await new Promise((r) => setTimeout(r, 500));
   await api.patchNamespacedCustomObject(
-    { group: "kjo-test.example", version: "v1", namespace: ns, plural: "widgets", name, body: { status: { phase } } },
+    {
+      group: "kjo-test.example",
+      version: "v1",
+      namespace: ns,
+      plural: "widgets",
+      name,
+      body: { status: { phase } },
+    },
     k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
   );
 }
 
-const widgetBody = { apiVersion: "kjo-test.example/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: 1 } };
+const widgetBody = {
+  apiVersion: "kjo-test.example/v1",
+  kind: "Widget",
+  metadata: { name: "w" },
+  spec: { size: 1 },
+};
 
 Deno.test("custom kind through a function: a Widget that reaches Done succeeds", async () => {
   await ensureCrd();
   const kinds = KindRegistry.withBuiltins().register("kjo-test.example/v1", "Widget", (w) => {
     const phase = (w.status as { phase?: string } | undefined)?.phase;
-    return { state: phase === "Done" ? "Succeeded" : phase === "Error" ? "Failed" : "Running", reason: phase };
+    return {
+      state: phase === "Done" ? "Succeeded" : phase === "Error" ? "Failed" : "Running",
+      reason: phase,
+    };
   });
   const [result] = await Promise.all([
     run({ ...connection, source: { body: [widgetBody] }, kinds, deletePolicy: "Always" }),

@@ -304,7 +304,11 @@ Deno.test("augmentDocuments: envs and overrides only on the first resource", () 
 Deno.test("augmentDocuments: the run-id label wins over a body or option label", () => {
   const body = configMap({ name: "c", labels: { [RUN_ID_LABEL]: "forged" } });
   augmentDocuments([body], { ...options, labels: { [RUN_ID_LABEL]: "other", a: "b" } });
-  assert.deepEqual(body.metadata.labels, { [RUN_ID_LABEL]: "run-1", a: "b", "kjo/tracked": "true" });
+  assert.deepEqual(body.metadata.labels, {
+    [RUN_ID_LABEL]: "run-1",
+    a: "b",
+    "kjo/tracked": "true",
+  });
 });
 
 Deno.test("augmentDocuments: deadlines on the first Job or Pod when not set", () => {

@@ -75,7 +75,11 @@ Deno.test("buildBody: fixtures/job_hello.yaml with every option", async () => {
   });
   assert.equal(job.metadata.name, "my-task-hello-aaaaaaaa");
   assert.equal(job.metadata.namespace, "jobs");
-  assert.deepEqual(job.metadata.labels, { team: "data", "kjo/run-id": "run-1", "kjo/tracked": "true" });
+  assert.deepEqual(job.metadata.labels, {
+    team: "data",
+    "kjo/run-id": "run-1",
+    "kjo/tracked": "true",
+  });
   assert.equal(job.spec.activeDeadlineSeconds, 300);
   assert.equal(job.spec.ttlSecondsAfterFinished, 60);
   const spec = job.spec.template.spec;
