@@ -24,6 +24,17 @@ SUPPORT = HERE / "support"
 REPO = HERE.parent.parent
 FAKE_KJO = SUPPORT / "fake_kjo.py"
 
+#: The Airflow imports of a test DAG file, on Airflow 3 and on Airflow 2.10
+#: (prepended to the DAG sources; no braces, so ``str.format`` leaves it alone).
+DAG_IMPORTS = """
+try:  # Airflow 3
+    from airflow.sdk import DAG
+    from airflow.providers.standard.operators.python import PythonOperator
+except ImportError:  # Airflow 2.10
+    from airflow import DAG
+    from airflow.operators.python import PythonOperator
+"""
+
 _session_home = Path(tempfile.mkdtemp(prefix="kjo-pytest-airflow-"))
 os.environ["AIRFLOW_HOME"] = str(_session_home)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -35,6 +46,43 @@ for _name in [n for n in os.environ if n.startswith("AIRFLOW__KUBERNETES_JOB_OPE
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_session_home, ignore_errors=True)
+
+
+# ------------------------------------------------ tests of one Airflow major
+
+_deselected_airflow3_only: List[str] = []
+
+
+def _airflow_version() -> str:
+    from airflow_kjo._compat import AIRFLOW_VERSION
+
+    return AIRFLOW_VERSION
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselects (never skips) the tests marked ``airflow3_only`` on Airflow 2:
+    they test what Airflow 2 does not have. The count is in pytest's summary
+    (``N deselected``) and in the line ``airflow3_only: ...`` after it."""
+    if int(_airflow_version().split(".")[0]) >= 3:
+        return
+    dropped = [item for item in items if item.get_closest_marker("airflow3_only")]
+    if dropped:
+        items[:] = [item for item in items if not item.get_closest_marker("airflow3_only")]
+        config.hook.pytest_deselected(items=dropped)
+        _deselected_airflow3_only.extend(item.nodeid for item in dropped)
+
+
+def pytest_report_header(config):
+    return f"airflow: {_airflow_version()}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if int(_airflow_version().split(".")[0]) >= 3:
+        return
+    names = ", ".join(_deselected_airflow3_only) or "none"
+    terminalreporter.write_line(
+        f"airflow3_only: {len(_deselected_airflow3_only)} deselected on Airflow {_airflow_version()}: {names}"
+    )
 
 
 # ----------------------------------------------------------------- fake kjo

@@ -462,11 +462,13 @@ class KubernetesJobOperator(BaseOperator):
                 relay.handle(event)
             code = process.wait()
         except BaseException:
-            # Killed (SIGINT, timeout) or a callback raised: kjo deletes the run.
-            process.stop()
+            # Killed (SIGINT, timeout, Airflow 2's SIGTERM) or a callback raised: kjo deletes the run.
+            code = process.stop()
             for event in process.drain():
                 if event.get("type") != "api_event":
                     relay.handle(event)
+            if relay.result is not None:  # what kjo did about it (the exception raised here says nothing)
+                self.log.warning(failure_message(relay.result, task_id=self.task_id, exit_code=code))
             raise
         finally:
             self._kjo = None

@@ -19,13 +19,12 @@ import time
 import pytest
 
 from tests.cluster.conftest import KUBECONFIG, cleanup_dag, kubectl, objects, wait_for
+from tests.conftest import DAG_IMPORTS
 
 POLICIES = ["Always", "Never", "IfFailed", "IfSucceeded"]
 
-BASICS_DAG = '''
+BASICS_DAG = DAG_IMPORTS + '''
 from datetime import datetime, timedelta
-from airflow.sdk import DAG
-from airflow.providers.standard.operators.python import PythonOperator
 from airflow_kjo import KubernetesJobOperator, KubernetesLegacyJobOperator
 
 TOKEN = "{token}"
@@ -277,9 +276,8 @@ def test_legacy_operator_with_pod_operator_arguments(basics):
     assert container["command"] == ["sh", "-c"] and container["args"] == ["echo legacy says $GREETING"]
 
 
-KILL_DAG = '''
+KILL_DAG = DAG_IMPORTS + '''
 from datetime import datetime
-from airflow.sdk import DAG
 from airflow_kjo import KubernetesJobOperator
 
 with DAG("{dag_id}", schedule=None, start_date=datetime(2024, 1, 1)) as dag:
@@ -337,9 +335,8 @@ def test_on_kill_leaves_nothing_behind(cluster, token, dag_runner):
         cleanup_dag(dag_id)
 
 
-RETRY_DAG = '''
+RETRY_DAG = DAG_IMPORTS + '''
 from datetime import datetime, timedelta
-from airflow.sdk import DAG
 from airflow_kjo import KubernetesJobOperator
 from airflow_kjo.kjo_args import run_args
 from airflow_kjo.kjo_process import KjoProcess, kjo_environment, resolve_kjo_command

@@ -6,7 +6,7 @@ Usage: run_dag.py DAG_FILE DAG_ID OUT_JSON [LOGICAL_DATE]
 
 The environment names the Airflow home (AIRFLOW_HOME, a migrated sqlite DB)
 and the DAG folder (AIRFLOW__CORE__DAGS_FOLDER, holding DAG_FILE). The task
-logs go to this process's stdout/stderr.
+logs go to this process's stdout/stderr. Works on Airflow 3 and Airflow 2.10.
 """
 
 import importlib.util
@@ -25,13 +25,43 @@ def load_dag(path, dag_id):
     raise SystemExit(f"run_dag: no DAG {dag_id!r} in {path}")
 
 
+def run_on_airflow2(dag, logical_date):
+    """``dag.test()`` on Airflow 2.10, where SIGTERM ends the whole test.
+
+    Airflow 2's SIGTERM handler calls the task's ``on_kill``, records the
+    failure and raises ``AirflowTaskTerminated`` (a BaseException), which in a
+    worker ends the task process; ``dag.test()`` does not catch it. Here it
+    ends the DAG run like it ends a task: the failure is committed and the
+    summary written.
+    """
+    from airflow.exceptions import AirflowTaskTerminated
+    from airflow.models.dagrun import DagRun
+    from airflow.settings import Session
+
+    session = Session()
+    try:
+        return dag.test(execution_date=logical_date, session=session)
+    except AirflowTaskTerminated as terminated:
+        print(f"run_dag: the task was terminated ({terminated}); the DAG run ends here", flush=True)
+        session.commit()
+        return DagRun.find(dag_id=dag.dag_id, execution_date=logical_date, session=session)[0]
+    finally:
+        session.close()
+
+
 def main():
     path, dag_id, out = sys.argv[1:4]
     logical_date = datetime.fromisoformat(sys.argv[4]) if len(sys.argv) > 4 else datetime(2024, 1, 1, tzinfo=timezone.utc)
     dag = load_dag(path, dag_id)
-    dr = dag.test(logical_date=logical_date)
+    from airflow.models import xcom
 
-    from airflow.models.xcom import XComModel
+    if hasattr(xcom, "XComModel"):  # Airflow 3
+        XComModel = xcom.XComModel
+        dr = dag.test(logical_date=logical_date)
+    else:  # Airflow 2.10: the ORM class is XCom, dag.test() takes execution_date
+        XComModel = xcom.XCom
+        dr = run_on_airflow2(dag, logical_date)
+
     from airflow.utils.session import create_session
 
     with create_session() as session:
@@ -45,6 +75,8 @@ def main():
         xcoms = {}
         for row in session.query(XComModel).filter(XComModel.dag_id == dag_id, XComModel.run_id == dr.run_id):
             value = row.value
+            if isinstance(value, bytes) and hasattr(row, "orm_deserialize_value"):  # Airflow 2.10
+                value = row.orm_deserialize_value()
             if isinstance(value, (str, bytes)):
                 try:
                     value = json.loads(value)

@@ -10,12 +10,10 @@ import time
 
 import pytest
 
-from tests.conftest import result_event
+from tests.conftest import DAG_IMPORTS, result_event
 
-DAG_FILE = """
+DAG_FILE = DAG_IMPORTS + """
 from datetime import datetime, timedelta
-from airflow.sdk import DAG
-from airflow.providers.standard.operators.python import PythonOperator
 from airflow_kjo import KubernetesJobOperator, KubernetesLegacyJobOperator
 
 API_EVENTS = []
@@ -220,9 +218,8 @@ def test_legacy_operator_arguments(fake_dag_run):
     assert "--command=bash" in argv and "--arg=echo 2024-01-01" in argv and "--delete-policy=Never" in argv
 
 
-KILL_DAG = """
+KILL_DAG = DAG_IMPORTS + """
 from datetime import datetime
-from airflow.sdk import DAG
 from airflow_kjo import KubernetesJobOperator
 
 with DAG("fake_kill_dag", schedule=None, start_date=datetime(2024, 1, 1)) as dag:
