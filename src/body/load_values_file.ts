@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describeYamlError } from "./yaml_error.ts";
 import { parseDocument } from "yaml";
 import { InputError } from "../errors.ts";
 import { isObject, typeName } from "./_object.ts";
@@ -34,11 +35,7 @@ export async function loadValuesFile(path: string): Promise<Record<string, unkno
   const document = parseDocument(text);
   const error = document.errors[0];
   if (error) {
-    const reason = error.message.split("\n", 1)[0].replace(/ at line \d+, column \d+:?$/, "");
-    const where = error.linePos
-      ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: `
-      : "";
-    throw new InputError(`values file ${path}: ${where}${reason}`, { cause: error });
+    throw new InputError(`values file ${path}: ${describeYamlError(error)}`, { cause: error });
   }
   let value: unknown;
   try {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeYamlError } from "./yaml_error.ts";
 import { parseAllDocuments } from "yaml";
 import { InputError } from "../errors.ts";
 import { isObject, typeName } from "./_object.ts";
@@ -58,11 +59,7 @@ export function parseDocuments(
   for (const [index, document] of documents.entries()) {
     const error = document.errors[0];
     if (error) {
-      const reason = error.message.split("\n", 1)[0].replace(/ at line \d+, column \d+:?$/, "");
-      const where = error.linePos
-        ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: `
-        : "";
-      throw new InputError(`${origin}: YAML document ${index + 1}: ${where}${reason}`, {
+      throw new InputError(`${origin}: YAML document ${index + 1}: ${describeYamlError(error)}`, {
         cause: error,
       });
     }

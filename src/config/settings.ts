@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describeYamlError } from "../body/yaml_error.ts";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { InputError } from "../errors.ts";
@@ -311,11 +312,7 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   const document = parseDocument(content);
   const error = document.errors[0];
   if (error) {
-    const where = error.linePos
-      ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: `
-      : "";
-    const reason = error.message.split("\n", 1)[0].replace(/ at line \d+, column \d+:?$/, "");
-    throw new InputError(`config file ${path}: ${where}${reason}`, { cause: error });
+    throw new InputError(`config file ${path}: ${describeYamlError(error)}`, { cause: error });
   }
   let value: unknown;
   try {
