@@ -73,6 +73,31 @@ export function numberedScript(n: number): string {
 }
 
 /** How the relayed lines compare with 1..n. */
+/**
+ * `kjo run` arguments for a Job in `namespace` that prints 1..n (see
+ * {@linkcode numberedScript}), with JSON-lines output.
+ *
+ * @example
+ * ```ts
+ * startKjoWith(api.kubeconfig, numberedRunArgs("ns", 3000), 120_000);
+ * ```
+ */
+export function numberedRunArgs(namespace: string, n: number): string[] {
+  return [
+    "run",
+    "-n",
+    namespace,
+    "-o",
+    "jsonl",
+    "--image",
+    "busybox",
+    "--",
+    "sh",
+    "-c",
+    numberedScript(n),
+  ];
+}
+
 export interface Tally {
   expected: number;
   relayed: number;

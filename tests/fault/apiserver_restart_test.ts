@@ -10,7 +10,7 @@ import {
   describeOutcome,
   isAlive,
   logLines,
-  numberedScript,
+  numberedRunArgs,
   report,
   resultLag,
   secondsSince,
@@ -35,19 +35,11 @@ Deno.test({
     let stopping = false;
     try {
       const started = Date.now();
-      const { outcome, child } = startKjoWith(api.kubeconfig, [
-        "run",
-        "-n",
-        cluster.namespace,
-        "-o",
-        "jsonl",
-        "--image",
-        "busybox",
-        "--",
-        "sh",
-        "-c",
-        numberedScript(LINES),
-      ], 300_000);
+      const { outcome, child } = startKjoWith(
+        api.kubeconfig,
+        numberedRunArgs(cluster.namespace, LINES),
+        300_000,
+      );
       let out;
       try {
         await waitForRunningPod(cluster);

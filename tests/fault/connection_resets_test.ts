@@ -8,7 +8,7 @@ import {
   clusterTestOptions,
   describeOutcome,
   logLines,
-  numberedScript,
+  numberedRunArgs,
   report,
   resultLag,
   secondsSince,
@@ -29,19 +29,11 @@ Deno.test({
     const api = await startApiProxy();
     try {
       const started = Date.now();
-      const { outcome } = startKjoWith(api.kubeconfig, [
-        "run",
-        "-n",
-        cluster.namespace,
-        "-o",
-        "jsonl",
-        "--image",
-        "busybox",
-        "--",
-        "sh",
-        "-c",
-        numberedScript(LINES),
-      ], 480_000);
+      const { outcome } = startKjoWith(
+        api.kubeconfig,
+        numberedRunArgs(cluster.namespace, LINES),
+        480_000,
+      );
       const cancel = api.proxy.every(RESET_EVERY_MS, () => api.proxy.resetAll());
       const out = await outcome;
       cancel();

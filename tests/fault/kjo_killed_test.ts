@@ -10,6 +10,7 @@ import {
   describeOutcome,
   labelled,
   logLines,
+  numberedRunArgs,
   numberedScript,
   report,
   resultLag,
@@ -54,19 +55,11 @@ Deno.test({
     const api = await startApiProxy();
     try {
       const started = Date.now();
-      const first = startKjoWith(api.kubeconfig, [
-        "run",
-        "-n",
-        cluster.namespace,
-        "-o",
-        "jsonl",
-        "--image",
-        "busybox",
-        "--",
-        "sh",
-        "-c",
-        numberedScript(LINES),
-      ], 120_000);
+      const first = startKjoWith(
+        api.kubeconfig,
+        numberedRunArgs(cluster.namespace, LINES),
+        120_000,
+      );
       const pod = await waitForRunningPod(cluster);
       await sleepMs(5_000);
       first.child.kill("SIGKILL");
