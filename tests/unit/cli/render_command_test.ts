@@ -202,3 +202,42 @@ Deno.test("formatManifests and seededRandom", () => {
   assert.notDeepEqual([c(), c(), c()], seqA);
   assert.ok(seqA.every((x) => x >= 0 && x < 1));
 });
+
+Deno.test("render: references to renamed siblings of the body are rewritten", async () => {
+  const { code, stdout, stderr } = await kjo(
+    "render",
+    "-f",
+    fixture("job_config_secret.yaml"),
+    "--name-prefix",
+    "etl",
+    "--image-pull-secret",
+    "report-credentials",
+    "--run-id",
+    "r1",
+  );
+  assert.equal(code, 0, stderr);
+  const [job, configMap, secret] = yamlDocs(stdout);
+  const cm = configMap.metadata.name;
+  const sec = secret.metadata.name;
+  assert.match(cm, /^etl-report-settings-[a-z0-9]{8}$/);
+  assert.match(sec, /^etl-report-credentials-[a-z0-9]{8}$/);
+  const spec = job.spec.template.spec;
+  const main = spec.containers[0];
+  assert.deepEqual(main.envFrom.map((e: Any) => e.configMapRef?.name ?? e.secretRef?.name), [
+    cm,
+    sec,
+  ]);
+  const refs = Object.fromEntries(
+    main.env.filter((e: Any) => e.valueFrom).map((e: Any) => [
+      e.name,
+      (e.valueFrom.configMapKeyRef ?? e.valueFrom.secretKeyRef).name,
+    ]),
+  );
+  assert.deepEqual(refs, { GREETING: cm, API_TOKEN: sec });
+  assert.deepEqual(spec.volumes, [
+    { name: "settings", configMap: { name: cm } },
+    { name: "credentials", secret: { secretName: sec } },
+  ]);
+  // A pull secret given as an option names a Secret of the cluster: kept.
+  assert.deepEqual(spec.imagePullSecrets, [{ name: "report-credentials" }]);
+});
