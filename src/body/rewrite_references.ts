@@ -132,17 +132,7 @@ function rewriteBinding(object: KubeObject, siblings: readonly Sibling[]): void 
   }
 }
 
-/**
- * Options of {@linkcode rewriteReferences} (and `rewriteSelectors`).
- *
- * @example
- * ```ts
- * const options: RewriteReferencesOptions = {
- *   originals: [{ name: "reader" }, { name: "settings", namespace: "jobs" }],
- *   labels: { "kjo/run-id": "r1" },
- * };
- * ```
- */
+/** Options of {@linkcode rewriteReferences} (and `rewriteSelectors`). */
 export interface RewriteReferencesOptions {
   /**
    * `metadata.name` and `metadata.namespace` of each resource as the body

@@ -15,11 +15,6 @@ import type { RewriteReferencesOptions } from "./rewrite_references.ts";
 /**
  * The labels the Job controller puts on a Job's pods, whose value is the
  * Job's name.
- *
- * @example
- * ```ts
- * JOB_NAME_LABELS.includes("batch.kubernetes.io/job-name"); // true
- * ```
  */
 export const JOB_NAME_LABELS: readonly string[] = ["batch.kubernetes.io/job-name", "job-name"];
 
