@@ -101,7 +101,10 @@ function applyDeadlines(object: KubeObject, options: AugmentOptions): void {
  */
 export function augmentDocuments(objects: KubeObject[], options: AugmentOptions): KubeObject[] {
   for (const object of objects) object.metadata ??= {};
-  const originals = objects.map(({ metadata }) => ({ name: metadata.name, namespace: metadata.namespace }));
+  const originals = objects.map(({ metadata }) => ({
+    name: metadata.name,
+    namespace: metadata.namespace,
+  }));
   const labels = { ...options.labels, [RUN_ID_LABEL]: options.runId };
   applyNames(objects, {
     prefix: options.namePrefix,
