@@ -33,6 +33,19 @@ function podLabels(object: KubeObject): unknown {
   return getPath(object, [...path.slice(0, -1), "metadata", "labels"]);
 }
 
+/**
+ * A Job whose pod template carries its own name in a {@linkcode JOB_NAME_LABELS}
+ * label gets its new name there: the API server rejects a generated-selector
+ * Job whose template `job-name` label is not the Job's name.
+ */
+function renameOwnJobLabels(object: KubeObject, originalName: unknown): void {
+  const name = object.metadata.name;
+  if (object.kind !== "Job" || typeof originalName !== "string" || name === originalName) return;
+  const labels = podLabels(object);
+  if (!isObject(labels)) return;
+  for (const key of JOB_NAME_LABELS) if (labels[key] === originalName) labels[key] = name;
+}
+
 /** Label value changes by namespace, key and old value; ambiguous ones are dropped. */
 class LabelChanges {
   #changes = new Map<string, string>();
@@ -66,6 +79,9 @@ class LabelChanges {
  *   the body gave it (the Job controller labels the pods with the final name);
  * - or a pod (template) of the body carries that label with that value and
  *   kjo's `labels` replace the value.
+ *
+ * A Job's own pod template label `job-name` (or `batch.kubernetes.io/job-name`)
+ * holding the Job's body name gets its new name, as the API server demands.
  *
  * Selectors: a Service's and a ReplicationController's `spec.selector`, any
  * kind's `spec.selector.matchLabels` (Deployment, StatefulSet, Job,
@@ -112,6 +128,7 @@ export function rewriteSelectors(objects: KubeObject[], options: RewriteReferenc
       changes.add({ namespace: namespaceOf(object), key, from }, to);
     }
   }
+  objects.forEach((object, i) => renameOwnJobLabels(object, options.originals[i]?.name));
   if (changes.size === 0) return;
   for (const object of objects) {
     const namespace = namespaceOf(object);

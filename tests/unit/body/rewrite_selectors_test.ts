@@ -141,3 +141,18 @@ Deno.test("augmentDocuments: a Service of the body keeps selecting the Job's pod
   assert.deepEqual(docs[0].spec.template.metadata.labels, { team: "data", "kjo/run-id": "r1" });
   assert.deepEqual(docs[1].spec.selector, { "job-name": "etl-web-abcd1234", team: "data" });
 });
+
+Deno.test("rewriteSelectors: a Job's own job-name template labels follow its new name", () => {
+  const [own, other] = renameAndRewrite([
+    job("web", { "job-name": "web", "batch.kubernetes.io/job-name": "web", app: "web" }),
+    job("api", { "job-name": "web" }),
+  ]);
+  assert.deepEqual(own.spec.template.metadata.labels, {
+    "job-name": "web-x",
+    "batch.kubernetes.io/job-name": "web-x",
+    app: "web",
+  });
+  // Another Job's template naming "web" is not its own name: the API server
+  // would reject it either way, kjo leaves it.
+  assert.deepEqual(other.spec.template.metadata.labels, { "job-name": "web" });
+});
