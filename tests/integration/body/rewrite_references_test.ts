@@ -20,7 +20,7 @@ Deno.test("kjo run: a Job reads its renamed sibling ConfigMap and Secret (volume
     "--name-prefix",
     "it",
     "--execution-timeout",
-    "120",
+    "60",
   ]);
   const result = resultOf(events);
   assert.equal(code, 0, `${result.message}\n${stderr}`);
@@ -41,6 +41,60 @@ Deno.test("kjo run: a Job reads its renamed sibling ConfigMap and Secret (volume
     cluster.core.listNamespacedSecret({ namespace: ns, labelSelector: "kjo/run-id" }),
   ]);
   assert.deepEqual([...jobs.items, ...configMaps.items, ...secrets.items], []);
+});
+
+Deno.test("kjo run: a Service selecting a renamed Job's pods by job-name selects them", async () => {
+  const body = [
+    {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "web" },
+      spec: {
+        template: {
+          // The API server rejects a Job whose job-name label is not its name.
+          metadata: { labels: { "job-name": "web", team: "a" } },
+          spec: { containers: [{ name: "main", image: "busybox", command: ["true"] }] },
+        },
+      },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web" },
+      spec: { selector: { "job-name": "web", team: "a" }, ports: [{ port: 8080 }] },
+    },
+  ];
+  const runId = `refs-${crypto.randomUUID().slice(0, 8)}`;
+  const { code, events, stderr } = await kjo([
+    "run",
+    "-n",
+    ns,
+    "-o",
+    "jsonl",
+    "--body",
+    JSON.stringify(body),
+    "--label",
+    "team=b",
+    "--run-id",
+    runId,
+    "--delete-policy",
+    "Never",
+    "--execution-timeout",
+    "60",
+  ]);
+  assert.equal(code, 0, `${resultOf(events).message}\n${stderr}`);
+  const selector = `kjo/run-id=${runId}`;
+  const [services, pods] = await Promise.all([
+    cluster.core.listNamespacedService({ namespace: ns, labelSelector: selector }),
+    cluster.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
+  ]);
+  assert.equal(services.items.length, 1);
+  assert.equal(pods.items.length, 1);
+  const wanted = services.items[0].spec?.selector ?? {};
+  const labels = pods.items[0].metadata?.labels ?? {};
+  assert.match(wanted["job-name"], /^web-[a-z0-9]{8}$/);
+  assert.equal(wanted.team, "b");
+  for (const [key, value] of Object.entries(wanted)) assert.equal(labels[key], value, key);
 });
 
 Deno.test({ name: "kjo refs: teardown", fn: async () => await cluster.dispose() });
