@@ -6,9 +6,8 @@
  * @module
  */
 
-import { describeYamlError } from "../body/yaml_error.ts";
 import { dirname, resolve } from "node:path";
-import { parseDocument } from "yaml";
+import { parseYamlValue, readTextFileLimited } from "../body/safe_parse.ts";
 import { InputError } from "../errors.ts";
 
 /**
@@ -302,27 +301,15 @@ export interface ResolveSettingsOptions {
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let content: string;
   try {
-    content = await Deno.readTextFile(path);
+    content = await readTextFileLimited(path, `config file ${path}`);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const reason = error instanceof Deno.errors.NotFound
       ? "not found"
       : `cannot read: ${(error as Error).message}`;
     throw new InputError(`config file ${path}: ${reason}`, { cause: error });
   }
-  const document = parseDocument(content);
-  const error = document.errors[0];
-  if (error) {
-    throw new InputError(`config file ${path}: ${describeYamlError(error)}`, { cause: error });
-  }
-  let value: unknown;
-  try {
-    value = document.toJS();
-  } catch (cause) {
-    throw new InputError(
-      `config file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
+  const value = parseYamlValue(content, `config file ${path}`);
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new InputError(`config file ${path}: must hold a mapping of settings`);
