@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../../src/errors.ts";
 import { renderTemplate, type RenderTemplateOptions } from "../../../src/body/render_template.ts";
+import { parseDocuments } from "../../../src/body/parse_documents.ts";
+import { parseSetValues } from "../../../src/body/parse_set_values.ts";
+import { INPUT_LIMITS } from "../../../src/body/safe_parse.ts";
 
 const base = { runId: "run-1", origin: "body file t.yaml" };
 
@@ -108,5 +111,183 @@ Deno.test("renderTemplate: origin defaults to body", async () => {
   await assert.rejects(
     () => renderTemplate("<%= x( %>", { runId: "r" }),
     /^InputError: body: template line 1:/,
+  );
+});
+
+// The sandbox: templates only produce text.
+
+const NO_PERMISSION = /^body file t\.yaml: template line 1: templates run without permissions \(/;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+Deno.test("renderTemplate: a template cannot write a file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/written`;
+    assert.match(
+      await renderError(`<% Deno.writeTextFileSync(${JSON.stringify(path)}, "x") %>`),
+      new RegExp(`${NO_PERMISSION.source}Requires write access to "${path}"\\)$`),
+    );
+    assert.match(
+      await renderError(
+        `<% process.getBuiltinModule("fs").writeFileSync(${JSON.stringify(path)}, "x") %>`,
+      ),
+      NO_PERMISSION,
+    );
+    assert.equal(await exists(path), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("renderTemplate: a template cannot read a file", async () => {
+  const path = new URL(import.meta.url).pathname;
+  assert.match(
+    await renderError(`<%= Deno.readTextFileSync(${JSON.stringify(path)}) %>`),
+    new RegExp(`${NO_PERMISSION.source}Requires read access to "${path}"\\)$`),
+  );
+  assert.match(
+    await renderError(`<%= process.getBuiltinModule("fs").readFileSync("/etc/hostname") %>`),
+    NO_PERMISSION,
+  );
+});
+
+Deno.test("renderTemplate: a template cannot read the environment", async () => {
+  Deno.env.set("KJO_TEMPLATE_TEST_SECRET", "s3cret");
+  try {
+    assert.match(
+      await renderError(`<%= Deno.env.get("KJO_TEMPLATE_TEST_SECRET") %>`),
+      /templates run without permissions \(Requires env access to "KJO_TEMPLATE_TEST_SECRET"\)$/,
+    );
+    assert.match(await renderError(`<%= process.env.KJO_TEMPLATE_TEST_SECRET %>`), NO_PERMISSION);
+    assert.match(await renderError(`<%= JSON.stringify(Deno.env.toObject()) %>`), NO_PERMISSION);
+  } finally {
+    Deno.env.delete("KJO_TEMPLATE_TEST_SECRET");
+  }
+});
+
+Deno.test("renderTemplate: a template cannot use the network", async () => {
+  let connections = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    connections++;
+    return new Response("no");
+  });
+  try {
+    const address = `127.0.0.1:${server.addr.port}`;
+    assert.match(
+      await renderError(`<% new WebSocket("ws://${address}/") %>`),
+      new RegExp(`${NO_PERMISSION.source}Requires net access to "${address}"\\)$`),
+    );
+    assert.match(await renderError(`<% Deno.listen({ port: 0 }) %>`), NO_PERMISSION);
+    assert.equal(connections, 0);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("renderTemplate: a template cannot run a subprocess or load a library", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // An absolute program (the sandbox has no PATH), told to create a file.
+    const program = JSON.stringify(Deno.execPath());
+    const args = JSON.stringify(["eval", `Deno.writeTextFileSync("${dir}/touched", "x")`]);
+    assert.match(
+      await renderError(`<% new Deno.Command(${program}, { args: ${args} }).outputSync() %>`),
+      new RegExp(`${NO_PERMISSION.source}Requires run access to "${Deno.execPath()}"\\)$`),
+    );
+    assert.match(
+      await renderError(
+        `<% process.getBuiltinModule("child_process").execFileSync(${program}, ${args}) %>`,
+      ),
+      NO_PERMISSION,
+    );
+    assert.match(await renderError(`<% Deno.dlopen("libc.so.6", {}) %>`), NO_PERMISSION);
+    assert.equal(await exists(`${dir}/touched`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("renderTemplate: a template cannot ask for permissions or see kjo's globals", async () => {
+  assert.equal(
+    await renderTemplate(
+      `<%= ["read", "write", "net", "env", "run", "ffi", "sys"].map((name) => Deno.permissions.requestSync({ name }).state).join(",") %>`,
+      base,
+    ),
+    "denied,denied,denied,denied,denied,denied,denied",
+  );
+  (globalThis as Record<string, unknown>).kjoTemplateTestMarker = "parent";
+  try {
+    assert.equal(
+      await renderTemplate(`<%= typeof globalThis.kjoTemplateTestMarker %>`, base),
+      "undefined",
+    );
+  } finally {
+    delete (globalThis as Record<string, unknown>).kjoTemplateTestMarker;
+  }
+});
+
+Deno.test("renderTemplate: exiting or writing to the sandbox's output is an error", async () => {
+  assert.match(
+    await renderError("a: 1\n<% Deno.exit(0) %>"),
+    /^body file t\.yaml: template: ended without a result \(exit code 0\)$/,
+  );
+  assert.equal(
+    await renderError(`<% process.stdout.write("forged\\n") %>`),
+    "body file t.yaml: template: the template wrote to the sandbox's output directly",
+  );
+});
+
+Deno.test("renderTemplate: an endless loop is stopped after the time limit", async () => {
+  assert.equal(
+    await renderError("a: 1\n<% while (true) {} %>", { timeoutMs: 500 }),
+    "body file t.yaml: template: did not finish within 0.5 s (an endless loop?)",
+  );
+});
+
+Deno.test("renderTemplate: output and memory are bounded", async () => {
+  assert.match(
+    await renderError(`<%= "x".repeat(${INPUT_LIMITS.maxBytes + 1}) %>`),
+    new RegExp(`^body file t\\.yaml: template: the output is larger than ${INPUT_LIMITS.maxBytes}`),
+  );
+  assert.match(
+    await renderError("<% const a = []; while (true) a.push(new Array(1e6).fill(1)); %>"),
+    /^body file t\.yaml: template: ran out of memory \(limit \d+ MiB\)$/,
+  );
+});
+
+Deno.test("renderTemplate: it.quote keeps a --set value one YAML string", async () => {
+  const values = parseSetValues(["name=x\n  privileged: true", "odd=a\u2028b\u007f: c"]);
+  const template =
+    "kind: Pod\nmetadata:\n  name: <%= NAME %>\n  odd: <%= it.quote(it.job.odd) %>\n";
+  const quoted = parseDocuments(
+    await renderTemplate(template.replace("NAME", "it.quote(it.job.name)"), { ...base, values }),
+  );
+  assert.deepEqual(quoted, [
+    { kind: "Pod", metadata: { name: "x\n  privileged: true", odd: "a\u2028b\u007f: c" } },
+  ]);
+  // What it.quote prevents: the raw value adds a field.
+  const raw = parseDocuments(
+    await renderTemplate(template.replace("NAME", "it.job.name"), { ...base, values }),
+  );
+  assert.equal((raw[0].metadata as Record<string, unknown>).privileged, true);
+  assert.equal(
+    await renderTemplate(
+      `<%= it.quote({ a: [1, null, true] }) %> <%= it.quote("\\\"") %> <%= it.quote(1.5) %>`,
+      base,
+    ),
+    `{"a":[1,null,true]} "\\\"" 1.5`,
+  );
+  assert.equal(
+    await renderError("a: 1\nb: <%= it.quote(it.job.missing) %>"),
+    "body file t.yaml: template line 2: it.quote: the value is undefined (a missing value?)",
   );
 });
