@@ -269,10 +269,12 @@ export function parseYamlValue(text: string, origin: string): unknown {
 }
 
 /**
- * Parses JSON text with the size and depth limits.
+ * Parses JSON text with the size and depth limits, refusing an object with
+ * the same key twice (as YAML does; `JSON.parse` would keep the last).
  *
  * @returns the value, or `undefined` when the text is not valid JSON.
- * @throws {InputError} when it is valid JSON but too large or too deep.
+ * @throws {InputError} when it is valid JSON but too large, too deep or has
+ * a duplicate key.
  *
  * @example
  * ```ts
@@ -296,5 +298,49 @@ export function parseJsonLimited(text: string, origin: string): unknown {
     return undefined;
   }
   checkDepth(value, origin);
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    const before = text.slice(0, duplicate.index).split("\n");
+    throw new InputError(
+      `${origin}: line ${before.length}, column ${before.at(-1)!.length + 1}: duplicate key ${
+        JSON.stringify(duplicate.key)
+      }`,
+    );
+  }
   return value;
+}
+
+/**
+ * The first key that appears twice in one object of valid JSON `text`, with
+ * its position. One pass over the text; strings are decoded only for keys.
+ */
+function findDuplicateKey(text: string): { key: string; index: number } | undefined {
+  // One entry an open container: the keys of an object, or null for a list.
+  const open: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      const keys = open.at(-1);
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (keys.has(key)) return { key, index: start };
+        keys.add(key);
+      }
+      expectKey = false;
+    } else if (char === "{") {
+      open.push(new Set());
+      expectKey = true;
+    } else if (char === "[") {
+      open.push(null);
+      expectKey = false;
+    } else if (char === "}" || char === "]") {
+      open.pop();
+    } else if (char === ",") {
+      expectKey = open.at(-1) !== null && open.length > 0;
+    }
+  }
+  return undefined;
 }
