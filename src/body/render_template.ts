@@ -100,7 +100,10 @@ function makeEta(): Eta {
  * separate Deno process without permissions (no file, environment, network,
  * subprocess, FFI or system access; a heap limit), for at most `timeoutMs`,
  * and its output may be at most {@linkcode INPUT_LIMITS}`.maxBytes`
- * characters. `include` and layouts are not available.
+ * characters. `include` and layouts are not available. Text without a `<%`
+ * tag is returned as it is (line ends made `\n`, as eta does), without
+ * starting the sandbox. A compiled kjo
+ * (`deno compile`) has no Deno runtime to start, so it refuses templates.
  *
  * @throws {InputError} on a template syntax error, an error while rendering
  * (naming the line: `body file job.yaml: template line 3: Unexpected token ';'`),
@@ -124,6 +127,15 @@ export async function renderTemplate(
   if (text.length > INPUT_LIMITS.maxBytes) {
     throw new InputError(
       `${origin}: larger than ${INPUT_LIMITS.maxBytes} characters (${text.length})`,
+    );
+  }
+  // Text without a tag renders to itself with eta's line ends (\r\n and \r
+  // become \n): no sandbox process is needed.
+  if (!text.includes("<%")) return text.replace(/\r\n?/g, "\n");
+  if (Deno.build.standalone) {
+    throw new InputError(
+      `${origin}: templates cannot run in a compiled kjo (no Deno runtime to sandbox them): ` +
+        "run the bundle (deno run -A kjo.js) or use --no-templating",
     );
   }
   let code: string;

@@ -167,6 +167,56 @@ Deno.test("kjo run: invalid YAML exits 2 with the line, and nothing is created",
   assert.deepEqual(await leftovers(), []);
 });
 
+Deno.test("kjo run: hostile or malformed input exits 2 with one line, and nothing is created", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+    for (const [name, previous] of [["b", "a"], ["c", "b"], ["d", "c"], ["e", "d"], ["f", "e"]]) {
+      bomb += `${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]\n`;
+    }
+    await Deno.writeTextFile(`${dir}/bomb.yaml`, bomb);
+    const job = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: hostile}\n" +
+      'spec: {template: {spec: {restartPolicy: Never, containers: [{name: main, image: busybox, command: ["true"]}]}}}\n';
+    const cases: [string[], RegExp][] = [
+      [["--body", `${job}---\n${bomb}`], /^body: YAML document 2: too many YAML alias expansions/],
+      [
+        [
+          "--body",
+          `[${JSON.stringify(JSON.parse(job.replace(/\n/g, " ").replace(/ ---.*/, "")))}, ${
+            "[".repeat(50_000)
+          }${"]".repeat(50_000)}]`,
+        ],
+        /nested deeper than 100 levels$/,
+      ],
+      [
+        ["--body", `${job}# <% Deno.writeTextFileSync("${dir}/pwned", "x") %>\n`],
+        /^body: template line 4: templates run without permissions \(Requires write access/,
+      ],
+      [
+        ["--image", "busybox", "--rules", `${dir}/bomb.yaml`],
+        /rules file .*too many YAML alias expansions/,
+      ],
+      [
+        ["--image", "busybox", "--set", `${"k".repeat(2000)}=1`],
+        /--set "k+…": key longer than 1024/,
+      ],
+    ];
+    for (const [args, expected] of cases) {
+      const { code, stderr, events } = await run(...args);
+      assert.equal(code, 2, `${args[0]}: ${stderr}`);
+      const message = events.length > 0
+        ? resultOf(events).message ?? ""
+        : stderr.replace(/^kjo: /, "");
+      assert.match(message.trimEnd(), expected);
+      assert.equal(message.trimEnd().split("\n").length, 1, message);
+    }
+    await assert.rejects(() => Deno.stat(`${dir}/pwned`), Deno.errors.NotFound);
+    assert.deepEqual(await leftovers(), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("kjo run: a body the server rejects exits 2 naming the document and field; nothing is created", async () => {
   const body = [
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first" }, data: { a: "b" } },

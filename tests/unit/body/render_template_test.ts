@@ -291,3 +291,11 @@ Deno.test("renderTemplate: it.quote keeps a --set value one YAML string", async 
     "body file t.yaml: template line 2: it.quote: the value is undefined (a missing value?)",
   );
 });
+
+Deno.test("renderTemplate: text without a tag is returned as it is (no sandbox needed)", async () => {
+  const text = "a: 1\r\n  b: '\\n'\t\r\n% not a tag %>\r";
+  const expected = "a: 1\n  b: '\\n'\t\n% not a tag %>\n";
+  assert.equal(await renderTemplate(text, base), expected);
+  // The same as the sandbox renders it.
+  assert.equal(await renderTemplate(`${text}<%= "" %>`, base), expected);
+});
