@@ -50,7 +50,8 @@ export type SandboxResult = { output: string } | { error: { message: string; lin
 
 /**
  * The child's program. Self-contained: it is turned into source text with
- * `Function.prototype.toString` and must not use anything from this module.
+ * `Function.prototype.toString` and must not use anything from this module,
+ * nor syntax a bundler may turn into calls of its own helpers (classes).
  */
 function sandboxMain(): void {
   const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
@@ -111,9 +112,9 @@ function sandboxMain(): void {
     data: Record<string, unknown>;
     maxOutputChars: number;
   };
-  class LineError {
-    constructor(readonly line: number, readonly error: unknown) {}
-  }
+  // What eta's RuntimeErr throws: the error and the template line. Only this
+  // function can create one (the marker is out of the template's reach).
+  const lineMarker = {};
   const noFiles = () => {
     throw new Error("include and layout are not available in kjo templates");
   };
@@ -122,7 +123,7 @@ function sandboxMain(): void {
     render: noFiles,
     renderAsync: noFiles,
     RuntimeErr(error: unknown, _text: string, line: number): never {
-      throw new LineError(line, error);
+      throw { lineMarker, line, error };
     },
   };
   const quote = (value: unknown): string => {
@@ -149,8 +150,9 @@ function sandboxMain(): void {
     const template = new Function("it", "options", input.code);
     output = template.call(runtime, it, {});
   } catch (error) {
-    if (error instanceof LineError) {
-      send({ error: { message: describe(error.error), line: error.line } });
+    const withLine = error as { lineMarker?: unknown; line: number; error: unknown } | undefined;
+    if (typeof withLine === "object" && withLine?.lineMarker === lineMarker) {
+      send({ error: { message: describe(withLine.error), line: withLine.line } });
     } else {
       send({ error: { message: describe(error) } });
     }

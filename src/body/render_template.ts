@@ -8,7 +8,7 @@ import { Script } from "node:vm";
 import { Eta } from "eta/core";
 import { InputError } from "../errors.ts";
 import { runTemplateSandboxed } from "./_template_sandbox.ts";
-import { INPUT_LIMITS } from "./safe_parse.ts";
+import { checkSize, INPUT_LIMITS } from "./safe_parse.ts";
 
 /**
  * Time a template may take to render, in milliseconds, unless
@@ -102,8 +102,8 @@ function makeEta(): Eta {
  * and its output may be at most {@linkcode INPUT_LIMITS}`.maxBytes`
  * characters. `include` and layouts are not available. Text without a `<%`
  * tag is returned as it is (line ends made `\n`, as eta does), without
- * starting the sandbox. A compiled kjo
- * (`deno compile`) has no Deno runtime to start, so it refuses templates.
+ * starting the sandbox. A compiled kjo (`deno compile`) has no Deno runtime
+ * to start, so it refuses templates.
  *
  * @throws {InputError} on a template syntax error, an error while rendering
  * (naming the line: `body file job.yaml: template line 3: Unexpected token ';'`),
@@ -124,11 +124,7 @@ export async function renderTemplate(
 ): Promise<string> {
   const eta = makeEta();
   const origin = options.origin ?? "body";
-  if (text.length > INPUT_LIMITS.maxBytes) {
-    throw new InputError(
-      `${origin}: larger than ${INPUT_LIMITS.maxBytes} characters (${text.length})`,
-    );
-  }
+  checkSize(text, origin);
   // Text without a tag renders to itself with eta's line ends (\r\n and \r
   // become \n): no sandbox process is needed.
   if (!text.includes("<%")) return text.replace(/\r\n?/g, "\n");
