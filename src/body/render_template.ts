@@ -8,7 +8,7 @@ import { Script } from "node:vm";
 import { Eta } from "eta/core";
 import { InputError } from "../errors.ts";
 import { runTemplateSandboxed } from "./_template_sandbox.ts";
-import { checkSize, INPUT_LIMITS } from "./safe_parse.ts";
+import { checkDepth, checkSize, INPUT_LIMITS } from "./safe_parse.ts";
 
 /**
  * Time a template may take to render, in milliseconds, unless
@@ -141,6 +141,7 @@ export async function renderTemplate(
   } catch (error) {
     throw new InputError(`${origin}: ${describeCompileError(eta, text, error)}`, { cause: error });
   }
+  checkDepth(options.values ?? {}, `${origin}: template values`);
   let data: Record<string, unknown>;
   try {
     data = JSON.parse(JSON.stringify({
@@ -151,7 +152,7 @@ export async function renderTemplate(
   } catch (cause) {
     throw new InputError(
       `${origin}: template values: must be JSON data (${
-        cause instanceof Error ? cause.message : String(cause)
+        (cause instanceof Error ? cause.message : String(cause)).split("\n", 1)[0]
       })`,
       { cause },
     );

@@ -299,3 +299,16 @@ Deno.test("renderTemplate: text without a tag is returned as it is (no sandbox n
   // The same as the sandbox renders it.
   assert.equal(await renderTemplate(`${text}<%= "" %>`, base), expected);
 });
+
+Deno.test("renderTemplate: values that are not JSON data are bad input", async () => {
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.match(
+    await renderError("<%= 1 %>", { values: cyclic }),
+    /^body file t\.yaml: template values: self\.self.*nested deeper than 100 levels$/,
+  );
+  assert.equal(
+    await renderError("<%= 1 %>", { values: { n: 1n } }),
+    "body file t.yaml: template values: must be JSON data (Do not know how to serialize a BigInt)",
+  );
+});
