@@ -90,6 +90,34 @@ export function checkSize(text: string, origin: string): void {
   }
 }
 
+/** C0 control characters and DEL, except tab, line feed and carriage return. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * Throws when `text` is longer than {@linkcode INPUT_LIMITS}`.maxBytes` or
+ * holds a control character that neither YAML nor JSON allow raw (binary
+ * data), naming its line and column.
+ *
+ * @throws {InputError} `origin: line 3, column 7: control character U+0000 (binary data?)`.
+ *
+ * @example
+ * ```ts
+ * checkText("kind: Pod\n", "stdin"); // ok
+ * ```
+ */
+export function checkText(text: string, origin: string): void {
+  checkSize(text, origin);
+  const found = CONTROL_CHARACTER.exec(text);
+  if (found === null) return;
+  const before = text.slice(0, found.index).split("\n");
+  const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+  throw new InputError(
+    `${origin}: line ${before.length}, column ${
+      before.at(-1)!.length + 1
+    }: control character U+${code} (binary data?)`,
+  );
+}
+
 /**
  * Decodes bytes read from a file or stream: UTF-8 (a leading byte order
  * mark is dropped; UTF-16 is refused), at most
@@ -206,8 +234,8 @@ function toJsReason(cause: unknown): string {
  * @param options.multi whether several documents are allowed; when not, a
  * second document is an error. Default `true`.
  * @throws {InputError} `origin: YAML document 2: line 3, column 5: reason`
- * (with `multi: false`, without the document number); too large, nested
- * too deeply, too many aliases or documents.
+ * (with `multi: false`, without the document number); too large, a raw
+ * control character, nested too deeply, too many aliases or documents.
  *
  * @example
  * ```ts
@@ -220,7 +248,7 @@ export function parseYamlStream(
   options: { multi?: boolean } = {},
 ): unknown[] {
   const multi = options.multi ?? true;
-  checkSize(text, origin);
+  checkText(text, origin);
   let documents: ReturnType<typeof parseAllDocuments>;
   try {
     documents = parseAllDocuments(text);
@@ -282,7 +310,7 @@ export function parseYamlValue(text: string, origin: string): unknown {
  * ```
  */
 export function parseJsonLimited(text: string, origin: string): unknown {
-  checkSize(text, origin);
+  checkText(text, origin);
   let value: unknown;
   try {
     value = JSON.parse(text);

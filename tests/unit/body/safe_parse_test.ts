@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { InputError } from "../../../src/errors.ts";
 import {
   checkDepth,
+  checkText,
   decodeText,
   INPUT_LIMITS,
   parseJsonLimited,
@@ -117,6 +118,22 @@ Deno.test("parseJsonLimited: invalid JSON is undefined; deep JSON and duplicate 
   assert.match(
     errorOf(() => parseJsonLimited("[".repeat(200_000) + "]".repeat(200_000), "body")),
     /^body: (\[0\])+…: nested deeper than 100 levels$|^body: nested too deeply/,
+  );
+});
+
+Deno.test("checkText: raw control characters are binary data, tabs and line ends are text", () => {
+  checkText('a:\t1\r\nb: "\\u0000"\n', "stdin");
+  assert.equal(
+    errorOf(() => checkText("a: 1\nb: x\u007fy\n", "stdin")),
+    "stdin: line 2, column 5: control character U+007F (binary data?)",
+  );
+  assert.equal(
+    errorOf(() => parseYamlStream("\u0000\u0001", "body")),
+    "body: line 1, column 1: control character U+0000 (binary data?)",
+  );
+  assert.equal(
+    errorOf(() => parseJsonLimited('{"a": "\u001b"}', "body")),
+    "body: line 1, column 8: control character U+001B (binary data?)",
   );
 });
 

@@ -37,6 +37,8 @@ const FILES: Record<string, string | Uint8Array> = {
   "binary.yaml": Uint8Array.from({ length: 2048 }, (_, i) => i % 256),
   "utf16.yaml": new Uint8Array([0xff, 0xfe, ...encoder.encode("a")]),
   "huge.yaml": `a: ${"x".repeat(INPUT_LIMITS.maxBytes)}\n`,
+  "controls.yaml": 'apiVersion: v1\nkind: ConfigMap\ndata: {a: "x\u0000\u0001"}\n',
+  "bom.json": `\ufeff${JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } })}`,
   "empty.yaml": "",
   "empty_documents.yaml": "---\n---\n",
   "comments.yaml": "# only a comment\n",
@@ -104,6 +106,12 @@ const RENDER_CASES: Case[] = [
   [["-f", "binary.yaml"], /^kjo: body file binary\.yaml: is not UTF-8 text \(binary data\?\)$/],
   [["-f", "utf16.yaml"], /^kjo: body file utf16\.yaml: is UTF-16 text; kjo reads UTF-8$/],
   [["-f", "huge.yaml"], /^kjo: body file huge\.yaml: larger than 16777216 bytes$/],
+  [
+    ["-f", "controls.yaml"],
+    /^kjo: body file controls\.yaml: line 3, column 13: control character U\+0000 \(binary data\?\)$/,
+  ],
+  // A byte order mark is fine; the Pod is still missing its spec.
+  [["-f", "bom.json"], /^kjo: document 1 \(Pod\/p-\w+\): spec: is required$/],
   [["-f", "empty.yaml"], /^kjo: body file empty\.yaml: no documents \(the body is empty\)$/],
   [["-f", "empty_documents.yaml"], /^kjo: body file empty_documents\.yaml: no documents/],
   [["-f", "comments.yaml"], /^kjo: body file comments\.yaml: no documents/],
