@@ -45,7 +45,7 @@ function event(name: string, uid: string, reason: string): KubeObject {
   } as unknown as KubeObject;
 }
 
-async function setup() {
+function setup() {
   const fake = new FakeCluster();
   const client = createKubeClient(stubKubeConfig(fake.port), {
     retryBackoff: { minMs: 10, maxMs: 50 },
@@ -66,7 +66,7 @@ const watchesOpen = (fake: FakeCluster) => () =>
   fake.openWatches(EVENTS).length === 1;
 
 Deno.test("NamespaceHub: runs share one watch per kind, pods and events, each change goes to its run", async () => {
-  const { fake, hub, close } = await setup();
+  const { fake, hub, close } = setup();
   try {
     const a = new Recorder("run-a");
     const b = new Recorder("run-b");
@@ -118,7 +118,7 @@ Deno.test("NamespaceHub: runs share one watch per kind, pods and events, each ch
 });
 
 Deno.test("NamespaceHub: an event seen before its object was claimed is kept and delivered on claim", async () => {
-  const { fake, hub, close } = await setup();
+  const { fake, hub, close } = setup();
   try {
     const a = new Recorder("run-a");
     const leave = hub.subscribe(a);
@@ -137,7 +137,7 @@ Deno.test("NamespaceHub: an event seen before its object was claimed is kept and
 });
 
 Deno.test("NamespaceHub: two follows of one run both get its changes; a run joining later starts no new watch", async () => {
-  const { fake, hub, close } = await setup();
+  const { fake, hub, close } = setup();
   try {
     const first = new Recorder("run-a");
     const second = new Recorder("run-a");
@@ -155,7 +155,7 @@ Deno.test("NamespaceHub: two follows of one run both get its changes; a run join
 });
 
 Deno.test("NamespaceHub: after broken connections the watches resume; no change is delivered twice or lost", async () => {
-  const { fake, hub, close } = await setup();
+  const { fake, hub, close } = setup();
   try {
     const a = new Recorder("run-a");
     const leave = hub.subscribe(a);
@@ -178,7 +178,7 @@ Deno.test("NamespaceHub: after broken connections the watches resume; no change 
 });
 
 Deno.test("NamespaceHub: a forbidden watch ends the runs that need it with the cluster's error", async () => {
-  const { fake, hub, close } = await setup();
+  const { fake, hub, close } = setup();
   try {
     fake.forbid(PODS);
     const a = new Recorder("run-a");
