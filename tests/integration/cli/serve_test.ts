@@ -2,58 +2,11 @@
 // process with shared watches; detach, cleanup, end of stdin and SIGTERM.
 import assert from "node:assert/strict";
 import { run } from "../../../src/runner/run.ts";
-import type { RunEvent } from "../../../src/output/run_event.ts";
-import { kubeconfigPath, repoRoot, useTestNamespace, waitFor } from "../_cluster.ts";
+import { kubeconfigPath, useTestNamespace, waitFor } from "../_cluster.ts";
+import { startServe } from "../_serve.ts";
 
 const cluster = await useTestNamespace("kjo-serve");
 const ns = cluster.namespace;
-
-type ServeLine = RunEvent & { id?: string | number; message?: string };
-
-/** A `kjo serve` process whose stdin stays open until `end()`. */
-function startServe(args: string[] = []) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${repoRoot}cli.ts`, "serve", "-n", ns, ...args],
-    cwd: repoRoot,
-    env: { KUBECONFIG: kubeconfigPath, NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  const lines: ServeLine[] = [];
-  const reading = (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        lines.push(JSON.parse(buffer.slice(0, newline)));
-        buffer = buffer.slice(newline + 1);
-      }
-    }
-  })();
-  const stderr = new Response(child.stderr).text();
-  return {
-    child,
-    lines,
-    send: (request: unknown) =>
-      writer.write(new TextEncoder().encode(
-        (typeof request === "string" ? request : JSON.stringify(request)) + "\n",
-      )),
-    end: () => writer.close(),
-    resultOf: (id: string | number) =>
-      lines.find((l) => l.type === "result" && l.id === id) as
-        | Extract<RunEvent, { type: "result" }>
-        | undefined,
-    of: (id: string | number) => lines.filter((l) => l.id === id),
-    done: async () => {
-      const status = await child.status;
-      await reading;
-      return { code: status.code, stderr: await stderr };
-    },
-  };
-}
 
 async function submit(script: string): Promise<string> {
   const result = await run({
@@ -97,7 +50,7 @@ Deno.test("kjo serve follows 14 runs at once: each its own result, logs once whe
   const sleeper = await submit("sleep 600"); // followed until stdin ends
   const doomed = await submit("sleep 600"); // deleted by a cleanup request
 
-  const serve = startServe();
+  const serve = startServe(["-n", ns]);
   try {
     for (const [k, runId] of runIds.entries()) {
       await serve.send({ op: "follow", id: k, runId, logs: scripts[k].logs });
@@ -176,7 +129,7 @@ Deno.test("kjo serve follows 14 runs at once: each its own result, logs once whe
 
 Deno.test("kjo serve: SIGTERM detaches every follow and exits 0 without deleting", async () => {
   const runId = await submit("sleep 600");
-  const serve = startServe();
+  const serve = startServe(["-n", ns]);
   try {
     await serve.send({ op: "follow", id: "t", runId, deletePolicy: "Always" });
     await waitFor("following", 60_000, () => serve.of("t").some((l) => l.type === "status"));
