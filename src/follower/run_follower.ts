@@ -301,7 +301,11 @@ export class RunFollower {
       if (verdict && !signal.aborted) {
         // Pods the watch has not shown yet (a Job can complete before its
         // last pod update arrives): list them once so every container is followed.
-        await state.drain(await this.#listPods(state.runId, namespace));
+        // A detach meanwhile stops the drain (the finally block stops the followers).
+        await Promise.race([
+          this.#listPods(state.runId, namespace).then((pods) => state.drain(pods)),
+          aborted,
+        ]);
       }
       return signal.aborted ? undefined : verdict;
     } finally {
