@@ -272,7 +272,9 @@ if (import.meta.main) {
     ...rows.map((r) =>
       `| ${r.mode === "serve" ? "1 × kjo serve" : `${args.runs} × kjo attach`} | ${r.processes} | ${
         r.pssMb.toFixed(0)
-      } | ${r.cpuMsPerS.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.succeeded}/${args.runs}${
+      } | ${
+        r.cpuMsPerS.toFixed(1)
+      } | ${r.p50} | ${r.p99} (of ${r.measuredDelays}) | ${r.succeeded}/${args.runs}${
         r.missingLastLine ? ` (${r.missingLastLine} without last line)` : ""
       } | ${r.followingAfterS.toFixed(1)} |`
     ),
