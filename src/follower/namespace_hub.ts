@@ -69,9 +69,10 @@ type SharedWatches = KindWatch;
  * @example
  * ```ts
  * import { NamespaceHub } from "./namespace_hub.ts";
- * import type { KubeClient } from "../kube/kube_client.ts";
+ * import { createKubeClient } from "../kube/kube_client.ts";
+ * import { loadKubeConfig } from "../config/kubeconfig.ts";
  *
- * declare const client: KubeClient;
+ * const client = createKubeClient(loadKubeConfig({ kubeconfig: ".devcluster/kubeconfig" }).kubeConfig);
  * const hub = new NamespaceHub({ client, namespace: "jobs", stallTimeoutMs: 30_000 });
  * const leave = hub.subscribe({
  *   runId: "k3f9x0q2m7ab",
