@@ -41,6 +41,8 @@ export class FakeCluster {
   readonly logs = new Map<string, string>();
   #version = 100;
   #forbidden = new Set<string>();
+  /** Every change, for watches that start from an older resourceVersion. */
+  #history: { path: string; type: string; object: KubeObject }[] = [];
   #uid = 0;
 
   constructor() {
@@ -107,6 +109,7 @@ export class FakeCluster {
   }
 
   #notify(path: string, type: string, object: KubeObject): void {
+    this.#history.push({ path, type, object });
     for (const w of this.openWatches(path)) {
       if (matches(object, w.query)) w.stream.send({ type, object });
     }
@@ -121,7 +124,16 @@ export class FakeCluster {
         const watcher: Watcher = { path, query, stream, closed: false };
         stream.cancelled.then(() => watcher.closed = true);
         this.watchers.push(watcher);
-        return stream.response();
+        const response = stream.response();
+        // Like the API server: replay the changes after the requested resourceVersion.
+        const since = Number(query.get("resourceVersion") ?? this.#version);
+        for (const change of this.#history) {
+          if (
+            change.path === path && Number(change.object.metadata.resourceVersion) > since &&
+            matches(change.object, query)
+          ) stream.send({ type: change.type, object: change.object });
+        }
+        return response;
       }
       const items = [...this.objects.get(path)!.values()].filter((o) => matches(o, query));
       return json({
