@@ -163,12 +163,17 @@ Deno.test("NamespaceHub: after broken connections the watches resume; no change 
     fake.put(PODS, pod("run-a"));
     await until(() => a.pods.length === 1);
     fake.breakWatches();
+    fake.put(PODS, pod("run-a", 0)); // while the watches are down
     await until(() => a.reconnects >= 3, 5_000, "reconnects");
     await until(watchesOpen(fake), 5_000, "watches again");
-    fake.put(PODS, pod("run-a", 0));
     await until(() => a.pods.length === 2);
+    fake.put(PODS, pod("run-a", 1));
+    await until(() => a.pods.length === 3);
     await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(a.pods, [["ADDED", "pod-run-a"], ["MODIFIED", "pod-run-a"]]);
+    assert.deepEqual(a.pods, [["ADDED", "pod-run-a"], ["MODIFIED", "pod-run-a"], [
+      "MODIFIED",
+      "pod-run-a",
+    ]]);
     // Resumed from the last resourceVersion, not re-listed.
     assert.equal(fake.stub.seen("GET", PODS).filter((r) => !r.query.get("watch")).length, 1);
     await leave();
