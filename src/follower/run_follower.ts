@@ -295,7 +295,7 @@ export class RunFollower {
       if (joined) {
         // The shared watches listed before this run joined: read its pods and
         // their events once (the state drops copies older than what it has).
-        await Promise.race([this.#catchUp(state, namespace, created), aborted]);
+        await Promise.race([this.#catchUp(hub, state, namespace, created), aborted]);
       }
       const verdict = await Promise.race([state.tracker.decided, aborted, state.failed]);
       if (verdict && !signal.aborted) {
@@ -320,9 +320,17 @@ export class RunFollower {
     }
   }
 
-  async #catchUp(state: RunState, namespace: string, created: KubeObject[]): Promise<void> {
+  async #catchUp(
+    hub: NamespaceHub,
+    state: RunState,
+    namespace: string,
+    created: KubeObject[],
+  ): Promise<void> {
     const pods = await this.#listPods(state.runId, namespace);
-    for (const pod of pods) state.onPod("MODIFIED", pod);
+    for (const pod of pods) {
+      hub.claim(state.runId, pod.metadata.uid); // later Events of the pod go to the run
+      state.onPod("MODIFIED", pod);
+    }
     const uids = [...created, ...pods].map((o) => o.metadata.uid).filter((u) => u !== undefined);
     await Promise.all(uids.map(async (uid) => {
       const list = await this.#client.request<{ items?: KubeObject[] }>({

@@ -167,6 +167,44 @@ Deno.test("RunFollower: a run joining watches that already run gets its earlier 
   }
 });
 
+Deno.test("RunFollower: Events of a pod that existed before the run joined go to the run", async () => {
+  const { fake, follower, close } = setup();
+  try {
+    fake.put(JOBS, job("first"));
+    const first = follower.follow({ runId: "first", deletePolicy: "Never", getLogs: false });
+    await until(() => fake.openWatches(EVENTS).length === 1, 5_000, "event watch");
+    fake.put(JOBS, job("late"));
+    const running = fake.put(PODS, pod("late"));
+    await new Promise((r) => setTimeout(r, 100)); // the pod watch saw it before the run joined
+    const late = collect();
+    const result = follower.follow({
+      runId: "late",
+      deletePolicy: "Never",
+      getLogs: false,
+      ...late,
+    });
+    await until(() => late.events.some((e) => e.type === "status"), 5_000, "late followed");
+    await new Promise((r) => setTimeout(r, 100));
+    fake.put(EVENTS, {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: "late-ev" },
+      involvedObject: { kind: "Pod", name: "pod-late", uid: running.metadata.uid },
+      reason: "Unhealthy",
+      type: "Warning",
+      message: "probe failed",
+      lastTimestamp: new Date(Date.now() + 1000).toISOString(),
+    } as unknown as KubeObject);
+    await until(() => late.events.some((e) => e.type === "k8s_event"), 5_000, "the pod's event");
+    succeed(fake, "late");
+    succeed(fake, "first");
+    assert.equal((await result).state, "Succeeded");
+    assert.equal((await first).state, "Succeeded");
+  } finally {
+    await close();
+  }
+});
+
 Deno.test("RunFollower: a missing run is an Error result with exit code 2; close() detaches what is left", async () => {
   const { fake, follower, close } = setup();
   try {
