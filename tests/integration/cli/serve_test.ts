@@ -29,7 +29,7 @@ async function jobsOf(runId: string) {
 const lines = (k: number) =>
   `i=1; while [ $i -le 5 ]; do echo "run ${k} line $i"; i=$((i+1)); sleep 0.2; done`;
 
-Deno.test("kjo serve follows 14 runs at once: each its own result, logs once when asked, detach keeps, cleanup deletes", async () => {
+Deno.test("kjo serve follows 16 runs at once: each its own result, logs once when asked, detach keeps, cleanup deletes", async () => {
   const scripts: { script: string; logs: boolean; expect: string }[] = [];
   for (let k = 0; k < 8; k++) {
     scripts.push({ script: lines(k), logs: k % 2 === 0, expect: "Succeeded" });
