@@ -51,8 +51,9 @@ export function addServeCommand(program: Command): Command {
       "after",
       `
 Example:
-  kjo run --image busybox --command 'sleep 5' --detach -o jsonl -n jobs   # note the runId
-  echo '{"op":"follow","id":1,"runId":"k3f9x0q2m7ab","namespace":"jobs","logs":true}' | kjo serve`,
+  kjo run -n jobs --detach -o jsonl --image busybox -- sh -c 'sleep 30'   # its result line names the runId
+  { echo '{"op":"follow","id":1,"runId":"k3f9x0q2m7ab","logs":true}'; cat; } | kjo serve -n jobs
+  (cat keeps stdin open: the end of stdin detaches every follow)`,
     )
     .action(async (rawFlags: Record<string, unknown>, self: Command) => {
       const { settings, options } = await followSetup(rawFlags);
