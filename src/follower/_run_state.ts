@@ -136,14 +136,14 @@ export class RunState implements HubSubscriber {
   /** @inheritdoc */
   onTracked(type: WatchEventType, object: KubeObject): void {
     if (this.#stopped || object.metadata.name !== this.#config.created[0].metadata.name) return;
-    if (!this.#accept(type, object)) return;
+    if (!this.#accept("tracked", type, object)) return;
     if (type === "DELETED") this.tracker.onTrackedDeleted(this.#trackedName);
     else this.tracker.onTracked(object);
   }
 
   /** @inheritdoc */
   onPod(type: WatchEventType, object: KubeObject): void {
-    if (this.#stopped || !this.#accept(type, object)) return;
+    if (this.#stopped || !this.#accept("pod", type, object)) return;
     const pod = object as PodLike;
     if (type === "DELETED") {
       this.#cache.remove(pod.metadata.name!);
@@ -226,13 +226,14 @@ export class RunState implements HubSubscriber {
   }
 
   /**
-   * Whether a change is newer than what the run saw of that object: the
+   * Whether a change is newer than what the run saw of that object on that
+   * channel (a tracked Pod comes as tracked resource and as pod): the
    * watches and the run's own reads (at its start) may deliver one object out
    * of order; an older copy, or any copy after a deletion, is dropped.
    */
-  #accept(type: WatchEventType, object: KubeObject): boolean {
-    const uid = object.metadata.uid;
-    if (!uid) return true;
+  #accept(channel: "tracked" | "pod", type: WatchEventType, object: KubeObject): boolean {
+    if (!object.metadata.uid) return true;
+    const uid = `${channel}:${object.metadata.uid}`;
     if (this.#deleted.has(uid)) return false;
     if (type === "DELETED") {
       this.#deleted.add(uid);

@@ -205,6 +205,26 @@ Deno.test("RunFollower: Events of a pod that existed before the run joined go to
   }
 });
 
+Deno.test("RunFollower: a run whose tracked resource is a Pod sees it through both watches", async () => {
+  const { fake, follower, close } = setup();
+  try {
+    const tracked = (exitCode?: number) => {
+      const p = pod("p", exitCode);
+      p.metadata.labels!["kjo/tracked"] = "true";
+      return p;
+    };
+    fake.put(PODS, tracked());
+    const result = follower.follow({ runId: "p", deletePolicy: "Never", getLogs: false });
+    await until(() => fake.openWatches(PODS).length === 2, 5_000, "kind and pod watches");
+    fake.put(PODS, tracked(0));
+    const r = await result;
+    assert.equal(r.state, "Succeeded", JSON.stringify(r));
+    assert.deepEqual(r.resources, ["Pod/pod-p"]);
+  } finally {
+    await close();
+  }
+});
+
 Deno.test("RunFollower: a missing run is an Error result with exit code 2; close() detaches what is left", async () => {
   const { fake, follower, close } = setup();
   try {
