@@ -8,12 +8,12 @@ import { startServe } from "../_serve.ts";
 const cluster = await useTestNamespace("kjo-serve");
 const ns = cluster.namespace;
 
-async function submit(script: string): Promise<string> {
+async function submit(script: string, kind: "Job" | "Pod" = "Job"): Promise<string> {
   const result = await run({
     kubeconfig: kubeconfigPath,
     namespace: ns,
     detach: true,
-    source: { image: "busybox", command: ["sh", "-c", script] },
+    source: { image: "busybox", command: ["sh", "-c", script], kind },
   });
   assert.equal(result.state, "Submitted", String(result.message));
   return result.runId!;
@@ -29,7 +29,7 @@ async function jobsOf(runId: string) {
 const lines = (k: number) =>
   `i=1; while [ $i -le 5 ]; do echo "run ${k} line $i"; i=$((i+1)); sleep 0.2; done`;
 
-Deno.test("kjo serve follows 16 runs at once: each its own result, logs once when asked, detach keeps, cleanup deletes", async () => {
+Deno.test("kjo serve follows 17 runs at once (Jobs and a Pod): each its own result, logs once when asked, detach keeps, cleanup deletes", async () => {
   const scripts: { script: string; logs: boolean; expect: string }[] = [];
   for (let k = 0; k < 8; k++) {
     scripts.push({ script: lines(k), logs: k % 2 === 0, expect: "Succeeded" });
@@ -47,6 +47,7 @@ Deno.test("kjo serve follows 16 runs at once: each its own result, logs once whe
   for (let i = 0; i < scripts.length; i += 4) {
     runIds.push(...await Promise.all(scripts.slice(i, i + 4).map((s) => submit(s.script))));
   }
+  const podRun = await submit(lines(99), "Pod"); // the tracked resource is a Pod
   const sleeper = await submit("sleep 600"); // followed until stdin ends
   const doomed = await submit("sleep 600"); // deleted by a cleanup request
 
@@ -55,13 +56,14 @@ Deno.test("kjo serve follows 16 runs at once: each its own result, logs once whe
     for (const [k, runId] of runIds.entries()) {
       await serve.send({ op: "follow", id: k, runId, logs: scripts[k].logs });
     }
+    await serve.send({ op: "follow", id: "pod", runId: podRun });
     await serve.send({ op: "follow", id: "sleeper", runId: sleeper });
     await serve.send("this is not json");
     await serve.send({ op: "ping", id: "p" });
     await waitFor(
       "results of the finite runs",
-      180_000,
-      () => runIds.slice(0, 12).every((_, k) => serve.resultOf(k)),
+      300_000,
+      () => runIds.slice(0, 12).every((_, k) => serve.resultOf(k)) && serve.resultOf("pod"),
     );
     await waitFor(
       "the sleepers running",
@@ -93,6 +95,11 @@ Deno.test("kjo serve follows 16 runs at once: each its own result, logs once whe
         assert.deepEqual(logLines, [1, 2, 3, 4, 5].map((i) => `run ${k} line ${i}`), `run ${k}`);
       } else if (k < 10) assert.deepEqual(logLines, [`run ${k} fails`]);
     }
+    assert.equal(serve.resultOf("pod")!.state, "Succeeded");
+    assert.deepEqual(
+      serve.of("pod").flatMap((l) => l.type === "log" ? [l.line] : []),
+      [1, 2, 3, 4, 5].map((i) => `run 99 line ${i}`),
+    );
     assert.deepEqual(serve.resultOf(10)!.xcom, { n: 10 });
     assert.deepEqual(serve.resultOf(11)!.xcom, { n: 11 });
     assert.equal(serve.resultOf(8)!.exitCode, 1);
@@ -113,7 +120,7 @@ Deno.test("kjo serve follows 16 runs at once: each its own result, logs once whe
       follows: number;
     };
     assert.equal(pong.id, "p");
-    assert.equal(pong.follows, 15);
+    assert.equal(pong.follows, 16);
 
     await serve.end();
     const { code, stderr } = await serve.done();
