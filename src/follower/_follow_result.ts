@@ -14,10 +14,15 @@ export const DETACH = "detach";
 
 /** What every result of a run carries. */
 export interface ResultCommon {
+  /** The run's id. */
   runId: string;
+  /** The run's namespace. */
   namespace: string;
+  /** `Kind/name` of each resource of the run. */
   resources: string[];
+  /** XCom collected so far (default none). */
   xcom?: Record<string, unknown>;
+  /** Counters of the run's streams. */
   stats?: RunStats;
 }
 

@@ -28,11 +28,11 @@ import type { FinalVerdict } from "../runner/_run_tracker.ts";
 import type { PodLike } from "../runner/_pod_cache.ts";
 import { withResult } from "../runner/run.ts";
 import { RUN_ID_LABEL } from "../runner/run_id.ts";
-import type { KubeConnectionOptions } from "../runner/run_options.ts";
+import type { KubeConnectionOptions, RunOptions } from "../runner/run_options.ts";
 import { linkedAbort, openSession } from "../runner/_session.ts";
 import { decidedResult, DETACH, detachedResult } from "./_follow_result.ts";
 import { NamespaceHub } from "./namespace_hub.ts";
-import { RunState, type RunStateOptions } from "./_run_state.ts";
+import { RunState } from "./_run_state.ts";
 
 export { DETACH } from "./_follow_result.ts";
 
@@ -48,7 +48,18 @@ export interface RunFollowerOptions extends KubeConnectionOptions {
 }
 
 /** Options of {@linkcode RunFollower.follow}. */
-export interface FollowOptions extends RunStateOptions {
+export interface FollowOptions extends
+  Pick<
+    RunOptions,
+    | "relayApiEventLines"
+    | "startupTimeoutSeconds"
+    | "executionTimeoutSeconds"
+    | "imagePullFailureGraceSeconds"
+    | "stallTimeoutMs"
+    | "logsSince"
+    | "detectLogLevel"
+    | "parseXcom"
+  > {
   /** The run to follow (its `kjo/run-id` label). */
   runId: string;
   /** Namespace of the run (default: the context's, the service account's, `default`). */
@@ -79,8 +90,11 @@ export interface FollowOptions extends RunStateOptions {
 
 /** Options of {@linkcode RunFollower.cleanup}. */
 export interface CleanupRunOptions {
+  /** The run to delete (its `kjo/run-id` label). */
   runId: string;
+  /** Namespace of the run (default: the context's, the service account's, `default`). */
   namespace?: string;
+  /** Receives every event of the cleanup, the result last. */
   onEvent?: EventSink;
 }
 
