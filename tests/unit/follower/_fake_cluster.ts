@@ -41,6 +41,7 @@ export class FakeCluster {
   readonly logs = new Map<string, string>();
   #version = 100;
   #forbidden = new Set<string>();
+  #compactedAt = 0;
   /** Every change, for watches that start from an older resourceVersion. */
   #history: { path: string; type: string; object: KubeObject }[] = [];
   #uid = 0;
@@ -98,6 +99,14 @@ export class FakeCluster {
     for (const w of this.watchers) w.stream.break();
   }
 
+  /**
+   * Compacts the history: watches from a resourceVersion older than now get
+   * 410 Gone (as an ERROR event), so the clients list again.
+   */
+  compact(): void {
+    this.#compactedAt = this.#version;
+  }
+
   /** Answers every later request on `path` with 403. */
   forbid(path: string): void {
     this.#forbidden.add(path);
@@ -127,6 +136,14 @@ export class FakeCluster {
         const response = stream.response();
         // Like the API server: replay the changes after the requested resourceVersion.
         const since = Number(query.get("resourceVersion") ?? this.#version);
+        if (since < this.#compactedAt) {
+          stream.send({
+            type: "ERROR",
+            object: { kind: "Status", code: 410, reason: "Expired", message: "too old" },
+          });
+          stream.end();
+          return response;
+        }
         for (const change of this.#history) {
           if (
             change.path === path && Number(change.object.metadata.resourceVersion) > since &&

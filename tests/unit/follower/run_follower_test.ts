@@ -225,6 +225,52 @@ Deno.test("RunFollower: a run whose tracked resource is a Pod sees it through bo
   }
 });
 
+Deno.test("RunFollower: after 410 Gone the shared watches list again; the run sees each change and event once", async () => {
+  const { fake, follower, close } = setup();
+  try {
+    fake.put(JOBS, job("a"));
+    const a = collect();
+    const result = follower.follow({ runId: "a", deletePolicy: "Never", getLogs: false, ...a });
+    await until(() => fake.openWatches(EVENTS).length === 1, 5_000, "event watch");
+    const running = fake.put(PODS, pod("a"));
+    const event = (name: string, reason: string) =>
+      fake.put(EVENTS, {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { name },
+        involvedObject: { kind: "Pod", name: "pod-a", uid: running.metadata.uid },
+        reason,
+        message: reason,
+        lastTimestamp: new Date(Date.now() + 1000).toISOString(),
+      } as unknown as KubeObject);
+    event("ev-1", "Before");
+    await until(() => a.events.some((e) => e.type === "k8s_event"), 5_000, "first event");
+    fake.put(JOBS, job("other")); // every watch is now behind the compaction
+    fake.compact();
+    fake.breakWatches();
+    event("ev-2", "During");
+    await until(
+      () =>
+        [PODS, EVENTS].every((path) =>
+          fake.stub.seen("GET", path).filter((r) => !r.query.get("watch")).length >= 2
+        ),
+      5_000,
+      "re-lists",
+    );
+    await until(() => fake.openWatches(EVENTS).length === 1, 5_000, "event watch again");
+    succeed(fake, "a");
+    const r = await result;
+    assert.equal(r.state, "Succeeded");
+    assert.ok((r.stats?.watchRelists ?? 0) >= 1, JSON.stringify(r.stats));
+    const reasons = a.events.flatMap((e) => e.type === "k8s_event" ? [e.reason] : []);
+    assert.deepEqual(reasons, ["Before", "During"]);
+    const states = a.events.flatMap((e) => e.type === "status" ? [e.state] : []);
+    assert.deepEqual(states, ["Pending", "Succeeded"]);
+  } finally {
+    await close();
+  }
+});
+
 Deno.test("RunFollower: a missing run is an Error result with exit code 2; close() detaches what is left", async () => {
   const { fake, follower, close } = setup();
   try {
