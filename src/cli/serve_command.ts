@@ -7,6 +7,7 @@
  */
 
 import type { Command } from "commander";
+import { ExitCode } from "../errors.ts";
 import { ServeSession } from "../follower/serve_session.ts";
 import { BufferedText } from "../output/buffered_text.ts";
 import { denoStdout } from "../output/text_target.ts";
@@ -78,7 +79,12 @@ Example:
         },
       });
       const stdinDone = new AbortController();
-      const onSignal = () => stdinDone.abort();
+      // The first signal detaches everything; a second one while cleanups
+      // in progress finish exits at once.
+      const onSignal = () => {
+        if (stdinDone.signal.aborted) Deno.exit(ExitCode.Terminated);
+        stdinDone.abort();
+      };
       Deno.addSignalListener("SIGTERM", onSignal);
       Deno.addSignalListener("SIGINT", onSignal);
       try {
