@@ -1,4 +1,4 @@
-// Six runs printing numbered lines, followed by one `kjo serve` through a
+// Six runs printing 6000 numbered lines, followed by one `kjo serve` through a
 // proxy that resets every connection every 4 s: the shared watches and each
 // run's log follows resume; every run succeeds, every line is relayed
 // exactly once per run, and no Kubernetes event twice.
@@ -17,7 +17,7 @@ import {
 } from "./_fault_helpers.ts";
 
 const RUNS = 6;
-const LINES = 4_000; // about 40 s at 100 lines a second
+const LINES = 6_000; // about 60 s at 100 lines a second
 const RESET_EVERY_MS = 4_000;
 
 Deno.test({
@@ -46,6 +46,12 @@ Deno.test({
       for (const [k, runId] of runIds.entries()) {
         await serve.send({ op: "follow", id: k, runId, logs: true, deletePolicy: "Always" });
       }
+      // Reset once every run's log is being followed (a loaded cluster reports pods running late).
+      await waitFor(
+        "a log line of every run",
+        120_000,
+        () => runIds.every((_, k) => serve.of(k).some((l) => l.type === "log")),
+      );
       const cancel = api.proxy.every(RESET_EVERY_MS, () => api.proxy.resetAll());
       try {
         await waitFor("every result", 360_000, () => runIds.every((_, k) => serve.resultOf(k)));
@@ -76,8 +82,8 @@ Deno.test({
         // The resets did hit the shared watches this run depends on.
         assert.ok((result.stats?.watchReconnects ?? 0) >= 3, JSON.stringify(result.stats));
       }
-      // ... and log streams (a run whose pod the loaded cluster started late can read its
-      // whole log between two resets, so this is counted over every run).
+      // ... and log streams (counted over every run: a run whose pod the loaded cluster
+      // reported running late can read the rest of its log between two resets).
       const logReconnects = runIds.reduce(
         (n, _, k) => n + (serve.resultOf(k)!.stats?.logReconnects ?? 0),
         0,
