@@ -62,6 +62,10 @@ class RunRequest:
     delete_policy: Optional[str] = None
     get_logs: bool = True
     startup_timeout_seconds: Optional[float] = None
+    #: The task's execution_timeout: kjo ends the run as TimedOut after it.
+    execution_timeout_seconds: Optional[float] = None
+    #: activeDeadlineSeconds of the first resource, when its body sets none.
+    active_deadline_seconds: Optional[float] = None
     show_timestamps: bool = False
     #: A custom parse_xcom_event parses xcom values; kjo leaves them raw.
     raw_xcom: bool = False
@@ -113,6 +117,8 @@ def body_args(request: RunRequest) -> List[str]:
             out.append(f"--secret-file={secret}:{key}={path}")
     if request.run_id:
         out.append(f"--run-id={request.run_id}")
+    if request.active_deadline_seconds:
+        out.append(f"--active-deadline={max(1, int(request.active_deadline_seconds))}")
     out.append("--no-templating")
     return out
 
@@ -132,6 +138,8 @@ def run_args(request: RunRequest) -> List[str]:
         out.append("--no-logs")
     if request.startup_timeout_seconds is not None:
         out.append(f"--startup-timeout={_seconds(request.startup_timeout_seconds)}")
+    if request.execution_timeout_seconds and not request.detach:
+        out.append(f"--execution-timeout={_seconds(request.execution_timeout_seconds)}")
     if request.show_timestamps:
         out.append("--show-timestamps")
     if request.raw_xcom:

@@ -26,15 +26,18 @@ summary when the run fails. Every run carries identity labels (dag, task, run,
 map index) so a retry or a restarted worker reattaches to a run that is still
 alive instead of starting a second one. ``on_kill`` sends kjo SIGTERM: kjo
 deletes the run's resources and exits 143. With ``deferrable=True`` the worker
-only submits the run; a trigger follows it without a worker slot, and
-``execute_complete`` relays the logs, pushes XCom and applies the delete
-policy.
+only submits the run; a trigger follows it without a worker slot and writes
+the pod logs to the task log as they come, and ``execute_complete`` pushes
+XCom and applies the delete policy. The task's ``execution_timeout`` becomes
+kjo's ``--execution-timeout`` and the first resource's
+``activeDeadlineSeconds`` (when the body sets none), deferred or not.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import time
 import shlex
 import tempfile
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -52,7 +55,7 @@ from airflow_kjo.body import (
 from airflow_kjo.config import DELETE_POLICIES, Settings, load_settings
 from airflow_kjo.events import ApiEventCallback, EventRelay, failure_message
 from airflow_kjo.identity import TRY_NUMBER_LABEL, identity_from_context, try_number_from_context
-from airflow_kjo.kjo_args import KubeConnection, RunRequest, attach_args, render_args, run_args
+from airflow_kjo.kjo_args import KubeConnection, RunRequest, _seconds, attach_args, render_args, run_args
 from airflow_kjo.kjo_process import DEFAULT_STOP_TIMEOUT, KjoProcess, kjo_environment, resolve_kjo_command
 from airflow_kjo.xcom import xcom_value_parser
 
@@ -60,6 +63,9 @@ BodyType = Union[str, Dict[str, Any], List[Dict[str, Any]], None]
 
 #: commander's message when a flag is unknown (an older kjo without reattach).
 _UNKNOWN_OPTION = "unknown option"
+#: XComs a deferred task pushes before deferring: a deferral timeout finds its run by them.
+RUN_ID_XCOM_KEY = "kjo_run_id"
+NAMESPACE_XCOM_KEY = "kjo_namespace"
 
 
 def new_run_id() -> str:
@@ -325,7 +331,13 @@ class KubernetesJobOperator(BaseOperator):
             identity_labels=identity,
             reattach=self.reattach,
             connection=self.connection(),
+            execution_timeout_seconds=self._execution_timeout_seconds(),
+            active_deadline_seconds=self._execution_timeout_seconds(),
         )
+
+    def _execution_timeout_seconds(self) -> Optional[float]:
+        timeout = getattr(self, "execution_timeout", None)
+        return timeout.total_seconds() if timeout is not None and timeout.total_seconds() > 0 else None
 
     # --------------------------------------------------------------- jinja
 
@@ -357,6 +369,8 @@ class KubernetesJobOperator(BaseOperator):
         run_id = event.get("run_id")
         if not run_id:
             raise AirflowException(f"Task {self.task_id}: the trigger returned no run id: {event!r}")
+        if event.get("followed") == "serve" and event.get("status") != "error":
+            return self._complete_followed(context, event)
         if event.get("status") == "error":
             self.log.warning(f"the trigger lost track of run {run_id}: {event.get('message')}")
         settings = self.settings
@@ -373,6 +387,69 @@ class KubernetesJobOperator(BaseOperator):
         self._raise_for_result(relay, code)
         return None
 
+    def _complete_followed(self, context: Any, event: Dict[str, Any]) -> None:
+        """The trigger relayed the logs: push XCom, call ``on_kube_api_event``, apply the delete policy."""
+        run_id = str(event["run_id"])
+        relay = self._new_relay(context, run_id)
+        for api_event in event.get("api_events") or []:
+            relay.handle(api_event)
+        ti = context["ti"] if context is not None and "ti" in context else None
+        if self.parse_xcom_event is xcom_value_parser:  # kjo parsed them: its merged XCom is complete
+            for key, value in (event.get("xcom") or {}).items():
+                if key not in relay.xcom and ti is not None:
+                    ti.xcom_push(key=key, value=value)
+        relay.handle({
+            "type": "result",
+            "state": event.get("state"),
+            "exitCode": event.get("exit_code"),
+            "reason": event.get("reason"),
+            "message": event.get("message"),
+            "summary": event.get("summary") or [],
+            "resources": event.get("resources") or [],
+            "xcom": event.get("xcom") or {},
+            "runId": run_id,
+            "namespace": event.get("namespace"),
+        })
+        self._apply_delete_policy(context, run_id, event.get("namespace"))
+        self._raise_for_result(relay, event.get("exit_code"))
+
+    def _apply_delete_policy(self, context: Any, run_id: str, namespace: Optional[str], *extra: str) -> None:
+        """``kjo attach --no-logs`` with the task's delete policy: kjo decides what to delete."""
+        if self.delete_policy == "Never":
+            return
+        argv = attach_args(
+            run_id=run_id, namespace=namespace, connection=self.connection(), delete_policy=self.delete_policy,
+            get_logs=False,
+        )
+        relay, code = self._run_kjo(context, argv + list(extra), run_label=run_id)
+        if code != 0 and (relay.result or {}).get("state") not in ("Failed", "TimedOut"):
+            self.log.warning(f"applying delete policy {self.delete_policy} to run {run_id}: kjo exit code {code}")
+
+    def resume_execution(self, next_method: str, next_kwargs: Optional[Dict[str, Any]], context: Any) -> Any:
+        """A deferral that timed out (TaskDeferralTimeout) ends its run as timed out, per the delete policy."""
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except Exception as error:
+            if type(error).__name__ == "TaskDeferralTimeout":
+                self._end_timed_out_run(context)
+            raise
+
+    def _end_timed_out_run(self, context: Any) -> None:
+        ti = context["ti"] if context is not None and "ti" in context else None
+        if ti is None:
+            return
+        map_index = getattr(ti, "map_index", -1)
+        pull = {"task_ids": self.task_id, **({"map_indexes": map_index} if map_index is not None and map_index >= 0 else {})}
+        run_id = ti.xcom_pull(key=RUN_ID_XCOM_KEY, **pull)
+        if not run_id:
+            self.log.warning("deferral timed out, and no run id was pushed: nothing to end")
+            return
+        self.log.warning(f"deferral timed out: ending run {run_id} (delete policy {self.delete_policy})")
+        # A 1 s execution timeout ends the run as TimedOut at once, unless it already ended.
+        self._apply_delete_policy(
+            context, str(run_id), ti.xcom_pull(key=NAMESPACE_XCOM_KEY, **pull), f"--execution-timeout={_seconds(1)}"
+        )
+
     def _submit_and_defer(self, context: Any, request: RunRequest) -> None:
         from airflow_kjo.triggers import KjoRunTrigger
 
@@ -384,12 +461,26 @@ class KubernetesJobOperator(BaseOperator):
         run_id = str(result.get("runId") or request.run_id)
         namespace = result.get("namespace") or request.namespace
         self.log.info(f"submitted run {run_id} in namespace {namespace}; deferring until it ends")
+        ti = context["ti"] if context is not None and "ti" in context else None
+        if ti is not None:
+            ti.xcom_push(key=RUN_ID_XCOM_KEY, value=run_id)
+            ti.xcom_push(key=NAMESPACE_XCOM_KEY, value=namespace)
+        settings = self.settings
+        timeout = self._execution_timeout_seconds()
+        started = getattr(ti, "start_date", None) if ti is not None else None
         self.defer(
             trigger=KjoRunTrigger(
                 run_id=run_id,
                 namespace=namespace,
                 connection=self.connection().to_dict(),
-                kjo_env=self.settings.kjo_environment(),
+                kjo_env=settings.kjo_environment(),
+                get_logs=self.get_logs,
+                raw_xcom=self.parse_xcom_event is not xcom_value_parser,
+                show_timestamps=settings.show_kubernetes_timestamps,
+                detect_log_level=settings.detect_kubernetes_log_level,
+                execution_deadline=(
+                    (started.timestamp() if started is not None else time.time()) + timeout if timeout else None
+                ),
             ),
             method_name="execute_complete",
         )
@@ -428,11 +519,11 @@ class KubernetesJobOperator(BaseOperator):
             flag in tail for flag in ("--identity-label", "--reattach", "--detach")
         )
 
-    def _run_kjo(self, context: Any, args: List[str], run_label: str = "") -> Tuple[EventRelay, Optional[int]]:
-        """Runs kjo with ``args``, relaying its events; returns the relay and kjo's exit code."""
+    def _new_relay(self, context: Any, run_label: str = "") -> EventRelay:
+        """The relay of a task's kjo events (task log, XCom, ``on_kube_api_event``)."""
         settings = self.settings
         ti = context["ti"] if context is not None and "ti" in context else None
-        relay = EventRelay(
+        return EventRelay(
             log=self.log,
             context=context,
             xcom_push=(lambda key, value: ti.xcom_push(key=key, value=value)) if ti is not None else None,
@@ -442,6 +533,11 @@ class KubernetesJobOperator(BaseOperator):
             detect_log_level=settings.detect_kubernetes_log_level,
             run_label=run_label if settings.show_runner_id else "",
         )
+
+    def _run_kjo(self, context: Any, args: List[str], run_label: str = "") -> Tuple[EventRelay, Optional[int]]:
+        """Runs kjo with ``args``, relaying its events; returns the relay and kjo's exit code."""
+        settings = self.settings
+        relay = self._new_relay(context, run_label)
         argv = resolve_kjo_command() + args
         self.log.info(f"running: {_short_command(argv)}")
         self._stderr_tail = []

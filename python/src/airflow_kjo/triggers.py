@@ -1,16 +1,25 @@
 """``KjoRunTrigger``: follows a submitted kjo run from the triggerer, without
 holding a worker slot.
 
-The trigger runs ``kjo attach --run-id ID -o jsonl --no-logs
---delete-policy Never``: it writes the run's status changes and Kubernetes
-events to the task log and fires one event when the run ends. The resources
-stay, so the resumed task (``execute_complete``) can relay every pod's log
-from the start, push XCom and apply the real delete policy.
+Every trigger of one triggerer event loop shares one ``kjo serve`` process
+(``airflow_kjo.serve_client``): the trigger sends it a ``follow`` request for
+its run (``deletePolicy: Never``) and writes what comes back to the task log as
+it comes: pod log lines (``pod/container | line``), status changes and
+Kubernetes events, so the user watches the run in the UI while the task is
+deferred. The trigger fires one event when the run ends; it carries the result,
+the run's XCom and its ``::kube_api:`` events, so ``execute_complete`` replays
+no log: it pushes XCom, calls ``on_kube_api_event`` and applies the delete
+policy.
 
-Cancelling the trigger (a triggerer restart, a rolling deploy) kills the
-attach process with SIGKILL, which leaves the run alone; only ``on_kill``
-(Airflow 3.3+: the user marked or cleared the deferred task) deletes the run,
-with ``kjo cleanup --run-id ID``.
+If ``kjo serve`` dies, the client restarts it (with back-off) and follows every
+live run again; the task log goes on from the last line seen, nothing is
+deleted. A triggerer restart starts the trigger anew: its log lines come again
+from the start of each container's log (never lost, possibly twice).
+
+Cancelling the trigger (a triggerer restart, a rolling deploy) detaches its
+follow, which leaves the run alone; only ``on_kill`` (Airflow 3.3+: the user
+marked or cleared the deferred task) deletes the run, with ``kjo cleanup
+--run-id ID``.
 
 Example::
 
@@ -21,22 +30,33 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
-from typing import Any, AsyncIterator, Dict, Optional, Tuple
+from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from airflow_kjo._compat import BaseTrigger, TriggerEvent
-from airflow_kjo.events import format_event, format_log_line
-from airflow_kjo.kjo_args import KubeConnection, attach_args, cleanup_args
+from airflow_kjo.events import detect_line_level, format_event, format_log_line
+from airflow_kjo.kjo_args import KubeConnection, cleanup_args
 from airflow_kjo.kjo_process import AsyncKjoProcess, kjo_environment, resolve_kjo_command
+from airflow_kjo.serve_client import shared_serve_client
 
 if BaseTrigger is None:  # pragma: no cover
     raise ImportError("airflow_kjo.triggers needs airflow.triggers.base (airflow-core)")
 
+#: At most this many ``::kube_api:`` events travel in the trigger's event (it is stored in the database).
+MAX_API_EVENTS = 1000
+
 
 class KjoRunTrigger(BaseTrigger):
     """Fires ``{"status": "done"|"error", "run_id", "namespace", "state", "exit_code", "reason",
-    "message"}`` when the run ends (or cannot be followed)."""
+    "message", "summary", "resources", "xcom", "api_events", "followed": "serve"}`` when the run
+    ends (or cannot be followed).
+
+    :param get_logs: relay the pods' log lines to the task log (and read XCom). Default True.
+    :param raw_xcom: leave xcom values raw (the operator has its own ``parse_xcom_event``).
+    :param execution_deadline: epoch seconds by which the run must end (the task's
+        ``execution_timeout``); kjo then ends it as ``TimedOut``.
+    """
 
     def __init__(
         self,
@@ -45,12 +65,22 @@ class KjoRunTrigger(BaseTrigger):
         namespace: Optional[str] = None,
         connection: Optional[Dict[str, Any]] = None,
         kjo_env: Optional[Dict[str, str]] = None,
+        get_logs: bool = True,
+        raw_xcom: bool = False,
+        show_timestamps: bool = False,
+        detect_log_level: bool = True,
+        execution_deadline: Optional[float] = None,
     ) -> None:
         super().__init__()
         self.run_id = run_id
         self.namespace = namespace
         self.connection = dict(connection or {})
         self.kjo_env = dict(kjo_env or {})
+        self.get_logs = get_logs
+        self.raw_xcom = raw_xcom
+        self.show_timestamps = show_timestamps
+        self.detect_log_level = detect_log_level
+        self.execution_deadline = execution_deadline
 
     def serialize(self) -> Tuple[str, Dict[str, Any]]:
         return (
@@ -60,13 +90,42 @@ class KjoRunTrigger(BaseTrigger):
                 "namespace": self.namespace,
                 "connection": self.connection,
                 "kjo_env": self.kjo_env,
+                "get_logs": self.get_logs,
+                "raw_xcom": self.raw_xcom,
+                "show_timestamps": self.show_timestamps,
+                "detect_log_level": self.detect_log_level,
+                "execution_deadline": self.execution_deadline,
             },
         )
 
     def _kube(self) -> KubeConnection:
         return KubeConnection(**{k: self.connection.get(k) for k in ("in_cluster", "config_file", "cluster_context")})
 
-    def _payload(self, status: str, result: Optional[Dict[str, Any]], code: Optional[int], message: str = ""):
+    @contextlib.asynccontextmanager
+    async def cluster_ref(self) -> AsyncIterator[Dict[str, Any]]:
+        """The ``cluster`` of the follow request, valid while the block runs.
+
+        A kube config written for this trigger (from a connection) must stay until the block
+        ends: a restarted ``kjo serve`` reads it again to follow the run anew.
+        """
+        kube = self._kube()
+        cluster: Dict[str, Any] = {}
+        if kube.config_file:
+            cluster["kubeconfig"] = kube.config_file
+        if kube.cluster_context:
+            cluster["context"] = kube.cluster_context
+        if kube.in_cluster:
+            cluster["inCluster"] = True
+        yield cluster
+
+    def _payload(
+        self,
+        status: str,
+        result: Optional[Dict[str, Any]],
+        code: Optional[int],
+        message: str = "",
+        api_events: Optional[List[Dict[str, Any]]] = None,
+    ):
         result = result or {}
         return {
             "status": status,
@@ -76,41 +135,55 @@ class KjoRunTrigger(BaseTrigger):
             "exit_code": result.get("exitCode", code),
             "reason": result.get("reason"),
             "message": result.get("message") or message or None,
+            "summary": list(result.get("summary") or []),
+            "resources": list(result.get("resources") or []),
+            "xcom": dict(result.get("xcom") or {}),
+            "api_events": list(api_events or []),
+            "followed": "serve",
         }
 
+    def _log_event(self, event: Dict[str, Any]) -> None:
+        if event.get("type") == "log":
+            line = str(event.get("line", ""))
+            level = detect_line_level(line) if self.detect_log_level else logging.INFO
+            self.log.log(level, "%s", format_log_line(event, self.show_timestamps))
+            return
+        formatted = format_event(event)
+        if formatted is not None:
+            level, message = formatted
+            self.log.log(level if level >= logging.INFO else logging.INFO, "%s", message)
+
     async def run(self) -> AsyncIterator[Any]:
-        argv = resolve_kjo_command() + attach_args(
-            run_id=self.run_id, namespace=self.namespace, connection=self._kube(), delete_policy="Never", get_logs=False
-        )
-        self.log.info("following run %s: %s", self.run_id, " ".join(argv))
-        process = await AsyncKjoProcess.start(
-            argv, env=kjo_environment(self.kjo_env), on_stderr=lambda line: self.log.info("kjo: %s", line)
-        )
+        client = shared_serve_client(resolve_kjo_command() + ["serve"], env=kjo_environment(self.kjo_env))
         result: Optional[Dict[str, Any]] = None
-        finished = False
-        try:
-            async for event in process.events():
+        api_events: List[Dict[str, Any]] = []
+        async with self.cluster_ref() as cluster:
+            request: Dict[str, Any] = {
+                "runId": self.run_id,
+                "logs": self.get_logs,
+                "deletePolicy": "Never",  # execute_complete applies the task's policy
+                "parseXcom": not self.raw_xcom,
+                "detectLogLevel": self.detect_log_level,
+            }
+            if self.namespace:
+                request["namespace"] = self.namespace
+            if cluster:
+                request["cluster"] = cluster
+            self.log.info("following run %s through kjo serve", self.run_id)
+            follow = await client.follow(request, deadline=self.execution_deadline)
+            # Cancelled here (triggerer stopping): the follow is detached, the run left alone.
+            async for event in follow.events():
                 if event.get("type") == "result":
                     result = event
-                    continue
-                if event.get("type") == "log":
-                    self.log.info("%s", format_log_line(event))
-                    continue
-                formatted = format_event(event)
-                if formatted is not None:
-                    level, message = formatted
-                    self.log.log(level if level >= logging.INFO else logging.INFO, "%s", message)
-            code = await process.wait()
-            finished = True
-        finally:
-            if not finished:
-                # Cancelled: leave the run running (another triggerer picks it up).
-                process.kill()
-                await process.wait()
-        if result is None:
-            yield TriggerEvent(self._payload("error", None, code, f"kjo attach exited with code {code} without a result"))
+                    break
+                if event.get("type") == "api_event" and len(api_events) < MAX_API_EVENTS:
+                    api_events.append({k: v for k, v in event.items() if k != "id"})
+                self._log_event(event)
+        if result is None or result.get("state") == "Detached":
+            yield TriggerEvent(self._payload("error", result, None, "kjo serve ended the follow without a result"))
             return
-        yield TriggerEvent(self._payload("done", result, code))
+        status = "error" if result.get("state") == "Error" else "done"
+        yield TriggerEvent(self._payload(status, result, result.get("exitCode"), api_events=api_events))
 
     async def on_kill(self) -> None:
         """The user killed the deferred task: delete the run's resources."""

@@ -10,6 +10,9 @@ Environment:
                    A script may list "reject_flags": a call with such a flag fails like an older kjo
                    (commander's "unknown option" on stderr, exit 2).
   FAKE_KJO_CALLS   a file to which each call appends its argv as one JSON line
+``fake_kjo.py serve`` is ``fake_serve.py``: a follow of RUN_ID answers with the events of
+``by_task[RUN_ID]`` (its "serve" subcommand script, else its "attach" one); its requests go to
+FAKE_KJO_CALLS + ".serve".
 """
 
 import json
@@ -44,6 +47,14 @@ def main():
             out.write(json.dumps(argv) + "\n")
     with open(os.environ["FAKE_KJO_SCRIPT"]) as f:
         script = json.load(f)
+    if argv[:1] == ["serve"]:
+        import fake_serve
+
+        runs = {}
+        for key, task in script.get("by_task", {}).items():
+            task = task.get("by_subcommand", {}).get("serve") or task.get("by_subcommand", {}).get("attach") or task
+            runs[key] = task.get("events", [])
+        fake_serve.serve({"runs": runs}, calls + ".serve" if calls else None)
     if "by_task" in script:
         keys = [a.split("=", 1)[1] for a in argv if a.startswith(("--name-prefix=", "--run-id="))]
         script = next((script["by_task"][k] for k in keys if k in script["by_task"]), {"events": [], "exit": 0})

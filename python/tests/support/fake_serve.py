@@ -56,10 +56,13 @@ def detach(rid):
 
 def main():
     with open(os.environ["FAKE_SERVE_SCRIPT"]) as f:
-        script = json.load(f)
+        serve(json.load(f), os.environ.get("FAKE_SERVE_CALLS"))
+
+
+def serve(script, calls):
+    """Answers requests on stdin per ``script`` (see the module docstring); exits when stdin ends."""
     if "exit_at_start" in script:
         sys.exit(script["exit_at_start"])
-    calls = os.environ.get("FAKE_SERVE_CALLS")
     for line in sys.stdin:
         request = json.loads(line)
         if calls:

@@ -4,6 +4,7 @@ fallback, on_kill. No cluster needed.
 """
 
 import json
+from pathlib import Path
 import os
 import signal
 import time
@@ -181,13 +182,19 @@ def test_deferrable_submits_defers_and_completes(fake_dag_run):
     assert run.task_state("deferred") == "success", run.task_log("deferred")[-3000:]
     submit = calls_for(fake, "deferred")[0]
     assert "--detach" in submit
-    attaches = calls_for(fake, "run-deferred")
-    assert attaches[0][:2] == ["attach", "--run-id=run-deferred"]
-    assert "--delete-policy=Never" in attaches[0] and "--no-logs" in attaches[0]  # the trigger
-    assert "--delete-policy=IfSucceeded" in attaches[1] and "--no-logs" not in attaches[1]  # execute_complete
-    assert "--namespace=ns-d" in attaches[1]
-    assert "pod-d/main | deferred pod says hi" in run.task_log("deferred")
-    assert run.xcom("deferred") == {"d": "yes"}
+    serve_calls = Path(str(fake.calls_path) + ".serve").read_text().splitlines()
+    follows = [json.loads(line)["request"] for line in serve_calls]
+    follows = [r for r in follows if r.get("op") == "follow" and r["runId"] == "run-deferred"]
+    assert len(follows) == 1, serve_calls  # the trigger, through kjo serve
+    assert follows[0]["deletePolicy"] == "Never" and follows[0]["logs"] is True
+    assert follows[0]["namespace"] == "ns-d"
+    # execute_complete replays no log: it only applies the delete policy.
+    (attach,) = calls_for(fake, "run-deferred")
+    assert attach[:2] == ["attach", "--run-id=run-deferred"]
+    assert "--delete-policy=IfSucceeded" in attach and "--no-logs" in attach and "--namespace=ns-d" in attach
+    assert "pod-d/main | deferred pod says hi" in run.task_log("deferred")  # written by the trigger
+    # The run's XCom, and the run id and namespace pushed before deferring (a deferral timeout needs them).
+    assert run.xcom("deferred") == {"d": "yes", "kjo_run_id": "run-deferred", "kjo_namespace": "ns-d"}
 
 
 def test_older_kjo_without_identity_labels_still_runs(fake_dag_run):
