@@ -177,6 +177,8 @@ class ServeClient:
         self.process: Optional[asyncio.subprocess.Process] = None
         #: How many processes were started (1 + restarts).
         self.starts = 0
+        #: How many log lines (``log`` events) were delivered to follows.
+        self.lines = 0
         self._follows: Dict[str, Follow] = {}
         self._ids = itertools.count(1)
         self._lock = asyncio.Lock()
@@ -333,6 +335,8 @@ class ServeClient:
                 continue
             if event.get("type") == "result":
                 self._finish(follow)
+            elif event.get("type") == "log":
+                self.lines += 1
             follow.queue.put_nowait(event)
 
     def _finish(self, follow: Follow) -> None:
