@@ -66,6 +66,8 @@ _UNKNOWN_OPTION = "unknown option"
 #: XComs a deferred task pushes before deferring: a deferral timeout finds its run by them.
 RUN_ID_XCOM_KEY = "kjo_run_id"
 NAMESPACE_XCOM_KEY = "kjo_namespace"
+#: The error a deferral timeout resumes the task with (Airflow 3, Airflow 2).
+_DEFERRAL_TIMEOUT_ERRORS = ("Trigger timeout", "Trigger/execution timeout")
 
 
 def new_run_id() -> str:
@@ -426,13 +428,13 @@ class KubernetesJobOperator(BaseOperator):
             self.log.warning(f"applying delete policy {self.delete_policy} to run {run_id}: kjo exit code {code}")
 
     def resume_execution(self, next_method: str, next_kwargs: Optional[Dict[str, Any]], context: Any) -> Any:
-        """A deferral that timed out (TaskDeferralTimeout) ends its run as timed out, per the delete policy."""
-        try:
-            return super().resume_execution(next_method, next_kwargs, context)
-        except Exception as error:
-            if type(error).__name__ == "TaskDeferralTimeout":
+        """A deferral that timed out (TaskDeferralTimeout; Airflow 2: TaskDeferralError
+        "Trigger/execution timeout") first ends its run as timed out, per the delete policy."""
+        if next_method == "__fail__":
+            error = (next_kwargs or {}).get("error")
+            if getattr(error, "value", error) in _DEFERRAL_TIMEOUT_ERRORS:
                 self._end_timed_out_run(context)
-            raise
+        return super().resume_execution(next_method, next_kwargs, context)
 
     def _end_timed_out_run(self, context: Any) -> None:
         ti = context["ti"] if context is not None and "ti" in context else None
