@@ -425,7 +425,7 @@ class KubernetesJobOperator(BaseOperator):
         )
         relay, code = self._run_kjo(context, argv + list(extra), run_label=run_id)
         if code != 0 and (relay.result or {}).get("state") not in ("Failed", "TimedOut"):
-            self.log.warning(f"applying delete policy {self.delete_policy} to run {run_id}: kjo exit code {code}")
+            self.log.warning("applying delete policy %s to run %s: kjo exit code %s", self.delete_policy, run_id, code)
 
     def resume_execution(self, next_method: str, next_kwargs: Optional[Dict[str, Any]], context: Any) -> Any:
         """A deferral that timed out (TaskDeferralTimeout; Airflow 2: TaskDeferralError
@@ -446,7 +446,7 @@ class KubernetesJobOperator(BaseOperator):
         if not run_id:
             self.log.warning("deferral timed out, and no run id was pushed: nothing to end")
             return
-        self.log.warning(f"deferral timed out: ending run {run_id} (delete policy {self.delete_policy})")
+        self.log.warning("deferral timed out: ending run %s (delete policy %s)", run_id, self.delete_policy)
         # A 1 s execution timeout ends the run as TimedOut at once, unless it already ended.
         self._apply_delete_policy(
             context, str(run_id), ti.xcom_pull(key=NAMESPACE_XCOM_KEY, **pull), f"--execution-timeout={_seconds(1)}"
