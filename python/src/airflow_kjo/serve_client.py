@@ -20,6 +20,8 @@ an id of its own and reads the events carrying that id, in order, until the
   start again; the client drops, per pod and container, as many ``log`` (and
   ``api_event``) events as it already delivered. A follow thus sees every line
   once, from the last line seen on.
+- A ``Detached`` result the client did not ask for (``kjo serve`` got SIGTERM
+  from someone else) is not a result: the follow goes on in the next process.
 - Detach: a follow left early (its trigger was cancelled) sends ``detach``:
   ``kjo serve`` stops following that run and deletes nothing.
 - Idle: ``idle_seconds`` after the last follow ended, stdin is closed and
@@ -211,17 +213,21 @@ class ServeClient:
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
-        async with self._lock:
-            if follow.sent:  # the reader sent it while this waited for the lock
-                return follow
-            if self.process is None or self.process.returncode is not None:
-                if self._reader is None or self._reader.done():
-                    # The reader sends every live follow (this one included) once it started kjo.
-                    self._reader = _spawn(self._run())
-                # else a restart is under way: it sends this follow too.
-                return follow
-            follow.sent = True
-            await self._send(follow.message())
+        try:
+            async with self._lock:
+                if follow.sent:  # the reader sent it while this waited for the lock
+                    return follow
+                if self.process is None or self.process.returncode is not None:
+                    if self._reader is None or self._reader.done():
+                        # The reader sends every live follow (this one included) once it started kjo.
+                        self._reader = _spawn(self._run())
+                    # else a restart is under way: it sends this follow too.
+                    return follow
+                follow.sent = True
+                await self._send(follow.message())
+        except BaseException:  # cancelled meanwhile: nobody will read this follow
+            self.detach(follow)
+            raise
         return follow
 
     def detach(self, follow: Follow) -> None:
@@ -327,6 +333,9 @@ class ServeClient:
             if follow is None:
                 if event.get("type") == "info" and event.get("raw"):
                     log.warning("kjo serve: %s", event.get("message"))
+                continue
+            if event.get("type") == "result" and event.get("state") == "Detached":
+                # kjo serve was stopped (SIGTERM from outside): the follow goes on in the next process.
                 continue
             if event.get("type") == "error":
                 # The request itself was refused: that follow ends here.

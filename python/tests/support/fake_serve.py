@@ -9,11 +9,13 @@ Environment:
                      ``exit_at_start``: exit with that code before reading anything. A follow of a
                      run listed in "refuse" gets an ``error`` event, as an invalid request would.
   FAKE_SERVE_CALLS   a file to which each request line is appended as {"pid": ..., "request": ...}
-A detach request ends its follow with a Detached result; end of stdin detaches every follow and exits 0.
+A detach request ends its follow with a Detached result; end of stdin and SIGTERM detach every follow
+and exit 0, as kjo serve does.
 """
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -63,6 +65,13 @@ def serve(script, calls):
     """Answers requests on stdin per ``script`` (see the module docstring); exits when stdin ends."""
     if "exit_at_start" in script:
         sys.exit(script["exit_at_start"])
+
+    def on_term(signum, frame):
+        for rid in list(running):
+            detach(rid)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
     for line in sys.stdin:
         request = json.loads(line)
         if calls:

@@ -153,6 +153,29 @@ def test_sigkill_from_outside_loses_nothing(fake_serve):
         assert events[-1]["state"] == "Succeeded"
 
 
+def test_a_serve_stopped_by_someone_else_is_restarted_and_its_detached_results_ignored(fake_serve):
+    runs = {f"r{k}": [item for n in range(10) for item in (log(f"r{k}", n), {"sleep": 0.05})] + [result()]
+            for k in range(3)}
+    fake_serve.script(runs=runs)
+
+    async def scenario():
+        client = fake_serve.client(backoff=Backoff(initial=0.05))
+        try:
+            tasks = [asyncio.ensure_future(collect(client, run_id)) for run_id in runs]
+            while client.lines < 3:
+                await asyncio.sleep(0.02)
+            os.kill(client.pid, signal.SIGTERM)  # kjo serve writes Detached results and exits 0
+            return await asyncio.gather(*tasks), client.starts
+        finally:
+            await client.close()
+
+    got, starts = run(scenario())
+    assert starts == 2
+    for k, events in enumerate(got):
+        assert [e["line"] for e in events if e["type"] == "log"] == [f"r{k} line {n}" for n in range(10)]
+        assert [e["state"] for e in events if e["type"] == "result"] == ["Succeeded"]
+
+
 def test_gives_up_after_starts_that_answer_nothing(fake_serve):
     fake_serve.script(exit_at_start=1, runs={})
 
