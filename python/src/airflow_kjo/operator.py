@@ -441,7 +441,9 @@ class KubernetesJobOperator(BaseOperator):
         if ti is None:
             return
         map_index = getattr(ti, "map_index", -1)
-        pull = {"task_ids": self.task_id, **({"map_indexes": map_index} if map_index is not None and map_index >= 0 else {})}
+        pull: Dict[str, Any] = {"task_ids": self.task_id}
+        if map_index is not None and map_index >= 0:
+            pull["map_indexes"] = map_index
         run_id = ti.xcom_pull(key=RUN_ID_XCOM_KEY, **pull)
         if not run_id:
             self.log.warning("deferral timed out, and no run id was pushed: nothing to end")
