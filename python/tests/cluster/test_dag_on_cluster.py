@@ -258,7 +258,9 @@ def test_deferrable_run_to_completion(basics):
     assert run.task_state("deferred") == "success", text[-4000:]
     assert "deferring until it ends" in text and "running trigger in line" in text
     assert "| deferred start" in text and "| deferred end" in text
-    assert run.xcom("deferred") == {"deferred": True}
+    xcom = run.xcom("deferred")  # the run's, and its id and namespace, pushed before deferring
+    assert xcom == {"deferred": True, "kjo_run_id": xcom.get("kjo_run_id"), "kjo_namespace": "default"}
+    assert xcom["kjo_run_id"]
     assert _task_objects(dag_id, "deferred", "jobs,pods") == []  # the delete policy ran
 
 
