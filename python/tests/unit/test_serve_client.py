@@ -268,3 +268,39 @@ def test_one_shared_client_per_event_loop():
     a, b = asyncio.run(two())
     c, _ = asyncio.run(two())
     assert a is b and a is not c
+
+
+def test_the_client_logs_outside_the_context_of_the_trigger_that_started_it(fake_serve):
+    """Airflow routes a trigger's records to its task log by context variables: what the shared
+    client logs (here: its start) must not carry those of the first trigger."""
+    import contextvars
+    import logging
+
+    trigger_id: contextvars.ContextVar = contextvars.ContextVar("trigger_id")
+    seen = []
+
+    class Probe(logging.Handler):
+        def emit(self, record):
+            seen.append((record.getMessage(), trigger_id.get(None)))
+
+    fake_serve.script(runs={"a": [result()]})
+    probe = Probe()
+    logger = logging.getLogger("airflow_kjo.serve_client")
+    logger.addHandler(probe)
+    logger.setLevel(logging.INFO)
+
+    async def trigger():
+        trigger_id.set(7)
+        client = fake_serve.client()
+        try:
+            return await collect(client, "a")
+        finally:
+            await client.close()
+
+    try:
+        events = run(trigger())
+    finally:
+        logger.removeHandler(probe)
+    assert events[-1]["state"] == "Succeeded"
+    started = [ctx for message, ctx in seen if message.startswith("kjo serve started")]
+    assert started == [None]
