@@ -83,3 +83,17 @@ export class ClusterError extends KjoError {
     this.name = "ClusterError";
   }
 }
+
+/**
+ * The message of a caught value: an `Error`'s `message`, anything else as a
+ * string. For messages that quote a cause (`cannot read: ${errorText(error)}`).
+ *
+ * @example
+ * ```ts
+ * errorText(new Error("boom")); // "boom"
+ * errorText("plain"); // "plain"
+ * ```
+ */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

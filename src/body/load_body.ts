@@ -6,7 +6,7 @@
  */
 
 import { resolve } from "node:path";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 import { defaultBody, type ImageBody } from "./default_templates.ts";
 import { isObject, typeName } from "./_object.ts";
 
@@ -141,7 +141,7 @@ async function loadFile(path: string, options: LoadBodyOptions): Promise<LoadedB
     if (error instanceof Deno.errors.IsADirectory) {
       throw new InputError(`body file ${path}: is a directory`, { cause: error });
     }
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorText(error);
     throw new InputError(`body file ${path}: cannot read: ${reason}`, { cause: error });
   }
 }

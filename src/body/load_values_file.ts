@@ -6,7 +6,7 @@
 
 import { describeYamlError } from "./yaml_error.ts";
 import { parseDocument } from "yaml";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 import { isObject, typeName } from "./_object.ts";
 
 /**
@@ -29,7 +29,7 @@ export async function loadValuesFile(path: string): Promise<Record<string, unkno
     if (error instanceof Deno.errors.NotFound) {
       throw new InputError(`values file ${path}: not found`, { cause: error });
     }
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorText(error);
     throw new InputError(`values file ${path}: cannot read: ${reason}`, { cause: error });
   }
   const document = parseDocument(text);
@@ -42,7 +42,7 @@ export async function loadValuesFile(path: string): Promise<Record<string, unkno
     value = document.toJS();
   } catch (cause) {
     throw new InputError(
-      `values file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `values file ${path}: ${errorText(cause)}`,
       { cause },
     );
   }

@@ -7,7 +7,7 @@
 
 import { describeYamlError } from "./yaml_error.ts";
 import { parseAllDocuments } from "yaml";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 import { isObject, typeName } from "./_object.ts";
 
 /**
@@ -66,7 +66,7 @@ export function parseDocuments(
     try {
       values.push(document.toJS());
     } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
+      const reason = errorText(cause);
       throw new InputError(`${origin}: YAML document ${index + 1}: ${reason}`, { cause });
     }
   }

@@ -6,7 +6,7 @@
 
 import { Script } from "node:vm";
 import { Eta } from "eta/core";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 
 /**
  * Options of {@linkcode renderTemplate}.
@@ -113,7 +113,7 @@ function firstLine(text: string): string {
 }
 
 function describeCompileError(eta: Eta, text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   // Tag-level errors: "unclosed tag at line 3 col 1:\n..."
   const tagError = /^(.*) at line (\d+) col (\d+):/.exec(message);
   if (tagError) return `template line ${tagError[2]}, column ${tagError[3]}: ${tagError[1]}`;
@@ -149,7 +149,7 @@ function findSyntaxError(eta: Eta, text: string): { line: number; reason?: strin
     try {
       new Script(eta.compileBody(ast.slice(0, i + 1) as never));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       if (!/end of input/i.test(message)) return { line: lastLine ?? 1, reason: message };
     }
   }
@@ -157,7 +157,7 @@ function findSyntaxError(eta: Eta, text: string): { line: number; reason?: strin
 }
 
 function describeRuntimeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   const line = /^line (\d+)\n/.exec(message)?.[1];
   const cause = error instanceof Error && error.cause instanceof Error
     ? error.cause.message

@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
-import { ClusterError, ExitCode, InputError } from "../errors.ts";
+import { ClusterError, errorText, ExitCode, InputError } from "../errors.ts";
 import { ApiError } from "../kube/api_error.ts";
 import { deleteResources } from "../kube/delete_resources.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
@@ -449,7 +449,7 @@ async function deleteAll(
       });
       console.log(`${outcome.result === "deleted" ? "deleted" : "already gone"} ${label(object)}`);
     } catch (error) {
-      failures.push(error instanceof Error ? error.message : String(error));
+      failures.push(errorText(error));
     }
   }
   if (failures.length > 0) throw new ClusterError(failures.join("; "));

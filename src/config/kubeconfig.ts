@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Cluster, type Context, KubeConfig, type User } from "@kubernetes/client-node";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 
 /**
  * Where a pod's service account files live.
@@ -64,7 +64,7 @@ function loadFile(path: string, what: string): KubeConfig {
   try {
     config.loadFromFile(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+    const reason = errorText(error).split("\n", 1)[0];
     throw new InputError(`${what} ${path}: cannot load: ${reason}`, { cause: error });
   }
   return config;

@@ -9,7 +9,7 @@
 import { describeYamlError } from "../body/yaml_error.ts";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 
 /**
  * When the resources of a run are deleted.
@@ -306,7 +306,7 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "not found"
-      : `cannot read: ${(error as Error).message}`;
+      : `cannot read: ${errorText(error)}`;
     throw new InputError(`config file ${path}: ${reason}`, { cause: error });
   }
   const document = parseDocument(content);
@@ -319,7 +319,7 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
     value = document.toJS();
   } catch (cause) {
     throw new InputError(
-      `config file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `config file ${path}: ${errorText(cause)}`,
       { cause },
     );
   }

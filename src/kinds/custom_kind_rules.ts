@@ -41,7 +41,7 @@
  */
 
 import { parseDocument } from "yaml";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceState, StateRule, StateVerdict } from "./resource_state.ts";
 import { parseFieldPath, type PathStep, resolveFieldPath } from "./_field_path.ts";
@@ -157,7 +157,7 @@ function compilePath(path: unknown, field: string): PathStep[] {
   try {
     return parseFieldPath(path.trim());
   } catch (e) {
-    throw new RuleError(`${field}: ${(e as Error).message}`);
+    throw new RuleError(`${field}: ${errorText(e)}`);
   }
 }
 
@@ -382,7 +382,7 @@ export async function loadCustomKindRules(path: string): Promise<CustomKindRule[
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    throw new InputError(`rules file ${path}: cannot read: ${(e as Error).message}`, { cause: e });
+    throw new InputError(`rules file ${path}: cannot read: ${errorText(e)}`, { cause: e });
   }
   return parseCustomKindRules(text, path);
 }

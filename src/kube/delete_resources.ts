@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ClusterError } from "../errors.ts";
+import { ClusterError, errorText } from "../errors.ts";
 import { ApiError } from "./api_error.ts";
 import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject } from "./kube_object.ts";
@@ -184,8 +184,4 @@ async function deleteOne(
     }
     throw err;
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -18,7 +18,7 @@ import http from "node:http";
 import https from "node:https";
 import { Buffer } from "node:buffer";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { ClusterError, InputError } from "../errors.ts";
+import { ClusterError, errorText, InputError } from "../errors.ts";
 import { ApiError, ConnectionError, isUnsentCode, type KubeStatus } from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
 
@@ -202,7 +202,7 @@ export function createKubeClient(
       // client-node refuses http:// servers unless skipTLSVerify is set; kubectl
       // allows them. Its credentials were applied before that check failed.
       const plainRefused = server.startsWith("http:") &&
-        /HTTP protocol is not allowed/.test(String((err as Error)?.message));
+        /HTTP protocol is not allowed/.test(errorText(err));
       if (!plainRefused) {
         throw new ClusterError(`kube config: cannot get credentials: ${errorText(err)}`, {
           cause: err,
@@ -511,11 +511,6 @@ function abortReason(signal?: AbortSignal): unknown {
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -15,6 +15,8 @@
  * @module
  */
 
+import { errorText } from "../errors.ts";
+
 /** The marker that starts an event line. */
 export const KUBE_API_MARKER = "::kube_api:";
 
@@ -82,7 +84,7 @@ export function parseXComValue(
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, error: `xcom value is not valid JSON: ${(e as Error).message}` };
+    return { ok: false, error: `xcom value is not valid JSON: ${errorText(e)}` };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, error: `xcom value must be a JSON object, got ${describeJson(value)}` };

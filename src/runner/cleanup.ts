@@ -6,6 +6,7 @@
  */
 
 import type { DeletePolicy } from "../config/settings.ts";
+import { errorText } from "../errors.ts";
 import { deleteResources } from "../kube/delete_resources.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
@@ -62,7 +63,7 @@ export async function cleanUpRun(options: CleanUpRunOptions): Promise<void> {
     emit({
       type: "info",
       level: "warning",
-      message: `cleanup: ${error instanceof Error ? error.message : String(error)}`,
+      message: `cleanup: ${errorText(error)}`,
     });
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorText } from "../errors.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource } from "../kube/resource_paths.ts";
@@ -279,8 +280,4 @@ function toK8sEvent(event: KubeEvent): K8sEvent {
     eventType: event.type ?? "Normal",
     ...(count ? { count } : {}),
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
