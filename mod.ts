@@ -53,4 +53,5 @@ export type {
   StatusEvent,
 } from "./src/output/run_event.ts";
 export { ClusterError, ExitCode, InputError, KjoError } from "./src/errors.ts";
-export { newRunId, RUN_ID_LABEL } from "./src/runner/run_id.ts";
+export { newRunId } from "./src/runner/run_id.ts";
+export { RUN_ID_LABEL } from "./src/kube/labels.ts";

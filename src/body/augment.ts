@@ -7,8 +7,9 @@
 
 import { markTrackedResource } from "./mark_tracked.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { isObject, type JsonObject } from "./_object.ts";
-import { applyLabels, applyNames, applyNamespace, RUN_ID_LABEL } from "./augment_metadata.ts";
+import { applyLabels, applyNames, applyNamespace } from "./augment_metadata.ts";
 import { augmentMainPod, type MainPodOptions } from "./augment_pod.ts";
 import { rewriteReferences } from "./rewrite_references.ts";
 

@@ -11,16 +11,6 @@ import { templatePaths } from "./pod_spec_path.ts";
 import { makeResourceName } from "./resource_name.ts";
 
 /**
- * The label that marks every resource (and pod) of a run with its run id.
- *
- * @example
- * ```ts
- * const selector = `${RUN_ID_LABEL}=r-123`;
- * ```
- */
-export const RUN_ID_LABEL = "kjo/run-id";
-
-/**
  * Kinds that are not namespaced; they never get a namespace. Custom
  * cluster-scoped kinds are not known here: a namespace set on them is
  * ignored by the API server.

@@ -10,7 +10,6 @@ import { InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import { isObject, typeName } from "./_object.ts";
 import { augmentDocuments } from "./augment.ts";
-import { RUN_ID_LABEL } from "./augment_metadata.ts";
 import type { SecretFiles } from "./augment_pod.ts";
 import { type BodySource, loadBody } from "./load_body.ts";
 import { flattenDocuments, parseDocuments } from "./parse_documents.ts";
@@ -295,5 +294,3 @@ export async function buildBody(options: BuildBodyOptions): Promise<KubeObject[]
   validateDocuments(objects);
   return objects;
 }
-
-export { RUN_ID_LABEL };

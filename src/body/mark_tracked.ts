@@ -7,12 +7,7 @@
  */
 
 import type { KubeObject } from "../kube/kube_object.ts";
-
-/** Label on the tracked (first) resource of a run, value `"true"`. */
-export const TRACKED_LABEL = "kjo/tracked";
-
-/** Annotation on the tracked resource listing every resource of the run. */
-export const RESOURCES_ANNOTATION = "kjo/resources";
+import { RESOURCES_ANNOTATION, TRACKED_LABEL } from "../kube/labels.ts";
 
 /** One resource of a run as listed in {@linkcode RESOURCES_ANNOTATION}. */
 export interface ResourceRef {

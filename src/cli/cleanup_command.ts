@@ -15,7 +15,7 @@ import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource, type ResourceInfo } from "../kube/resource_paths.ts";
 import { createKubeClient } from "../kube/kube_client.ts";
-import { RUN_ID_LABEL } from "../runner/run_id.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { addClusterOptions, collect, seconds, settingsFrom } from "./_options.ts";
 
 /**

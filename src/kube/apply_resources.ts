@@ -13,6 +13,7 @@ import { backoffDelay, sleep } from "./_backoff.ts";
 import { deleteResources } from "./delete_resources.ts";
 import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject, type OwnerReference } from "./kube_object.ts";
+import { RUN_ID_LABEL } from "./labels.ts";
 import {
   collectionPath,
   objectPath,
@@ -175,7 +176,7 @@ async function createOne(
   fieldManager: string,
 ): Promise<KubeObject> {
   const { client } = options;
-  const labelKey = options.runIdLabel ?? "kjo/run-id";
+  const labelKey = options.runIdLabel ?? RUN_ID_LABEL;
   const name = plan.body.metadata.name;
   const runId = plan.body.metadata.labels?.[labelKey];
   const canRetryAmbiguous = Boolean(name && runId);

@@ -11,7 +11,7 @@ import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { ResultEvent } from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources } from "./find_run.ts";
 import { followRun, interruptedResult } from "./follow_run.ts";
-import { RUN_ID_LABEL } from "./run_id.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { withResult } from "./run.ts";
 import type { RunOptions } from "./run_options.ts";
 import { linkedAbort, openSession } from "./_session.ts";

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { readResourceRefs, TRACKED_LABEL } from "../body/mark_tracked.ts";
+import { readResourceRefs } from "../body/mark_tracked.ts";
 import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, objectPath, resolveResource } from "../kube/resource_paths.ts";
 import { ApiError } from "../kube/api_error.ts";
-import { RUN_ID_LABEL } from "./run_id.ts";
+import { RUN_ID_LABEL, TRACKED_LABEL } from "../kube/labels.ts";
 
 /** Options of {@linkcode findTrackedResources}. */
 export interface FindTrackedOptions {

@@ -12,7 +12,7 @@ import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { XComCollector } from "../logs/xcom_collector.ts";
 import { type ResultEvent, type RunEventInput, stampEvent } from "../output/run_event.ts";
 import { cleanUpRun } from "./cleanup.ts";
-import { RUN_ID_LABEL } from "./run_id.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 import type { RunOptions } from "./run_options.ts";
 import { exitCodeForSignal, type StopSignal } from "./signals.ts";
 import { trackRun } from "./track_run.ts";

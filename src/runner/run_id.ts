@@ -5,9 +5,6 @@
  * @module
  */
 
-/** The label that carries the run id on every resource of a run. */
-export { RUN_ID_LABEL } from "../body/augment_metadata.ts";
-
 /**
  * Makes a new run id: 12 lowercase letters and digits, valid as a label
  * value and as a name part.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { newRunId, RUN_ID_LABEL } from "../../../src/runner/run_id.ts";
+import { newRunId } from "../../../src/runner/run_id.ts";
 
 /** Kubernetes label value: at most 63 characters, alphanumeric at both ends. */
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -24,8 +24,4 @@ Deno.test("newRunId: different on each call", () => {
 Deno.test("newRunId: uses the whole alphabet (letters and digits)", () => {
   const seen = new Set(Array.from({ length: 500 }, () => newRunId()).join(""));
   assert.equal(seen.size, 36);
-});
-
-Deno.test("RUN_ID_LABEL is kjo/run-id", () => {
-  assert.equal(RUN_ID_LABEL, "kjo/run-id");
 });

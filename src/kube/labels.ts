@@ -1,0 +1,25 @@
+/**
+ * The label and annotation keys kjo puts on the objects of its runs. They
+ * live here, at the lowest layer that reads them (apply retries check the
+ * run label), so every layer above uses the same keys.
+ *
+ * @module
+ */
+
+/**
+ * The label that marks every resource (and pod) of a run with its run id.
+ *
+ * @example
+ * ```ts
+ * import { RUN_ID_LABEL } from "./labels.ts";
+ *
+ * const selector = `${RUN_ID_LABEL}=r-123`; // "kjo/run-id=r-123"
+ * ```
+ */
+export const RUN_ID_LABEL = "kjo/run-id";
+
+/** Label on the tracked (first) resource of a run, value `"true"`. */
+export const TRACKED_LABEL = "kjo/tracked";
+
+/** Annotation on the tracked resource listing every resource of the run (a JSON list). */
+export const RESOURCES_ANNOTATION = "kjo/resources";
