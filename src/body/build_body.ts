@@ -8,6 +8,13 @@
 
 import { InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
+import {
+  DNS_LABEL_RULE,
+  isDnsLabel,
+  isDnsSubdomain,
+  isLabelValue,
+  LABEL_VALUE_RULE,
+} from "../kube/name_rules.ts";
 import { isObject, typeName } from "./_object.ts";
 import { augmentDocuments } from "./augment.ts";
 import type { SecretFiles } from "./augment_pod.ts";
@@ -97,10 +104,6 @@ export interface BuildBodyOptions {
   random?: RandomSource;
 }
 
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 function checkStringList(value: unknown, name: string): void {
   if (
     value !== undefined && (!Array.isArray(value) || value.some((item) => typeof item !== "string"))
@@ -143,9 +146,9 @@ function checkOptions(options: BuildBodyOptions): void {
   if (typeof options.runId !== "string" || options.runId === "") {
     throw new InputError("runId: is required");
   }
-  if (options.runId.length > 63 || !LABEL_VALUE.test(options.runId)) {
+  if (!isLabelValue(options.runId)) {
     throw new InputError(
-      `runId: must be a valid label value (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends), got ${
+      `runId: must be a valid label value (${LABEL_VALUE_RULE}), got ${
         JSON.stringify(options.runId)
       }`,
     );
@@ -157,13 +160,9 @@ function checkOptions(options: BuildBodyOptions): void {
     const value = options[key];
     if (
       value !== undefined &&
-      (typeof value !== "string" || value.length > 63 || !DNS_LABEL.test(value))
+      (typeof value !== "string" || !isDnsLabel(value))
     ) {
-      throw new InputError(
-        `${key}: must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
-          JSON.stringify(value)
-        }`,
-      );
+      throw new InputError(`${key}: must be ${DNS_LABEL_RULE}, got ${JSON.stringify(value)}`);
     }
   }
   for (const key of ["namePrefix", "namePostfix"] as const) {
@@ -197,11 +196,9 @@ function checkOptions(options: BuildBodyOptions): void {
   }
   checkStringMap(options.labels, "labels");
   for (const [key, value] of Object.entries(options.labels ?? {})) {
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    if (!isLabelValue(value)) {
       throw new InputError(
-        `labels.${key}: invalid label value ${
-          JSON.stringify(value)
-        } (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`,
+        `labels.${key}: invalid label value ${JSON.stringify(value)} (${LABEL_VALUE_RULE})`,
       );
     }
   }
@@ -211,7 +208,7 @@ function checkOptions(options: BuildBodyOptions): void {
   if (options.secretFiles !== undefined) {
     if (!isObject(options.secretFiles)) throw new InputError("secretFiles: must be an object");
     for (const [secret, keys] of Object.entries(options.secretFiles)) {
-      if (secret.length > 253 || !DNS_SUBDOMAIN.test(secret)) {
+      if (!isDnsSubdomain(secret)) {
         throw new InputError(`secretFiles.${secret}: not a valid secret name (DNS-1123 subdomain)`);
       }
       checkStringMap(keys, `secretFiles.${secret}`);

@@ -8,17 +8,21 @@
 
 import { InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
+import {
+  DNS_LABEL_RULE,
+  isDns1035Label,
+  isDnsLabel,
+  isDnsSubdomain,
+  isLabelKey,
+  isLabelValue,
+  LABEL_KEY_RULE,
+  LABEL_VALUE_RULE,
+} from "../kube/name_rules.ts";
 import { formatPath, getPath, isObject, type JsonObject, typeName } from "./_object.ts";
 import { podSpecPath } from "./pod_spec_path.ts";
 import { nameLengthLimit } from "./resource_name.ts";
 
 type Path = (string | number)[];
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Kinds whose names must be DNS-1035 labels (start with a letter). */
 const DNS_1035_KINDS = new Set(["Service"]);
@@ -166,14 +170,8 @@ export function validateDocument(object: KubeObject, index: number): void {
   const metadata = object.metadata;
   check.string(metadata.name, ["metadata", "name"], { required: true, nonEmpty: true });
   checkName(check, object.kind, metadata.name as string);
-  if (metadata.namespace !== undefined && !DNS_LABEL.test(metadata.namespace)) {
-    check.fail(
-      ["metadata", "namespace"],
-      "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63)",
-    );
-  }
-  if (metadata.namespace !== undefined && metadata.namespace.length > 63) {
-    check.fail(["metadata", "namespace"], "must be at most 63 characters");
+  if (metadata.namespace !== undefined && !isDnsLabel(metadata.namespace)) {
+    check.fail(["metadata", "namespace"], `must be ${DNS_LABEL_RULE}`);
   }
   checkLabels(check, metadata.labels, ["metadata", "labels"]);
 
@@ -204,7 +202,7 @@ function checkName(check: Checker, kind: string, name: string): void {
     check.fail(path, `must be at most ${limit} characters for a ${kind}, got ${name.length}`);
   }
   if (DNS_1035_KINDS.has(kind)) {
-    if (!DNS_1035_LABEL.test(name)) {
+    if (!isDns1035Label(name)) {
       check.fail(
         path,
         `must be a DNS-1035 label (start with a letter; lowercase letters, digits and '-'), got ${
@@ -212,7 +210,7 @@ function checkName(check: Checker, kind: string, name: string): void {
         }`,
       );
     }
-  } else if (!(limit === 63 ? DNS_LABEL : DNS_SUBDOMAIN).test(name)) {
+  } else if (!(limit === 63 ? isDnsLabel : isDnsSubdomain)(name)) {
     check.fail(
       path,
       `must be a DNS-1123 name (lowercase letters, digits and '-'), got ${JSON.stringify(name)}`,
@@ -223,24 +221,11 @@ function checkName(check: Checker, kind: string, name: string): void {
 function checkLabels(check: Checker, labels: unknown, path: Path): void {
   if (!check.stringMap(labels, path)) return;
   for (const [key, value] of Object.entries(labels)) {
-    const slash = key.lastIndexOf("/");
-    const prefix = slash === -1 ? undefined : key.slice(0, slash);
-    const name = slash === -1 ? key : key.slice(slash + 1);
-    if (
-      name.length > 63 || !LABEL_NAME.test(name) ||
-      (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
-    ) {
+    if (!isLabelKey(key)) check.fail([...path, key], `invalid label key (${LABEL_KEY_RULE})`);
+    if (!isLabelValue(value)) {
       check.fail(
         [...path, key],
-        "invalid label key (optional DNS prefix '/', then at most 63 of [A-Za-z0-9-_.])",
-      );
-    }
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      check.fail(
-        [...path, key],
-        `invalid label value ${
-          JSON.stringify(value)
-        } (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`,
+        `invalid label value ${JSON.stringify(value)} (${LABEL_VALUE_RULE})`,
       );
     }
   }
@@ -302,13 +287,8 @@ function checkContainer(check: Checker, container: unknown, path: Path): void {
   check.object(container, path, true);
   const c = container as JsonObject;
   check.string(c.name, [...path, "name"], { required: true, nonEmpty: true });
-  if (!DNS_LABEL.test(c.name as string) || (c.name as string).length > 63) {
-    check.fail(
-      [...path, "name"],
-      `must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
-        JSON.stringify(c.name)
-      }`,
-    );
+  if (!isDnsLabel(c.name as string)) {
+    check.fail([...path, "name"], `must be ${DNS_LABEL_RULE}, got ${JSON.stringify(c.name)}`);
   }
   check.string(c.image, [...path, "image"], { required: true, nonEmpty: true });
   check.stringList(c.command, [...path, "command"]);

@@ -16,6 +16,7 @@ import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource, type ResourceInfo } from "../kube/resource_paths.ts";
 import { createKubeClient } from "../kube/kube_client.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
+import { isLabelValue, LABEL_VALUE_RULE } from "../kube/name_rules.ts";
 import { addClusterOptions, collect, seconds, settingsFrom } from "./_options.ts";
 
 /**
@@ -47,7 +48,6 @@ export const DEFAULT_CLEANUP_KINDS: readonly KindRef[] = [
   { apiVersion: "v1", kind: "Secret" },
 ];
 
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const DURATION_UNITS: Record<string, number> = {
   s: 1_000,
   m: 60_000,
@@ -231,11 +231,9 @@ function planFrom(flags: Record<string, unknown>): Plan {
   if (runId !== undefined && olderThan !== undefined) {
     throw new InputError("--older-than finds the runs itself: it cannot be combined with --run-id");
   }
-  if (runId !== undefined && (runId === "" || runId.length > 63 || !LABEL_VALUE.test(runId))) {
+  if (runId !== undefined && (runId === "" || !isLabelValue(runId))) {
     throw new InputError(
-      `--run-id ${
-        JSON.stringify(runId)
-      }: must be a label value (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`,
+      `--run-id ${JSON.stringify(runId)}: must be a label value (${LABEL_VALUE_RULE})`,
     );
   }
   if (selector !== undefined && selector.trim() === "") {

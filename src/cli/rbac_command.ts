@@ -10,6 +10,7 @@ import { Document, isSeq, visit } from "yaml";
 import { ExitCode, InputError } from "../errors.ts";
 import { createKubeClient, type KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
+import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from "../kube/name_rules.ts";
 import { resolveResource } from "../kube/resource_paths.ts";
 import { type BodyResource, roleForBody, type RolePurpose } from "../rbac/role_for_body.ts";
 import { knownResource } from "../kube/known_resources.ts";
@@ -71,12 +72,8 @@ Examples:
 async function rbacAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
   const purpose = (flags.for ?? "run") as RolePurpose;
   const name = flags.name as string | undefined;
-  if (name !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
-    throw new InputError(
-      `--name ${
-        JSON.stringify(name)
-      }: must be a DNS-1123 subdomain (lowercase letters, digits, '-', '.')`,
-    );
+  if (name !== undefined && !isDnsSubdomain(name)) {
+    throw new InputError(`--name ${JSON.stringify(name)}: must be ${DNS_SUBDOMAIN_RULE}`);
   }
   const hasBody = ["bodyFile", "body", "image"].some((k) => flags[k] !== undefined);
   let settings: Settings;

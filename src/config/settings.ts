@@ -10,6 +10,7 @@ import { describeYamlError } from "../body/yaml_error.ts";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { errorText, InputError } from "../errors.ts";
+import { DNS_LABEL_RULE, isDnsLabel } from "../kube/name_rules.ts";
 
 /**
  * When the resources of a run are deleted.
@@ -195,13 +196,9 @@ const text: Parser<string> = (raw) =>
     : { error: `must be a non-empty string, got ${show(raw)}` };
 
 const namespace: Parser<string> = (raw) =>
-  typeof raw === "string" && raw.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw)
+  typeof raw === "string" && isDnsLabel(raw)
     ? { value: raw }
-    : {
-      error: `must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
-        show(raw)
-      }`,
-    };
+    : { error: `must be ${DNS_LABEL_RULE}, got ${show(raw)}` };
 
 const list: Parser<string[]> = (raw) => {
   if (typeof raw === "string") {
