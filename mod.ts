@@ -37,7 +37,7 @@ export { runEvents, type RunEventStream } from "./src/runner/run_events.ts";
 export type { KubeConnectionOptions, RunOptions } from "./src/runner/run_options.ts";
 export { render, type RenderOptions } from "./src/runner/render.ts";
 export type { BodySource, BuildBodyOptions } from "./src/body/build_body.ts";
-export type { DeletePolicy } from "./src/config/settings.ts";
+export type { DeletePolicy } from "./src/choices.ts";
 export { KindRegistry } from "./src/kinds/kind_registry.ts";
 export { loadCustomKindRules, parseCustomKindRules } from "./src/kinds/custom_kind_rules.ts";
 export type { ResourceState, StateRule, StateVerdict } from "./src/kinds/resource_state.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { PULL_POLICIES, type PullPolicy } from "../choices.ts";
 import { InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import {
@@ -32,16 +33,6 @@ import { validateDocuments, validateShape } from "./validate_document.ts";
 
 export type { BodySource } from "./load_body.ts";
 export type { SecretFiles } from "./augment_pod.ts";
-
-/**
- * Image pull policies Kubernetes accepts.
- *
- * @example
- * ```ts
- * IMAGE_PULL_POLICIES.includes("Always"); // true
- * ```
- */
-export const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 
 /**
  * Options of {@linkcode buildBody}.
@@ -89,7 +80,7 @@ export interface BuildBodyOptions {
   /** Args of the main container of the first resource. */
   args?: string[];
   /** Image pull policy of the main container of the first resource. */
-  imagePullPolicy?: typeof IMAGE_PULL_POLICIES[number];
+  imagePullPolicy?: PullPolicy;
   /** Image pull secret names added to the first resource's pod spec. */
   imagePullSecrets?: string[];
   /** Files from secrets mounted into the main container: `{ secretName: { key: "/abs/path" } }`. */
@@ -180,10 +171,10 @@ function checkOptions(options: BuildBodyOptions): void {
   checkStringList(options.args, "args");
   checkStringList(options.imagePullSecrets, "imagePullSecrets");
   if (
-    options.imagePullPolicy !== undefined && !IMAGE_PULL_POLICIES.includes(options.imagePullPolicy)
+    options.imagePullPolicy !== undefined && !PULL_POLICIES.includes(options.imagePullPolicy)
   ) {
     throw new InputError(
-      `imagePullPolicy: must be one of ${IMAGE_PULL_POLICIES.join(", ")}, got ${
+      `imagePullPolicy: must be one of ${PULL_POLICIES.join(", ")}, got ${
         JSON.stringify(options.imagePullPolicy)
       }`,
     );

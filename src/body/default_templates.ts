@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ExecutionObject } from "../choices.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 
 /**
@@ -23,7 +24,7 @@ export interface ImageBody {
   /** Container arguments; the image's when absent. */
   args?: string[];
   /** `Job` (default) or `Pod`. */
-  kind?: "Job" | "Pod";
+  kind?: ExecutionObject;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 
 import { resolve } from "node:path";
+import { EXECUTION_OBJECTS } from "../choices.ts";
 import { errorText, InputError } from "../errors.ts";
 import { defaultBody, type ImageBody } from "./default_templates.ts";
 import { isObject, typeName } from "./_object.ts";
@@ -117,8 +118,10 @@ function loadImage(source: ImageBody): unknown[] {
       throw new InputError(`${field}: must be a list of strings`);
     }
   }
-  if (source.kind !== undefined && source.kind !== "Job" && source.kind !== "Pod") {
-    throw new InputError(`kind: must be Job or Pod, got ${JSON.stringify(source.kind)}`);
+  if (source.kind !== undefined && !EXECUTION_OBJECTS.includes(source.kind)) {
+    throw new InputError(
+      `kind: must be one of ${EXECUTION_OBJECTS.join(", ")}, got ${JSON.stringify(source.kind)}`,
+    );
   }
   return defaultBody(source);
 }

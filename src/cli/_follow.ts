@@ -7,6 +7,7 @@
  */
 
 import { type Command, Option } from "commander";
+import { DELETE_POLICIES, OUTPUT_FORMATS } from "../choices.ts";
 import type { Settings } from "../config/settings.ts";
 import { loadCustomKindRules } from "../kinds/custom_kind_rules.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
@@ -32,7 +33,7 @@ export function addFollowOptions(command: Command): Command {
   return command
     .addOption(
       new Option("--delete-policy <policy>", "when to delete the resources (default IfSucceeded)")
-        .choices(["Always", "Never", "IfFailed", "IfSucceeded"]),
+        .choices(DELETE_POLICIES),
     )
     .option("--no-logs", "do not relay container logs (get_logs=False)")
     .option(
@@ -51,7 +52,7 @@ export function addFollowOptions(command: Command): Command {
     .option("--rules <file>", "custom kind rules file (YAML); repeat", collect)
     .addOption(
       new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)")
-        .choices(["text", "jsonl"]),
+        .choices(OUTPUT_FORMATS),
     )
     .option("--show-timestamps", "prefix log lines with the container runtime's timestamps")
     .option("--show-api-events", "also relay ::kube_api: lines as log lines")

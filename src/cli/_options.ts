@@ -7,6 +7,7 @@
  */
 
 import { type Command, Option } from "commander";
+import { EXECUTION_OBJECTS, type ExecutionObject, PULL_POLICIES } from "../choices.ts";
 import { InputError } from "../errors.ts";
 import type { BodySource } from "../body/load_body.ts";
 import { loadValuesFile } from "../body/load_values_file.ts";
@@ -51,7 +52,7 @@ export function addBodyOptions(command: Command): Command {
     .option("--arg <arg>", "an argument of the main container; repeat for each", collect)
     .addOption(
       new Option("--kind <kind>", "template used with --image (default: default_execution_object)")
-        .choices(["Job", "Pod"]),
+        .choices(EXECUTION_OBJECTS),
     )
     .option(
       "-n, --namespace <namespace>",
@@ -71,7 +72,7 @@ export function addBodyOptions(command: Command): Command {
     .option("-l, --label <KEY=VALUE>", "label of every resource; repeat", collect)
     .addOption(
       new Option("--image-pull-policy <policy>", "image pull policy of the main container").choices(
-        ["Always", "IfNotPresent", "Never"],
+        PULL_POLICIES,
       ),
     )
     .option(
@@ -150,7 +151,7 @@ export function bodySource(flags: Record<string, unknown>, settings: Settings): 
   }
   return {
     image: String(flags.image),
-    kind: (flags.kind as "Job" | "Pod" | undefined) ?? settings.defaultExecutionObject,
+    kind: (flags.kind as ExecutionObject | undefined) ?? settings.defaultExecutionObject,
   } as BodySource;
 }
 

@@ -9,63 +9,16 @@
 import { describeYamlError } from "../body/yaml_error.ts";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
+import {
+  DELETE_POLICIES,
+  type DeletePolicy,
+  EXECUTION_OBJECTS,
+  LOG_LEVELS,
+  OUTPUT_FORMATS,
+  PULL_POLICIES,
+} from "../choices.ts";
 import { errorText, InputError } from "../errors.ts";
 import { DNS_LABEL_RULE, isDnsLabel } from "../kube/name_rules.ts";
-
-/**
- * When the resources of a run are deleted.
- *
- * @example
- * ```ts
- * DELETE_POLICIES.includes("IfSucceeded"); // true
- * ```
- */
-export const DELETE_POLICIES = ["Always", "Never", "IfFailed", "IfSucceeded"] as const;
-/**
- * When the resources of a run are deleted.
- *
- * @example
- * ```ts
- * const policy: DeletePolicy = "Always";
- * ```
- */
-export type DeletePolicy = typeof DELETE_POLICIES[number];
-/**
- * Kinds an image-only run can create.
- *
- * @example
- * ```ts
- * EXECUTION_OBJECTS; // ["Job", "Pod"]
- * ```
- */
-export const EXECUTION_OBJECTS = ["Job", "Pod"] as const;
-/**
- * Output formats of the CLI.
- *
- * @example
- * ```ts
- * OUTPUT_FORMATS; // ["text", "jsonl"]
- * ```
- */
-export const OUTPUT_FORMATS = ["text", "jsonl"] as const;
-/**
- * Image pull policies Kubernetes accepts.
- *
- * @example
- * ```ts
- * PULL_POLICIES; // ["Always", "IfNotPresent", "Never"]
- * ```
- */
-export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
-/**
- * Log levels of kjo's own messages.
- *
- * @example
- * ```ts
- * LOG_LEVELS; // ["debug", "info", "warn", "error"]
- * ```
- */
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /**
  * Every setting, resolved. Each field names its config file key.

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DeletePolicy } from "../config/settings.ts";
+import type { DeletePolicy } from "../choices.ts";
 import { errorText } from "../errors.ts";
 import { deleteResources } from "../kube/delete_resources.ts";
 import type { KubeClient } from "../kube/kube_client.ts";

@@ -8,7 +8,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { BuildBodyOptions } from "../body/build_body.ts";
 import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { EventSink } from "../output/run_event.ts";
-import type { DeletePolicy } from "../config/settings.ts";
+import type { DeletePolicy } from "../choices.ts";
 
 /** Where the kube config comes from. */
 export interface KubeConnectionOptions {

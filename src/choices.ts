@@ -1,0 +1,42 @@
+/**
+ * The lists of values a setting, option or flag can take: delete policies,
+ * output formats, pull policies, the kinds of an image-only run, log levels.
+ * Settings, body options and CLI flags all check against these lists. Like
+ * `errors.ts` this module sits below every layer, since the body (pull
+ * policies, kinds) and the runner (delete policies) both need them.
+ *
+ * @module
+ */
+
+/**
+ * When the resources of a run are deleted.
+ *
+ * @example
+ * ```ts
+ * import { DELETE_POLICIES } from "./choices.ts";
+ *
+ * DELETE_POLICIES.includes("IfSucceeded"); // true
+ * ```
+ */
+export const DELETE_POLICIES = ["Always", "Never", "IfFailed", "IfSucceeded"] as const;
+
+/** One of {@linkcode DELETE_POLICIES}. */
+export type DeletePolicy = typeof DELETE_POLICIES[number];
+
+/** Kinds an image-only run can create (`--kind`, `default_execution_object`). */
+export const EXECUTION_OBJECTS = ["Job", "Pod"] as const;
+
+/** One of {@linkcode EXECUTION_OBJECTS}. */
+export type ExecutionObject = typeof EXECUTION_OBJECTS[number];
+
+/** Output formats of `kjo run` and `kjo attach` (`-o`, `output`). */
+export const OUTPUT_FORMATS = ["text", "jsonl"] as const;
+
+/** Image pull policies Kubernetes accepts. */
+export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+
+/** One of {@linkcode PULL_POLICIES}. */
+export type PullPolicy = typeof PULL_POLICIES[number];
+
+/** Log levels of kjo's own messages (`log_level`). */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
