@@ -90,6 +90,8 @@ export class ClusterError extends KjoError {
  *
  * @example
  * ```ts
+ * import { errorText } from "./errors.ts";
+ *
  * errorText(new Error("boom")); // "boom"
  * errorText("plain"); // "plain"
  * ```

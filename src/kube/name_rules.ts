@@ -33,6 +33,8 @@ export const LABEL_KEY_RULE = "optional DNS prefix '/', then at most 63 of [A-Za
  *
  * @example
  * ```ts
+ * import { isDnsLabel } from "./name_rules.ts";
+ *
  * isDnsLabel("web-1"); // true
  * isDnsLabel("Web_1"); // false
  * ```
@@ -47,6 +49,8 @@ export function isDnsLabel(text: string): boolean {
  *
  * @example
  * ```ts
+ * import { isDns1035Label } from "./name_rules.ts";
+ *
  * isDns1035Label("web"); // true
  * isDns1035Label("1web"); // false
  * ```
@@ -61,6 +65,8 @@ export function isDns1035Label(text: string): boolean {
  *
  * @example
  * ```ts
+ * import { isDnsSubdomain } from "./name_rules.ts";
+ *
  * isDnsSubdomain("app.example.com"); // true
  * isDnsSubdomain("a..b"); // false
  * ```
@@ -75,6 +81,8 @@ export function isDnsSubdomain(text: string): boolean {
  *
  * @example
  * ```ts
+ * import { isLabelValue } from "./name_rules.ts";
+ *
  * isLabelValue("r-123"); // true
  * isLabelValue("has space"); // false
  * ```
@@ -90,6 +98,8 @@ export function isLabelValue(text: string): boolean {
  *
  * @example
  * ```ts
+ * import { isLabelKey } from "./name_rules.ts";
+ *
  * isLabelKey("kjo/run-id"); // true
  * isLabelKey("-x"); // false
  * ```
