@@ -24,10 +24,12 @@ import { flattenDocuments, parseDocuments } from "./parse_documents.ts";
 import { renderTemplate } from "./render_template.ts";
 import {
   cryptoRandom,
+  DEFAULT_RANDOM_POSTFIX_LENGTH,
   makeResourceName,
   MAX_RANDOM_POSTFIX_LENGTH,
   randomPostfix,
   type RandomSource,
+  seededRandom,
 } from "./resource_name.ts";
 import { validateDocuments, validateShape } from "./validate_document.ts";
 
@@ -67,7 +69,7 @@ export interface BuildBodyOptions {
   namePrefix?: string;
   /** Postfix of every resource name, before the random postfix. */
   namePostfix?: string;
-  /** Length of the random postfix of every name, 0 to {@linkcode MAX_RANDOM_POSTFIX_LENGTH}. Default 8; 0 disables it. */
+  /** Length of the random postfix of every name, 0 to {@linkcode MAX_RANDOM_POSTFIX_LENGTH}; 0 disables it. @default {8} */
   randomPostfixLength?: number;
   /** Environment variables for every container of the first resource; they win over the body's. */
   envs?: Record<string, string>;
@@ -91,8 +93,17 @@ export interface BuildBodyOptions {
   activeDeadlineSeconds?: number;
   /** `spec.ttlSecondsAfterFinished` of the first resource (Job) when the body does not set it. */
   ttlSecondsAfterFinished?: number;
-  /** Random source for the name postfix, like `Math.random` (tests inject a fixed one). Default: crypto. */
+  /** Random source for the name postfix, like `Math.random` (tests inject a fixed one). Default: crypto, or the run id with `seedFromRunId`. */
   random?: RandomSource;
+  /**
+   * Draw the random name postfix from a source seeded by the run id
+   * ({@linkcode seededRandom}), so the same options give the same names:
+   * what `render()` and `kjo render` do when given a run id. Ignored when
+   * `random` is given.
+   *
+   * @default {false}
+   */
+  seedFromRunId?: boolean;
 }
 
 function checkStringList(value: unknown, name: string): void {
@@ -238,7 +249,12 @@ function checkOptions(options: BuildBodyOptions): void {
  */
 export async function buildBody(options: BuildBodyOptions): Promise<KubeObject[]> {
   checkOptions(options);
-  const random = randomPostfix(options.randomPostfixLength ?? 8, options.random ?? cryptoRandom);
+  const source = options.random ??
+    (options.seedFromRunId ? seededRandom(options.runId) : cryptoRandom);
+  const random = randomPostfix(
+    options.randomPostfixLength ?? DEFAULT_RANDOM_POSTFIX_LENGTH,
+    source,
+  );
   const loaded = await loadBody(options.source, { baseDir: options.baseDir, stdin: options.stdin });
   let documents: unknown[];
   if ("text" in loaded) {

@@ -25,6 +25,9 @@ export const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
  */
 export const MAX_RANDOM_POSTFIX_LENGTH = 32;
 
+/** Length of the random name postfix when none is given. */
+export const DEFAULT_RANDOM_POSTFIX_LENGTH = 8;
+
 /**
  * A source of random numbers in [0, 1), like `Math.random`.
  *
@@ -48,6 +51,34 @@ export const cryptoRandom: RandomSource = () => {
   crypto.getRandomValues(buffer);
   return buffer[0] / 0x1_0000_0000;
 };
+
+/**
+ * A deterministic {@linkcode RandomSource} seeded by a string (FNV-1a hash,
+ * then mulberry32): the same seed gives the same sequence. Rendering with a
+ * given run id draws the name postfix from it, so the names repeat.
+ *
+ * @example
+ * ```ts
+ * import { seededRandom } from "./resource_name.ts";
+ *
+ * const a = seededRandom("r1"), b = seededRandom("r1");
+ * a() === b(); // true
+ * ```
+ */
+export function seededRandom(seed: string): RandomSource {
+  let state = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) {
+    state ^= seed.charCodeAt(i);
+    state = Math.imul(state, 0x01000193);
+  }
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+}
 
 /**
  * A random string of lowercase letters and digits.

@@ -8,14 +8,12 @@
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
 import { applyNamespace } from "../body/augment_metadata.ts";
-import { buildBody } from "../body/build_body.ts";
-import type { RandomSource } from "../body/resource_name.ts";
 import { type LoadedKubeConfig, loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import type { Settings } from "../config/settings.ts";
 import { ExitCode } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
-import { newRunId } from "../runner/run_id.ts";
+import { render } from "../runner/render.ts";
 import { addBodyOptions, addClusterOptions, bodyOptions, settingsFrom } from "./_options.ts";
 
 /**
@@ -71,10 +69,10 @@ async function renderAction(rest: string[], flags: Record<string, unknown>): Pro
 
 /**
  * The body the flags describe, built as `kjo run` builds it, with the
- * settings used. A given `--run-id` also seeds the random name postfix, so
- * the result is the same on every call; without it the run id is new and
- * the postfix random. The `output` flag is left out of the settings (its
- * choices differ per subcommand).
+ * settings used, by the library's `render()`: a given `--run-id` also seeds
+ * the random name postfix, so the result is the same on every call; without
+ * it the run id is new and the postfix random. The `output` flag is left out
+ * of the settings (its choices differ per subcommand).
  *
  * @example
  * ```ts
@@ -84,18 +82,12 @@ async function renderAction(rest: string[], flags: Record<string, unknown>): Pro
 export async function buildFromFlags(
   rest: string[],
   flags: Record<string, unknown>,
-): Promise<{ settings: Settings; objects: KubeObject[]; runId: string }> {
+): Promise<{ settings: Settings; objects: KubeObject[] }> {
   const { output: _output, ...settingFlags } = flags;
   const settings = await settingsFrom(settingFlags);
-  const given = typeof flags.runId === "string" ? flags.runId : undefined;
-  const runId = given ?? newRunId();
   const options = await bodyOptions(settingFlags, settings, rest);
-  const objects = await buildBody({
-    ...options,
-    runId,
-    ...(given === undefined ? {} : { random: seededRandom(given) }),
-  });
-  return { settings, objects, runId };
+  const runId = typeof flags.runId === "string" ? flags.runId : undefined;
+  return { settings, objects: await render({ ...options, runId }) };
 }
 
 /**
@@ -143,29 +135,4 @@ function localKubeConfigNamespace(settings: Settings): string | undefined {
 export function formatManifests(objects: unknown[], format: "yaml" | "json"): string {
   if (format === "json") return JSON.stringify(objects, null, 2);
   return objects.map((object) => stringify(object, { lineWidth: 0 }).trimEnd()).join("\n---\n");
-}
-
-/**
- * A deterministic {@linkcode RandomSource} seeded by a string (FNV-1a hash,
- * then mulberry32): the same seed gives the same sequence.
- *
- * @example
- * ```ts
- * const a = seededRandom("r1"), b = seededRandom("r1");
- * a() === b(); // true
- * ```
- */
-export function seededRandom(seed: string): RandomSource {
-  let state = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) {
-    state ^= seed.charCodeAt(i);
-    state = Math.imul(state, 0x01000193);
-  }
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
 }

@@ -7,6 +7,7 @@
  */
 
 import { describeYamlError } from "../body/yaml_error.ts";
+import { DEFAULT_RANDOM_POSTFIX_LENGTH, MAX_RANDOM_POSTFIX_LENGTH } from "../body/resource_name.ts";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import {
@@ -178,7 +179,10 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   kubeconfig: { parse: text, path: true },
   inCluster: { parse: bool, default: false },
   output: { parse: oneOf(OUTPUT_FORMATS), default: "text" },
-  randomNamePostfixLength: { parse: number({ min: 0, max: 32, integer: true }), default: 8 },
+  randomNamePostfixLength: {
+    parse: number({ min: 0, max: MAX_RANDOM_POSTFIX_LENGTH, integer: true }),
+    default: DEFAULT_RANDOM_POSTFIX_LENGTH,
+  },
   imagePullPolicy: { parse: oneOf(PULL_POLICIES) },
   executionTimeoutSeconds: { parse: number({ min: 0 }) },
   imagePullFailureGraceSeconds: { parse: number({ min: 0 }), default: 30 },

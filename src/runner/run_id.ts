@@ -5,6 +5,8 @@
  * @module
  */
 
+import { randomPostfix } from "../body/resource_name.ts";
+
 /**
  * Makes a new run id: 12 lowercase letters and digits, valid as a label
  * value and as a name part.
@@ -15,7 +17,5 @@
  * ```
  */
 export function newRunId(): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+  return randomPostfix(12);
 }
