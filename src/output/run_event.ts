@@ -25,8 +25,6 @@ export interface LogEvent extends BaseEvent {
   line: string;
   /** The container runtime's timestamp of the line (RFC 3339 with nanoseconds), when known. */
   ts?: string;
-  /** `stdout` or `stderr` when known. */
-  stream?: string;
   /** The level the line names (`ERROR ...`), with detect_kubernetes_log_level on. */
   level?: "debug" | "info" | "warning" | "error" | "critical";
 }
