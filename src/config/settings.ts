@@ -42,8 +42,6 @@ export interface SettingValues {
   showRunnerId: boolean;
   /** `startup_timeout_seconds`: how long the first connection may take. Default 120. */
   startupTimeoutSeconds: number;
-  /** `validate_body_on_init`: build the body when the task is defined (Airflow shim). Default false. */
-  validateBodyOnInit: boolean;
   /** `kube_config_extra_locations`: kube config files searched first (comma list in env and file). Default none. */
   kubeConfigExtraLocations: string[];
   /** `namespace`: namespace of the run (replaces the body's). */
@@ -172,7 +170,6 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   showKubernetesTimestamps: { parse: bool, default: false },
   showRunnerId: { parse: bool, default: false },
   startupTimeoutSeconds: { parse: number({ min: 0 }), default: 120 },
-  validateBodyOnInit: { parse: bool, default: false },
   kubeConfigExtraLocations: { parse: list, default: [], path: true },
   namespace: { parse: namespace },
   context: { parse: text },

@@ -33,7 +33,7 @@ Deno.test("key names in the file, the environment and on the command line", () =
   assert.equal(fileKey("deletePolicy"), "delete_policy");
   assert.equal(envKey("kubeConfigExtraLocations"), "KJO_KUBE_CONFIG_EXTRA_LOCATIONS");
   assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace-seconds");
-  assert.equal(SETTING_KEYS.length, 19);
+  assert.equal(SETTING_KEYS.length, 18);
 });
 
 Deno.test("resolveSettings: defaults", async () => {
@@ -46,7 +46,6 @@ Deno.test("resolveSettings: defaults", async () => {
     showKubernetesTimestamps: false,
     showRunnerId: false,
     startupTimeoutSeconds: 120,
-    validateBodyOnInit: false,
     kubeConfigExtraLocations: [],
     inCluster: false,
     output: "text",
@@ -112,7 +111,6 @@ Deno.test("resolveSettings: value parsing from strings", async () => {
       KJO_DETECT_KUBERNETES_LOG_LEVEL: "False",
       KJO_SHOW_KUBERNETES_TIMESTAMPS: "yes",
       KJO_IN_CLUSTER: "1",
-      KJO_VALIDATE_BODY_ON_INIT: "on",
       KJO_RANDOM_NAME_POSTFIX_LENGTH: "0",
       KJO_EXECUTION_TIMEOUT_SECONDS: "1.5",
       KJO_KUBE_CONFIG_EXTRA_LOCATIONS: " /a/config, /b/config ,",
@@ -126,7 +124,6 @@ Deno.test("resolveSettings: value parsing from strings", async () => {
   assert.equal(settings.detectKubernetesLogLevel, false);
   assert.equal(settings.showKubernetesTimestamps, true);
   assert.equal(settings.inCluster, true);
-  assert.equal(settings.validateBodyOnInit, true);
   assert.equal(settings.randomNamePostfixLength, 0);
   assert.equal(settings.executionTimeoutSeconds, 1.5);
   assert.deepEqual(settings.kubeConfigExtraLocations, ["/a/config", "/b/config"]);
