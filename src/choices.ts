@@ -38,5 +38,10 @@ export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 /** One of {@linkcode PULL_POLICIES}. */
 export type PullPolicy = typeof PULL_POLICIES[number];
 
-/** Log levels of kjo's own messages (`log_level`). */
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+/**
+ * Log levels of kjo's own messages (`log_level`): `info` shows its info,
+ * warning and error messages, `debug` also its debug messages (e.g. why a
+ * watch or log stream reconnected). Text output only; JSON lines carry every
+ * message with its level.
+ */
+export const LOG_LEVELS = ["info", "debug"] as const;

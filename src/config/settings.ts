@@ -64,7 +64,7 @@ export interface SettingValues {
   imagePullFailureGraceSeconds: number;
   /** Seconds of silence after which a watch or log stream is reconnected (at least 5). */
   stallTimeoutSeconds: number;
-  /** `log_level`: level of kjo's own messages. Default `info`. */
+  /** `log_level`: `debug` also shows kjo's debug messages in text output. Default `info`. */
   logLevel: typeof LOG_LEVELS[number];
 }
 

@@ -90,17 +90,17 @@ Deno.test("resolveSettings: the config file from flags.config or KJO_CONFIG", as
   await withDir(async (dir) => {
     const a = join(dir, "a.yaml");
     const b = join(dir, "b.yaml");
-    await Deno.writeTextFile(a, "log_level: debug\n");
-    await Deno.writeTextFile(b, "log_level: warn\n");
-    assert.equal((await resolveSettings({ env: { KJO_CONFIG: b } })).logLevel, "warn");
+    await Deno.writeTextFile(a, "delete_policy: Never\n");
+    await Deno.writeTextFile(b, "delete_policy: Always\n");
+    assert.equal((await resolveSettings({ env: { KJO_CONFIG: b } })).deletePolicy, "Always");
     assert.equal(
-      (await resolveSettings({ env: { KJO_CONFIG: b }, flags: { config: a } })).logLevel,
-      "debug",
+      (await resolveSettings({ env: { KJO_CONFIG: b }, flags: { config: a } })).deletePolicy,
+      "Never",
     );
     assert.equal(
       (await resolveSettings({ env: { KJO_CONFIG: b }, flags: { config: a }, configFile: b }))
-        .logLevel,
-      "warn",
+        .deletePolicy,
+      "Always",
     );
   });
 });
@@ -172,6 +172,11 @@ Deno.test("resolveSettings: invalid values name their source", async () => {
   assert.match(
     await settingsError({ env: { KJO_NAMESPACE: "Bad_NS" } }),
     /^KJO_NAMESPACE: must be a DNS-1123 label/,
+  );
+  assert.equal(
+    await settingsError({ env: { KJO_LOG_LEVEL: "warn" } }),
+    `KJO_LOG_LEVEL: must be one of info, debug, got "warn"`,
+    "only the levels that change the output",
   );
   await withDir(async (dir) => {
     const file = join(dir, "x.yaml");
