@@ -1,6 +1,6 @@
 /**
  * Deleting the objects of a run: by object (with a uid precondition, so a
- * newer object of the same name is never removed) or by label.
+ * newer object of the same name is never removed).
  *
  * @module
  */
@@ -9,7 +9,7 @@ import { ClusterError, errorText } from "../errors.ts";
 import { ApiError } from "./api_error.ts";
 import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject } from "./kube_object.ts";
-import { collectionPath, objectPath, resolveResource } from "./resource_paths.ts";
+import { objectPath, resolveResource } from "./resource_paths.ts";
 
 /**
  * How dependents of a deleted object are removed.
@@ -87,65 +87,6 @@ export async function deleteResources(options: DeleteResourcesOptions): Promise<
     });
   }
   return outcomes;
-}
-
-/**
- * Options of {@linkcode deleteByLabel}.
- *
- * @example
- * ```ts
- * const options: DeleteByLabelOptions = {
- *   client, namespace: "ci", selector: "kjo/run-id=r1", kinds: [{ apiVersion: "v1", kind: "Pod" }],
- * };
- * ```
- */
-export interface DeleteByLabelOptions {
-  client: KubeClient;
-  /** Namespace of namespaced kinds. */
-  namespace: string;
-  /** Label selector, e.g. `kjo/run-id=abc`. */
-  selector: string;
-  /** Kinds to look in, e.g. `[{ apiVersion: "batch/v1", kind: "Job" }]`. */
-  kinds: { apiVersion: string; kind: string }[];
-  propagationPolicy?: PropagationPolicy;
-  gracePeriodSeconds?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * Lists every object of `kinds` matching `selector` and deletes it. Uses
- * list + delete (not `deletecollection`) so kjo's RBAC needs no extra verb.
- *
- * @example
- * ```ts
- * await deleteByLabel({
- *   client, namespace: "ci", selector: "kjo/run-id=r-123",
- *   kinds: [{ apiVersion: "batch/v1", kind: "Job" }, { apiVersion: "v1", kind: "ConfigMap" }],
- * });
- * ```
- */
-export async function deleteByLabel(options: DeleteByLabelOptions): Promise<DeleteOutcome[]> {
-  const found: KubeObject[] = [];
-  for (const ref of options.kinds) {
-    const info = await resolveResource(options.client, { ...ref, metadata: {} });
-    const list = await options.client.request<{ items?: KubeObject[] }>({
-      path: collectionPath(info, options.namespace),
-      query: { labelSelector: options.selector },
-      signal: options.signal,
-    });
-    for (const item of list?.items ?? []) {
-      // List items carry no apiVersion/kind.
-      found.push({ ...item, apiVersion: ref.apiVersion, kind: ref.kind });
-    }
-  }
-  return await deleteResources({
-    client: options.client,
-    objects: found,
-    namespace: options.namespace,
-    propagationPolicy: options.propagationPolicy,
-    gracePeriodSeconds: options.gracePeriodSeconds,
-    signal: options.signal,
-  });
 }
 
 async function deleteOne(

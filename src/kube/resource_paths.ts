@@ -151,18 +151,6 @@ export function objectPath(info: ResourceInfo, name: string, namespace?: string)
   return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
 }
 
-/**
- * Forgets what discovery found for `client` (e.g. after a CRD was installed).
- *
- * @example
- * ```ts
- * clearDiscoveryCache(client);
- * ```
- */
-export function clearDiscoveryCache(client: KubeClient): void {
-  discoveryCache.delete(client);
-}
-
 function discover(
   client: KubeClient,
   apiVersion: string,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ClusterError } from "../../../src/errors.ts";
-import { deleteByLabel, deleteResources } from "../../../src/kube/delete_resources.ts";
+import { deleteResources } from "../../../src/kube/delete_resources.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import { json, startStubApi, status } from "./_stub_api.ts";
 
@@ -70,41 +70,6 @@ Deno.test("delete: every object is tried; failures are reported together", async
         e instanceof ClusterError && /could not delete 1 object\(s\): Job\/build/.test(e.message),
     );
     assert.equal(stub.requests.length, 2);
-  } finally {
-    await stub.close();
-  }
-});
-
-Deno.test("deleteByLabel lists each kind by selector and deletes what it finds", async () => {
-  const stub = startStubApi((req) => {
-    if (req.method === "GET" && req.path === "/apis/batch/v1/namespaces/ci/jobs") {
-      return json({
-        kind: "JobList",
-        items: [{ metadata: { name: "j1", namespace: "ci", uid: "uj1" } }],
-      });
-    }
-    if (req.method === "GET" && req.path === "/api/v1/namespaces/ci/pods") {
-      return json({
-        kind: "PodList",
-        items: [{ metadata: { name: "p1", namespace: "ci", uid: "up1" } }],
-      });
-    }
-    return json({});
-  });
-  try {
-    const outcomes = await deleteByLabel({
-      client: stub.client(),
-      namespace: "ci",
-      selector: "kjo/run-id=r1",
-      kinds: [{ apiVersion: "batch/v1", kind: "Job" }, { apiVersion: "v1", kind: "Pod" }],
-    });
-    assert.equal(outcomes.length, 2);
-    const lists = stub.requests.filter((r) => r.method === "GET");
-    assert.ok(lists.every((r) => r.query.get("labelSelector") === "kjo/run-id=r1"));
-    assert.deepEqual(stub.requests.filter((r) => r.method === "DELETE").map((r) => r.path), [
-      "/api/v1/namespaces/ci/pods/p1",
-      "/apis/batch/v1/namespaces/ci/jobs/j1",
-    ]);
   } finally {
     await stub.close();
   }
