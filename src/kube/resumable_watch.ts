@@ -10,6 +10,7 @@ import { ClusterError } from "../errors.ts";
 import { ApiError, isPermanentApiError, type KubeStatus } from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
 import { LineSplitter } from "./_line_splitter.ts";
+import { stallGuard } from "./_stall_guard.ts";
 import type { KubeClient } from "./kube_client.ts";
 import type { KubeObject } from "./kube_object.ts";
 
@@ -285,21 +286,10 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
   }
 
   async function watchOnce(): Promise<StreamOutcome> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    let stalled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        controller.abort(new Error(`watch silent for ${o.stallTimeoutMs} ms`));
-      }, o.stallTimeoutMs);
-    };
+    const guard = stallGuard(signal, o.stallTimeoutMs, "watch");
     const started = Date.now();
     let received = 0;
-    arm();
+    guard.arm();
     try {
       const res = await o.client.stream({
         path,
@@ -311,23 +301,23 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
           labelSelector: o.labelSelector,
           fieldSelector: o.fieldSelector,
         },
-        signal: controller.signal,
+        signal: guard.signal,
         headersTimeoutMs: o.stallTimeoutMs + 1_000,
       });
       const splitter = new LineSplitter();
       for await (const chunk of res.body) {
-        arm();
+        guard.arm();
         for (const piece of splitter.push(chunk)) {
           const result = await handleLine(piece.text);
           if (result === "gone") return { kind: "gone" };
           if (result === "event") received++;
         }
-        arm();
+        guard.arm();
       }
       return { kind: "closed", healthy: received > 0 || Date.now() - started >= HEALTHY_STREAM_MS };
     } catch (err) {
       if (signal.aborted) return { kind: "aborted" };
-      if (stalled) return { kind: "stall", healthy: received > 0 };
+      if (guard.stalled) return { kind: "stall", healthy: received > 0 };
       if (err instanceof ApiError && err.status === 410) return { kind: "gone" };
       // A stream that delivered events (or lived long) and then broke says
       // nothing bad about the server: no back-off, or resets would add up.
@@ -337,9 +327,7 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
       }
       throw err;
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      controller.abort();
+      guard.dispose();
     }
   }
 
