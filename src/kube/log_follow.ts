@@ -17,6 +17,7 @@ import { ClusterError } from "../errors.ts";
 import { ApiError, isPermanentApiError } from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
 import { type LinePiece, LineSplitter } from "./_line_splitter.ts";
+import { stallGuard } from "./_stall_guard.ts";
 import type { KubeClient } from "./kube_client.ts";
 
 /**
@@ -241,25 +242,14 @@ async function runFollow(
   async function streamOnce(): Promise<
     { kind: "ended" | "stall" | "aborted"; splitter: LineSplitter; tail: Tail }
   > {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(o.signal.reason);
-    o.signal.addEventListener("abort", onAbort, { once: true });
-    let stalled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        controller.abort(new Error(`log stream silent for ${o.stallTimeoutMs} ms`));
-      }, o.stallTimeoutMs);
-    };
+    const guard = stallGuard(o.signal, o.stallTimeoutMs, "log stream");
     const splitter = new LineSplitter(maxLineBytes, { prefixed: true });
     const tail: Tail = { sameSeen: 0, lineTs: undefined };
     connRelayed = 0;
     const onPiece = async (piece: LinePiece) => {
       if (await relayPiece(piece, tail)) connRelayed++;
     };
-    arm();
+    guard.arm();
     try {
       const res = await o.client.stream({
         path,
@@ -269,23 +259,21 @@ async function runFollow(
           timestamps: "true",
           sinceTime: sinceTime(),
         },
-        signal: controller.signal,
+        signal: guard.signal,
         headersTimeoutMs: o.stallTimeoutMs + 1_000,
       });
       for await (const chunk of res.body) {
-        arm();
+        guard.arm();
         for (const piece of splitter.push(chunk)) await onPiece(piece);
-        arm();
+        guard.arm();
       }
       return { kind: "ended", splitter, tail };
     } catch (err) {
       if (o.signal.aborted) return { kind: "aborted", splitter, tail };
-      if (stalled) return { kind: "stall", splitter, tail };
+      if (guard.stalled) return { kind: "stall", splitter, tail };
       throw err;
     } finally {
-      clearTimeout(timer);
-      o.signal.removeEventListener("abort", onAbort);
-      controller.abort();
+      guard.dispose();
     }
   }
 
