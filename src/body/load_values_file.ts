@@ -4,10 +4,9 @@
  * @module
  */
 
-import { describeYamlError } from "./yaml_error.ts";
-import { parseDocument } from "yaml";
-import { errorText, InputError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { isObject, typeName } from "./_object.ts";
+import { readYamlFile } from "./read_yaml_file.ts";
 
 /**
  * Reads a YAML or JSON file holding one object (a mapping): the template
@@ -22,30 +21,7 @@ import { isObject, typeName } from "./_object.ts";
  * ```
  */
 export async function loadValuesFile(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new InputError(`values file ${path}: not found`, { cause: error });
-    }
-    const reason = errorText(error);
-    throw new InputError(`values file ${path}: cannot read: ${reason}`, { cause: error });
-  }
-  const document = parseDocument(text);
-  const error = document.errors[0];
-  if (error) {
-    throw new InputError(`values file ${path}: ${describeYamlError(error)}`, { cause: error });
-  }
-  let value: unknown;
-  try {
-    value = document.toJS();
-  } catch (cause) {
-    throw new InputError(
-      `values file ${path}: ${errorText(cause)}`,
-      { cause },
-    );
-  }
+  const value = await readYamlFile(path, "values file");
   if (value === null || value === undefined) return {};
   if (!isObject(value)) {
     throw new InputError(

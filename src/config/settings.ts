@@ -6,10 +6,9 @@
  * @module
  */
 
-import { describeYamlError } from "../body/yaml_error.ts";
+import { readYamlFile } from "../body/read_yaml_file.ts";
 import { DEFAULT_RANDOM_POSTFIX_LENGTH, MAX_RANDOM_POSTFIX_LENGTH } from "../body/resource_name.ts";
 import { dirname, resolve } from "node:path";
-import { parseDocument } from "yaml";
 import {
   DELETE_POLICIES,
   type DeletePolicy,
@@ -18,7 +17,7 @@ import {
   OUTPUT_FORMATS,
   PULL_POLICIES,
 } from "../choices.ts";
-import { errorText, InputError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { DNS_LABEL_RULE, isDnsLabel } from "../kube/name_rules.ts";
 
 /**
@@ -251,29 +250,7 @@ export interface ResolveSettingsOptions {
 }
 
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  let content: string;
-  try {
-    content = await Deno.readTextFile(path);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "not found"
-      : `cannot read: ${errorText(error)}`;
-    throw new InputError(`config file ${path}: ${reason}`, { cause: error });
-  }
-  const document = parseDocument(content);
-  const error = document.errors[0];
-  if (error) {
-    throw new InputError(`config file ${path}: ${describeYamlError(error)}`, { cause: error });
-  }
-  let value: unknown;
-  try {
-    value = document.toJS();
-  } catch (cause) {
-    throw new InputError(
-      `config file ${path}: ${errorText(cause)}`,
-      { cause },
-    );
-  }
+  const value = await readYamlFile(path, "config file");
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new InputError(`config file ${path}: must hold a mapping of settings`);
