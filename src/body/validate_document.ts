@@ -99,6 +99,20 @@ class Checker {
     value.forEach((item, i) => this.string(item, [...path, i], { required: true }));
   }
 
+  /**
+   * A list of objects, each with a non-empty string `name` (volumes, pull
+   * secrets, env, volume mounts); `each` checks an item's other fields.
+   */
+  namedList(value: unknown, path: Path, each?: (item: JsonObject, at: Path) => void): void {
+    if (!this.list(value, path)) return;
+    value.forEach((item, i) => {
+      const at = [...path, i];
+      this.object(item, at, true);
+      this.string((item as JsonObject).name, [...at, "name"], { required: true, nonEmpty: true });
+      each?.(item as JsonObject, at);
+    });
+  }
+
   stringMap(value: unknown, path: Path): value is Record<string, string> {
     if (!this.object(value, path)) return false;
     for (const [key, item] of Object.entries(value)) {
@@ -263,24 +277,8 @@ function checkPodSpec(check: Checker, spec: JsonObject, path: Path, isJob: boole
       `must be Never or OnFailure in a Job, got ${JSON.stringify(spec.restartPolicy)}`,
     );
   }
-  if (check.list(spec.volumes, [...path, "volumes"])) {
-    spec.volumes.forEach((volume, i) => {
-      check.object(volume, [...path, "volumes", i], true);
-      check.string((volume as JsonObject).name, [...path, "volumes", i, "name"], {
-        required: true,
-        nonEmpty: true,
-      });
-    });
-  }
-  if (check.list(spec.imagePullSecrets, [...path, "imagePullSecrets"])) {
-    spec.imagePullSecrets.forEach((secret, i) => {
-      check.object(secret, [...path, "imagePullSecrets", i], true);
-      check.string((secret as JsonObject).name, [...path, "imagePullSecrets", i, "name"], {
-        required: true,
-        nonEmpty: true,
-      });
-    });
-  }
+  check.namedList(spec.volumes, [...path, "volumes"]);
+  check.namedList(spec.imagePullSecrets, [...path, "imagePullSecrets"]);
 }
 
 function checkContainer(check: Checker, container: unknown, path: Path): void {
@@ -293,28 +291,12 @@ function checkContainer(check: Checker, container: unknown, path: Path): void {
   check.string(c.image, [...path, "image"], { required: true, nonEmpty: true });
   check.stringList(c.command, [...path, "command"]);
   check.stringList(c.args, [...path, "args"]);
-  if (check.list(c.env, [...path, "env"])) {
-    c.env.forEach((env, i) => {
-      check.object(env, [...path, "env", i], true);
-      const e = env as JsonObject;
-      check.string(e.name, [...path, "env", i, "name"], { required: true, nonEmpty: true });
-      check.string(e.value, [...path, "env", i, "value"]);
-    });
-  }
-  if (check.list(c.volumeMounts, [...path, "volumeMounts"])) {
-    c.volumeMounts.forEach((mount, i) => {
-      check.object(mount, [...path, "volumeMounts", i], true);
-      const m = mount as JsonObject;
-      check.string(m.name, [...path, "volumeMounts", i, "name"], {
-        required: true,
-        nonEmpty: true,
-      });
-      check.string(m.mountPath, [...path, "volumeMounts", i, "mountPath"], {
-        required: true,
-        nonEmpty: true,
-      });
-    });
-  }
+  check.namedList(c.env, [...path, "env"], (e, at) => check.string(e.value, [...at, "value"]));
+  check.namedList(
+    c.volumeMounts,
+    [...path, "volumeMounts"],
+    (m, at) => check.string(m.mountPath, [...at, "mountPath"], { required: true, nonEmpty: true }),
+  );
 }
 
 /**
