@@ -39,13 +39,6 @@ export interface ApplyResourcesOptions {
   dryRun?: boolean;
   /** Field manager recorded by the server (default `kjo`). */
   fieldManager?: string;
-  /**
-   * Label holding the run id (default `kjo/run-id`). A create that failed
-   * ambiguously (timeout, reset, 5xx) is retried only for objects with a name
-   * and this label; a 409 on such a retry for an object carrying the same
-   * label value counts as created.
-   */
-  runIdLabel?: string;
   /** Called when removing created objects after a failure fails too. */
   onCleanupError?: (error: unknown) => void;
   signal?: AbortSignal;
@@ -176,9 +169,11 @@ async function createOne(
   fieldManager: string,
 ): Promise<KubeObject> {
   const { client } = options;
-  const labelKey = options.runIdLabel ?? RUN_ID_LABEL;
+  // A create that failed ambiguously (timeout, reset, 5xx) is retried only for
+  // objects with a name and a run id; a 409 on such a retry for an object
+  // carrying the same run id counts as created.
   const name = plan.body.metadata.name;
-  const runId = plan.body.metadata.labels?.[labelKey];
+  const runId = plan.body.metadata.labels?.[RUN_ID_LABEL];
   const canRetryAmbiguous = Boolean(name && runId);
   let body = plan.body;
   let droppedBlockOwnerDeletion = false;
@@ -200,7 +195,7 @@ async function createOne(
           path: objectPath(plan.info, name!, plan.namespace),
           signal: options.signal,
         }).catch(() => undefined);
-        if (existing?.metadata && existing.metadata.labels?.[labelKey] === runId) {
+        if (existing?.metadata && existing.metadata.labels?.[RUN_ID_LABEL] === runId) {
           return {
             ...existing,
             apiVersion: plan.body.apiVersion,
