@@ -19,7 +19,7 @@ import { denoStderr, denoStdout } from "../output/text_target.ts";
 import { TextWriter } from "../output/text_writer.ts";
 import type { RunOptions } from "../runner/run_options.ts";
 import { trapStopSignals } from "../runner/signals.ts";
-import { collect, settingsFrom } from "./_options.ts";
+import { collect, kubeConfigOptions, settingsFrom } from "./_options.ts";
 
 /**
  * Adds the flags of a followed run.
@@ -97,10 +97,7 @@ export async function followSetup(
     flags,
     settings,
     options: {
-      kubeconfig: settings.kubeconfig,
-      context: settings.context,
-      inCluster: settings.inCluster,
-      extraLocations: settings.kubeConfigExtraLocations,
+      ...kubeConfigOptions(settings),
       namespace: settings.namespace,
       deletePolicy: settings.deletePolicy,
       getLogs: rawFlags.logs !== false,

@@ -14,6 +14,7 @@ import { loadValuesFile } from "../body/load_values_file.ts";
 import { mergeValues } from "../body/merge_values.ts";
 import { parseSetValues } from "../body/parse_set_values.ts";
 import { resolveSettings, type Settings } from "../config/settings.ts";
+import type { KubeConnectionOptions } from "../runner/run_options.ts";
 import type { BuildBodyOptions } from "../body/build_body.ts";
 
 /** Appends a repeated flag's values. */
@@ -153,6 +154,25 @@ export function bodySource(flags: Record<string, unknown>, settings: Settings): 
     image: String(flags.image),
     kind: (flags.kind as ExecutionObject | undefined) ?? settings.defaultExecutionObject,
   } as BodySource;
+}
+
+/**
+ * The settings that choose the kube config (`--kubeconfig`, `--context`,
+ * `--in-cluster`, `kube_config_extra_locations`), as `loadKubeConfig` and the
+ * runner take them.
+ *
+ * @example
+ * ```ts
+ * const { kubeConfig } = loadKubeConfig(kubeConfigOptions(settings));
+ * ```
+ */
+export function kubeConfigOptions(settings: Settings): Omit<KubeConnectionOptions, "kubeConfig"> {
+  return {
+    kubeconfig: settings.kubeconfig,
+    context: settings.context,
+    inCluster: settings.inCluster,
+    extraLocations: settings.kubeConfigExtraLocations,
+  };
 }
 
 /** Resolves settings (flags > KJO_* env > config file > defaults). */

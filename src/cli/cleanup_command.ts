@@ -17,7 +17,13 @@ import { collectionPath, resolveResource, type ResourceInfo } from "../kube/reso
 import { createKubeClient } from "../kube/kube_client.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { isLabelValue, LABEL_VALUE_RULE } from "../kube/name_rules.ts";
-import { addClusterOptions, collect, seconds, settingsFrom } from "./_options.ts";
+import {
+  addClusterOptions,
+  collect,
+  kubeConfigOptions,
+  seconds,
+  settingsFrom,
+} from "./_options.ts";
 
 /**
  * An `apiVersion`/`kind` pair.
@@ -268,12 +274,7 @@ interface Scope {
 async function cleanupAction(flags: Record<string, unknown>): Promise<number> {
   const plan = planFrom(flags);
   const settings = await settingsFrom(flags);
-  const { kubeConfig } = loadKubeConfig({
-    kubeconfig: settings.kubeconfig,
-    context: settings.context,
-    inCluster: settings.inCluster,
-    extraLocations: settings.kubeConfigExtraLocations,
-  });
+  const { kubeConfig } = loadKubeConfig(kubeConfigOptions(settings));
   const namespace = flags.allNamespaces
     ? undefined
     : resolveNamespace({ flag: settings.namespace, kubeConfig });

@@ -14,7 +14,13 @@ import type { Settings } from "../config/settings.ts";
 import { ExitCode } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import { render } from "../runner/render.ts";
-import { addBodyOptions, addClusterOptions, bodyOptions, settingsFrom } from "./_options.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  bodyOptions,
+  kubeConfigOptions,
+  settingsFrom,
+} from "./_options.ts";
 
 /**
  * Adds `kjo render` to `program`.
@@ -102,12 +108,7 @@ export async function buildFromFlags(
  * ```
  */
 export function tryLoadKubeConfig(settings: Settings): LoadedKubeConfig | undefined {
-  const options = {
-    kubeconfig: settings.kubeconfig,
-    context: settings.context,
-    inCluster: settings.inCluster,
-    extraLocations: settings.kubeConfigExtraLocations,
-  };
+  const options = kubeConfigOptions(settings);
   const explicit = settings.kubeconfig !== undefined || settings.context !== undefined ||
     settings.inCluster;
   if (explicit) return loadKubeConfig(options);

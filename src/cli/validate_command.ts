@@ -12,7 +12,7 @@ import { ExitCode } from "../errors.ts";
 import { applyResources } from "../kube/apply_resources.ts";
 import { createKubeClient } from "../kube/kube_client.ts";
 import { describeObject } from "../kube/kube_object.ts";
-import { addBodyOptions, addClusterOptions } from "./_options.ts";
+import { addBodyOptions, addClusterOptions, kubeConfigOptions } from "./_options.ts";
 import { buildFromFlags } from "./render_command.ts";
 
 /**
@@ -60,12 +60,7 @@ Examples:
 
 async function validateAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
   const { settings, objects } = await buildFromFlags(rest, flags);
-  const { kubeConfig } = loadKubeConfig({
-    kubeconfig: settings.kubeconfig,
-    context: settings.context,
-    inCluster: settings.inCluster,
-    extraLocations: settings.kubeConfigExtraLocations,
-  });
+  const { kubeConfig } = loadKubeConfig(kubeConfigOptions(settings));
   const namespace = resolveNamespace({
     flag: settings.namespace,
     bodyNamespace: objects[0].metadata.namespace,

@@ -6,22 +6,19 @@
 
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { BuildBodyOptions } from "../body/build_body.ts";
+import type { LoadKubeConfigOptions } from "../config/kubeconfig.ts";
 import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { EventSink } from "../output/run_event.ts";
 import type { DeletePolicy } from "../choices.ts";
 
-/** Where the kube config comes from. */
-export interface KubeConnectionOptions {
+/**
+ * Where the kube config comes from: a ready one, or what `loadKubeConfig`
+ * takes (`kubeconfig`, `context`, `inCluster`, `extraLocations`).
+ */
+export interface KubeConnectionOptions
+  extends Pick<LoadKubeConfigOptions, "kubeconfig" | "context" | "inCluster" | "extraLocations"> {
   /** A ready kube config (library callers); wins over every other field. */
   kubeConfig?: KubeConfig;
-  /** A kubeconfig file (`--kubeconfig`). */
-  kubeconfig?: string;
-  /** A context of the kubeconfig (`--context`). */
-  context?: string;
-  /** Use the pod's service account (`--in-cluster`). */
-  inCluster?: boolean;
-  /** Files looked at before `KUBECONFIG` and `~/.kube/config`. */
-  extraLocations?: string[];
 }
 
 /**
