@@ -33,9 +33,10 @@ export function keyValues(flag: string, pairs: string[] | undefined): Record<str
   return out;
 }
 
-/** Adds the flags that choose and shape the body. */
+/** Adds the flags that choose and shape the body, and the main container's command after `--`. */
 export function addBodyOptions(command: Command): Command {
   return command
+    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'")
     .option(
       "-f, --body-file <file>",
       "YAML or JSON body file, multi-document allowed ('-' reads stdin)",
@@ -173,6 +174,34 @@ export function kubeConfigOptions(settings: Settings): Omit<KubeConnectionOption
     inCluster: settings.inCluster,
     extraLocations: settings.kubeConfigExtraLocations,
   };
+}
+
+const EXIT_CODE = "__exitCode";
+
+/**
+ * Records the exit code of a subcommand's action, for `runCli` to return
+ * (commander ignores what an action returns).
+ *
+ * @example
+ * ```ts
+ * command.action(async (flags, self: Command) => setExitCode(self, await act(flags)));
+ * ```
+ */
+export function setExitCode(command: Command, code: number): void {
+  command.setOptionValue(EXIT_CODE, code);
+}
+
+/**
+ * The exit code an action recorded with {@linkcode setExitCode}, if any.
+ *
+ * @example
+ * ```ts
+ * program.hook("postAction", (_program, action) => console.log(exitCodeOf(action)));
+ * ```
+ */
+export function exitCodeOf(command: Command): number | undefined {
+  const code = command.getOptionValue(EXIT_CODE);
+  return typeof code === "number" ? code : undefined;
 }
 
 /** Resolves settings (flags > KJO_* env > config file > defaults). */

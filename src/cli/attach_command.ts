@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { InputError } from "../errors.ts";
 import { attach } from "../runner/attach.ts";
-import { addClusterOptions } from "./_options.ts";
+import { addClusterOptions, setExitCode } from "./_options.ts";
 import { addFollowOptions, followSetup, followWithOutput } from "./_follow.ts";
 
 /**
@@ -60,7 +60,7 @@ Examples:
             signal,
           }),
       );
-      self.setOptionValue("__exitCode", code);
+      setExitCode(self, code);
     });
   return command;
 }

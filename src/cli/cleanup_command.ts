@@ -22,6 +22,7 @@ import {
   collect,
   kubeConfigOptions,
   seconds,
+  setExitCode,
   settingsFrom,
 } from "./_options.ts";
 
@@ -207,7 +208,7 @@ Examples:
   kjo cleanup --older-than 1d -l kjo/dag-id=etl --no-wait`,
     )
     .action(async (flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await cleanupAction(flags));
+      setExitCode(self, await cleanupAction(flags));
     });
   return command;
 }

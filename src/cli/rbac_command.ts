@@ -15,7 +15,7 @@ import { resolveResource } from "../kube/resource_paths.ts";
 import { type BodyResource, roleForBody, type RolePurpose } from "../rbac/role_for_body.ts";
 import { knownResource } from "../kube/known_resources.ts";
 import type { Settings } from "../config/settings.ts";
-import { addBodyOptions, addClusterOptions, settingsFrom } from "./_options.ts";
+import { addBodyOptions, addClusterOptions, setExitCode, settingsFrom } from "./_options.ts";
 import { DEFAULT_CLEANUP_KINDS } from "./cleanup_command.ts";
 import { buildFromFlags, tryLoadKubeConfig } from "./render_command.ts";
 
@@ -40,8 +40,7 @@ export function addRbacCommand(program: Command): Command {
         "--cluster-role. With --for cleanup: list and delete on the kinds `kjo cleanup` looks in " +
         "(Job, Pod, Service, ConfigMap, Secret and the body's kinds, when a body is given). " +
         "Exit codes: 0 printed, 2 bad input, 3 cluster error.",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   command
@@ -64,7 +63,7 @@ Examples:
   kjo rbac --for cleanup -n jobs`,
     )
     .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await rbacAction(rest, flags));
+      setExitCode(self, await rbacAction(rest, flags));
     });
   return command;
 }

@@ -19,6 +19,7 @@ import {
   addClusterOptions,
   bodyOptions,
   kubeConfigOptions,
+  setExitCode,
   settingsFrom,
 } from "./_options.ts";
 
@@ -40,8 +41,7 @@ export function addRenderCommand(program: Command): Command {
         "resource's, else the kube config's context when one can be loaded locally; without a kube " +
         "config they are left unset. With --run-id the output is deterministic: the random name " +
         "postfix is derived from the run id. Exit codes: 0 printed, 2 bad input.",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   command
@@ -59,7 +59,7 @@ Examples:
   kjo render -f job.yaml --run-id r1 | kubectl diff -f -`,
     )
     .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await renderAction(rest, flags));
+      setExitCode(self, await renderAction(rest, flags));
     });
   return command;
 }

@@ -6,6 +6,7 @@
  */
 
 import { CommanderError } from "commander";
+import { exitCodeOf } from "./_options.ts";
 import { createProgram } from "./program.ts";
 import { ExitCode, KjoError } from "../errors.ts";
 
@@ -24,8 +25,7 @@ export async function runCli(args: string[]): Promise<number> {
   for (const command of program.commands) command.exitOverride();
   let exitCode: number = ExitCode.Succeeded;
   program.hook("postAction", (_this, action) => {
-    const code = action.getOptionValue("__exitCode");
-    if (typeof code === "number") exitCode = code;
+    exitCode = exitCodeOf(action) ?? exitCode;
   });
   try {
     await program.parseAsync(args, { from: "user" });

@@ -8,7 +8,14 @@
 import type { Command } from "commander";
 import { run } from "../runner/run.ts";
 import { newRunId } from "../runner/run_id.ts";
-import { addBodyOptions, addClusterOptions, bodyOptions, collect, keyValues } from "./_options.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  bodyOptions,
+  collect,
+  keyValues,
+  setExitCode,
+} from "./_options.ts";
 import { addFollowOptions, followSetup, followWithOutput } from "./_follow.ts";
 
 /**
@@ -27,8 +34,7 @@ export function addRunCommand(program: Command): Command {
         "Kubernetes events of the run, decide the result from the first resource, explain a failure, " +
         "and delete the resources per the delete policy. Exit codes: 0 succeeded, 1 failed, " +
         "2 bad input (nothing created), 3 cluster error, 130/143 interrupted (resources deleted).",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   addFollowOptions(command);
@@ -74,7 +80,7 @@ Examples:
           onEvent,
           signal,
         }));
-      self.setOptionValue("__exitCode", code);
+      setExitCode(self, code);
     });
   return command;
 }

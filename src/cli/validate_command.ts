@@ -12,7 +12,7 @@ import { ExitCode } from "../errors.ts";
 import { applyResources } from "../kube/apply_resources.ts";
 import { createKubeClient } from "../kube/kube_client.ts";
 import { describeObject } from "../kube/kube_object.ts";
-import { addBodyOptions, addClusterOptions, kubeConfigOptions } from "./_options.ts";
+import { addBodyOptions, addClusterOptions, kubeConfigOptions, setExitCode } from "./_options.ts";
 import { buildFromFlags } from "./render_command.ts";
 
 /**
@@ -32,8 +32,7 @@ export function addValidateCommand(program: Command): Command {
         "RBAC checks run, nothing is stored. Prints `ok Kind/name` per resource. Exit codes: " +
         "0 valid, 2 bad input (the first problem, naming document and field), 3 cluster error " +
         "(unreachable, unauthorized, forbidden).",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   command
@@ -53,7 +52,7 @@ Examples:
   kjo validate --image busybox -o json -- sh -c 'echo hello'`,
     )
     .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await validateAction(rest, flags));
+      setExitCode(self, await validateAction(rest, flags));
     });
   return command;
 }
