@@ -104,6 +104,37 @@ export class ApiError extends ClusterError {
   get causes(): StatusCause[] {
     return this.body?.details?.causes ?? [];
   }
+
+  /** The server's own words: `status.message`, else the whole error message. */
+  get serverMessage(): string {
+    return this.body?.message ?? this.message;
+  }
+}
+
+/**
+ * How many 401 answers in a row a long-lived stream (watch, log follow)
+ * retries before it gives up: credentials may be rotating (token file, exec
+ * plugin).
+ */
+export const MAX_UNAUTHORIZED = 3;
+
+/**
+ * The error kjo reports for a 401 answer: the cluster did not accept its
+ * credentials, with the server's message (or `message`).
+ *
+ * @example
+ * ```ts
+ * import { ApiError, unauthorizedError } from "./api_error.ts";
+ *
+ * const err = new ApiError({ status: 401, method: "GET", path: "/api/v1/pods" });
+ * unauthorizedError(err).message; // "unauthorized: the cluster did not accept kjo's credentials (GET /api/v1/pods: HTTP 401 no details)"
+ * ```
+ */
+export function unauthorizedError(err: ApiError, message = err.serverMessage): ClusterError {
+  return new ClusterError(
+    `unauthorized: the cluster did not accept kjo's credentials (${message})`,
+    { cause: err },
+  );
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import { ClusterError, InputError } from "../errors.ts";
-import { ApiError, ConnectionError, isTransientError } from "./api_error.ts";
+import { ApiError, ConnectionError, isTransientError, unauthorizedError } from "./api_error.ts";
 import { backoffDelay, sleep } from "./_backoff.ts";
 import { deleteResources } from "./delete_resources.ts";
 import type { KubeClient } from "./kube_client.ts";
@@ -235,13 +235,10 @@ function translateError(err: unknown, plan: Planned, verb: string): unknown {
   if (!(err instanceof ApiError)) return err;
   const where = `document ${plan.index} (${describeObject(plan.body)})`;
   const status = err.body;
-  const message = oneLine(status?.message ?? err.message);
+  const message = oneLine(err.serverMessage);
   switch (err.status) {
     case 401:
-      return new ClusterError(
-        `unauthorized: the cluster did not accept kjo's credentials (${message})`,
-        { cause: err },
-      );
+      return unauthorizedError(err, message);
     case 403: {
       const resource = plan.info.group
         ? `${plan.info.plural}.${plan.info.group}`

@@ -14,7 +14,7 @@
  */
 
 import { ClusterError } from "../errors.ts";
-import { ApiError, isPermanentApiError } from "./api_error.ts";
+import { ApiError, isPermanentApiError, MAX_UNAUTHORIZED, unauthorizedError } from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
 import { type LinePiece, LineSplitter } from "./_line_splitter.ts";
 import { stallGuard } from "./_stall_guard.ts";
@@ -150,7 +150,6 @@ export type LogFollow = Promise<LogFollowEnd> & {
 
 const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
 const ONE_MIB = 1024 * 1024;
-const MAX_UNAUTHORIZED = 3;
 
 /**
  * Follows `container` of `pod` (`GET .../pods/{pod}/log?follow=true&timestamps=true`)
@@ -406,15 +405,8 @@ function isWaiting(err: unknown): boolean {
 
 function fatalError(err: ApiError, o: FollowContainerLogOptions): ClusterError {
   const what = `logs of ${o.namespace}/${o.pod}/${o.container}`;
-  const message = err.body?.message ?? err.message;
-  if (err.status === 401) {
-    return new ClusterError(
-      `unauthorized: the cluster did not accept kjo's credentials (${message})`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const message = err.serverMessage;
+  if (err.status === 401) return unauthorizedError(err);
   if (err.status === 403) {
     return new ClusterError(
       `forbidden: kjo needs verb "get" on resource "pods/log" in namespace "${o.namespace}" (${message})`,

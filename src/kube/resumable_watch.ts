@@ -7,7 +7,13 @@
  */
 
 import { ClusterError } from "../errors.ts";
-import { ApiError, isPermanentApiError, type KubeStatus } from "./api_error.ts";
+import {
+  ApiError,
+  isPermanentApiError,
+  type KubeStatus,
+  MAX_UNAUTHORIZED,
+  unauthorizedError,
+} from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
 import { LineSplitter } from "./_line_splitter.ts";
 import { stallGuard } from "./_stall_guard.ts";
@@ -150,8 +156,6 @@ export type ResourceWatch = Promise<void> & {
 const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
 /** A stream shorter than this that delivered nothing counts as a failure for back-off. */
 const HEALTHY_STREAM_MS = 1_000;
-/** Consecutive 401s tolerated (credentials being rotated) before giving up. */
-const MAX_UNAUTHORIZED = 3;
 
 /**
  * Watches a collection until `signal` aborts, delivering every change once
@@ -432,15 +436,10 @@ function objectKey(object: KubeObject): string {
 }
 
 function fatalError(err: ApiError, path: string, verb: string): ClusterError {
-  const message = err.body?.message ?? err.message;
+  const message = err.serverMessage;
   switch (err.status) {
     case 401:
-      return new ClusterError(
-        `unauthorized: the cluster did not accept kjo's credentials (${message})`,
-        {
-          cause: err,
-        },
-      );
+      return unauthorizedError(err);
     case 403:
       return new ClusterError(`forbidden: kjo needs verb "${verb}" on ${path} (${message})`, {
         cause: err,
