@@ -20,6 +20,9 @@ export interface BackoffBounds {
   maxMs: number;
 }
 
+/** Back-off of a long-lived stream (watch, log follow) between reconnects. */
+export const STREAM_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
+
 /**
  * Delay before retry number `attempt` (0-based): `min * 2^attempt`, capped at
  * `max`, with "equal jitter" (a random value between half and all of it), so

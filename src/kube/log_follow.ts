@@ -15,7 +15,7 @@
 
 import { ClusterError } from "../errors.ts";
 import { ApiError, isPermanentApiError, MAX_UNAUTHORIZED, unauthorizedError } from "./api_error.ts";
-import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
+import { type BackoffBounds, backoffDelay, sleep, STREAM_BACKOFF } from "./_backoff.ts";
 import { type LinePiece, LineSplitter } from "./_line_splitter.ts";
 import { stallGuard } from "./_stall_guard.ts";
 import type { KubeClient } from "./kube_client.ts";
@@ -148,7 +148,6 @@ export type LogFollow = Promise<LogFollowEnd> & {
   readonly stats: Readonly<LogFollowStats>;
 };
 
-const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
 const ONE_MIB = 1024 * 1024;
 
 /**
@@ -213,7 +212,7 @@ async function runFollow(
   o: FollowContainerLogOptions,
   stats: LogFollowStats,
 ): Promise<LogFollowEnd> {
-  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const backoff = o.backoff ?? STREAM_BACKOFF;
   const maxLineBytes = o.maxLineBytes ?? ONE_MIB;
   const path = `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${
     encodeURIComponent(o.pod)

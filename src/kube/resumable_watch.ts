@@ -14,7 +14,7 @@ import {
   MAX_UNAUTHORIZED,
   unauthorizedError,
 } from "./api_error.ts";
-import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
+import { type BackoffBounds, backoffDelay, sleep, STREAM_BACKOFF } from "./_backoff.ts";
 import { LineSplitter } from "./_line_splitter.ts";
 import { stallGuard } from "./_stall_guard.ts";
 import type { KubeClient } from "./kube_client.ts";
@@ -153,7 +153,6 @@ export type ResourceWatch = Promise<void> & {
   readonly stats: Readonly<WatchStats>;
 };
 
-const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
 /** A stream shorter than this that delivered nothing counts as a failure for back-off. */
 const HEALTHY_STREAM_MS = 1_000;
 
@@ -217,7 +216,7 @@ type StreamOutcome =
 
 async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<void> {
   const path = namespacedPath(o.path, o.namespace);
-  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const backoff = o.backoff ?? STREAM_BACKOFF;
   const timeoutSeconds = o.timeoutSeconds ??
     Math.max(1, Math.floor((o.stallTimeoutMs * 0.8) / 1000));
   const signal = o.signal;
