@@ -7,7 +7,8 @@
 
 import { resolve } from "node:path";
 import { EXECUTION_OBJECTS } from "../choices.ts";
-import { errorText, InputError } from "../errors.ts";
+import { InputError } from "../errors.ts";
+import { readInputFile } from "../input_file.ts";
 import { defaultBody, type ImageBody } from "./default_templates.ts";
 import { isObject, typeName } from "./_object.ts";
 
@@ -135,16 +136,5 @@ async function loadFile(path: string, options: LoadBodyOptions): Promise<LoadedB
     return { text: await new Response(stream).text(), origin: "stdin" };
   }
   const fullPath = resolve(options.baseDir ?? Deno.cwd(), path);
-  try {
-    return { text: await Deno.readTextFile(fullPath), origin: `body file ${path}` };
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new InputError(`body file ${path}: not found (${fullPath})`, { cause: error });
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new InputError(`body file ${path}: is a directory`, { cause: error });
-    }
-    const reason = errorText(error);
-    throw new InputError(`body file ${path}: cannot read: ${reason}`, { cause: error });
-  }
+  return { text: await readInputFile(path, "body file", fullPath), origin: `body file ${path}` };
 }

@@ -6,6 +6,7 @@
 
 import { parseDocument } from "yaml";
 import { errorText, InputError } from "../errors.ts";
+import { readInputFile } from "../input_file.ts";
 import { describeYamlError } from "./yaml_error.ts";
 
 /**
@@ -13,8 +14,8 @@ import { describeYamlError } from "./yaml_error.ts";
  * value (`null` for an empty file). Errors are one line, starting with
  * `${what} ${path}: `.
  *
- * @throws {InputError} when the file is missing (`not found`) or unreadable
- * (`cannot read: ...`), is not valid YAML (with line and column), or holds
+ * @throws {InputError} when the file cannot be read (see `readInputFile`),
+ * is not valid YAML (with line and column), or holds
  * several documents.
  *
  * @example
@@ -26,16 +27,7 @@ import { describeYamlError } from "./yaml_error.ts";
  */
 export async function readYamlFile(path: string, what: string): Promise<unknown> {
   const where = `${what} ${path}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "not found"
-      : `cannot read: ${errorText(error)}`;
-    throw new InputError(`${where}: ${reason}`, { cause: error });
-  }
-  const document = parseDocument(text);
+  const document = parseDocument(await readInputFile(path, what));
   const error = document.errors[0];
   if (error) throw new InputError(`${where}: ${describeYamlError(error)}`, { cause: error });
   try {

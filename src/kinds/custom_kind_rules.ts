@@ -42,6 +42,7 @@
 
 import { parseDocument } from "yaml";
 import { errorText, InputError } from "../errors.ts";
+import { readInputFile } from "../input_file.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceState, StateRule, StateVerdict } from "./resource_state.ts";
 import { parseFieldPath, type PathStep, resolveFieldPath } from "./_field_path.ts";
@@ -378,11 +379,5 @@ export function parseCustomKindRules(text: string, file: string): CustomKindRule
  * ```
  */
 export async function loadCustomKindRules(path: string): Promise<CustomKindRule[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new InputError(`rules file ${path}: cannot read: ${errorText(e)}`, { cause: e });
-  }
-  return parseCustomKindRules(text, path);
+  return parseCustomKindRules(await readInputFile(path, "rules file"), path);
 }
