@@ -8,7 +8,7 @@
 
 import { type Command, Option } from "commander";
 import { DELETE_POLICIES, OUTPUT_FORMATS } from "../choices.ts";
-import type { Settings } from "../config/settings.ts";
+import { settingDefault, type Settings } from "../config/settings.ts";
 import { loadCustomKindRules } from "../kinds/custom_kind_rules.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import { shouldUseColor } from "../output/ansi_colors.ts";
@@ -32,22 +32,31 @@ import { collect, kubeConfigOptions, settingsFrom } from "./_options.ts";
 export function addFollowOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--delete-policy <policy>", "when to delete the resources (default IfSucceeded)")
+      new Option(
+        "--delete-policy <policy>",
+        `when to delete the resources (default ${settingDefault("deletePolicy")})`,
+      )
         .choices(DELETE_POLICIES),
     )
     .option("--no-logs", "do not relay container logs (get_logs=False)")
     .option(
       "--startup-timeout <seconds>",
-      "seconds until something of the run must run (default 120)",
+      `seconds until something of the run must run (default ${
+        settingDefault("startupTimeoutSeconds")
+      })`,
     )
     .option("--execution-timeout <seconds>", "seconds the whole run may take (default: no limit)")
     .option(
       "--image-pull-failure-grace <seconds>",
-      "seconds a container may fail to pull its image (default 30)",
+      `seconds a container may fail to pull its image (default ${
+        settingDefault("imagePullFailureGraceSeconds")
+      })`,
     )
     .option(
       "--stall-timeout <seconds>",
-      "seconds of silence after which a watch or log stream is reconnected (default 30)",
+      `seconds of silence after which a watch or log stream is reconnected (default ${
+        settingDefault("stallTimeoutSeconds")
+      })`,
     )
     .option("--rules <file>", "custom kind rules file (YAML); repeat", collect)
     .addOption(

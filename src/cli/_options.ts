@@ -13,7 +13,7 @@ import type { BodySource } from "../body/load_body.ts";
 import { loadValuesFile } from "../body/load_values_file.ts";
 import { mergeValues } from "../body/merge_values.ts";
 import { parseSetValues } from "../body/parse_set_values.ts";
-import { resolveSettings, type Settings } from "../config/settings.ts";
+import { resolveSettings, settingDefault, type Settings } from "../config/settings.ts";
 import type { KubeConnectionOptions } from "../runner/run_options.ts";
 import type { BuildBodyOptions } from "../body/build_body.ts";
 
@@ -64,7 +64,9 @@ export function addBodyOptions(command: Command): Command {
     .option("--name-postfix <postfix>", "postfix of every resource name")
     .option(
       "--random-name-postfix-length <n>",
-      "length of the random name postfix, 0 for none (default 8)",
+      `length of the random name postfix, 0 for none (default ${
+        settingDefault("randomNamePostfixLength")
+      })`,
     )
     .option(
       "-e, --env <NAME=VALUE>",

@@ -197,6 +197,20 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
 export const SETTING_KEYS = Object.keys(SPECS) as (keyof SettingValues)[];
 
 /**
+ * A setting's default (what help texts show); `undefined` when it has none.
+ *
+ * @example
+ * ```ts
+ * settingDefault("deletePolicy"); // "IfSucceeded"
+ * ```
+ */
+export function settingDefault<K extends keyof SettingValues>(
+  key: K,
+): SettingValues[K] | undefined {
+  return (SPECS[key] as Spec<SettingValues[K]>).default;
+}
+
+/**
  * A setting's config file key.
  *
  * @example

@@ -7,6 +7,7 @@ import {
   flagName,
   resolveSettings,
   SETTING_KEYS,
+  settingDefault,
 } from "../../../src/config/settings.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -58,6 +59,14 @@ Deno.test("resolveSettings: defaults", async () => {
   assert.ok(Object.values(sources).every((source) => source === "default"));
   assert.equal(settings.namespace, undefined);
   assert.equal(settings.executionTimeoutSeconds, undefined);
+});
+
+Deno.test("settingDefault: what resolveSettings falls back to, undefined when none", async () => {
+  const settings = await resolveSettings({ env: {} });
+  assert.equal(settingDefault("deletePolicy"), settings.deletePolicy);
+  assert.equal(settingDefault("startupTimeoutSeconds"), settings.startupTimeoutSeconds);
+  assert.equal(settingDefault("randomNamePostfixLength"), 8);
+  assert.equal(settingDefault("namespace"), undefined);
 });
 
 Deno.test("resolveSettings: flags > KJO_* env > config file > defaults", async () => {
