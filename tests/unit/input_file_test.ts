@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { InputError } from "../../src/errors.ts";
 import { readInputFile } from "../../src/input_file.ts";
+import { withDir } from "./_temp_dir.ts";
 
 Deno.test("readInputFile: the text; one-line errors naming the file as the user wrote it", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "a.txt"), "hello\n");
     assert.equal(await readInputFile(join(dir, "a.txt"), "body file"), "hello\n");
     assert.equal(await readInputFile("a.txt", "body file", join(dir, "a.txt")), "hello\n");
@@ -20,7 +20,5 @@ Deno.test("readInputFile: the text; one-line errors naming the file as the user 
     for (const [reading, message] of cases) {
       await assert.rejects(reading, (e) => e instanceof InputError && e.message === message);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

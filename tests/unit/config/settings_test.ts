@@ -9,15 +9,7 @@ import {
   SETTING_KEYS,
   settingDefault,
 } from "../../../src/config/settings.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withDir } from "../_temp_dir.ts";
 
 async function settingsError(options: Parameters<typeof resolveSettings>[0]): Promise<string> {
   try {
