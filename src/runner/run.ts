@@ -19,10 +19,10 @@ import {
   stampEvent,
 } from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources, runIdOf } from "./find_run.ts";
-import { followRun, interruptedResult } from "./follow_run.ts";
+import { followRun } from "./follow_run.ts";
 import { newRunId } from "./run_id.ts";
 import type { RunOptions } from "./run_options.ts";
-import { linkedAbort, openSession } from "./_session.ts";
+import { startSession } from "./_session.ts";
 
 /**
  * Runs a task as Kubernetes resources and resolves to its result. Never
@@ -103,19 +103,11 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
   });
   const kinds = options.kinds ?? KindRegistry.withBuiltins();
   const rule = kinds.require(objects[0]);
-  const { client, namespace } = openSession(options, {
+  const { client, namespace, stop, interrupted } = startSession(options, context, {
     flag: options.namespace,
     body: objects[0].metadata.namespace,
   });
-  context.setClient(client);
-  const stop = linkedAbort(options.signal);
-  if (stop.signal.aborted) {
-    return interruptedResult(stop.signal.reason, {
-      runId: context.runId,
-      namespace,
-      resources: [],
-    });
-  }
+  if (interrupted) return interrupted;
 
   let runId = context.runId;
   let created: KubeObject[] | undefined;
