@@ -45,19 +45,23 @@ export interface EventRepeatsOptions {
 }
 
 /**
- * The count each event was last shown with, by key (object, type, reason,
- * message), with a bound on how many events are remembered.
+ * How often each event occurred and the count it was last shown with, by key
+ * (object, type, reason, message), with a bound on how many events are
+ * remembered. Kubernetes reports each new count of one Event object; another
+ * Event object with the same text starts again at 1, and counts as one more
+ * occurrence.
  *
  * @example
  * ```ts
  * const repeats = new EventRepeats();
- * repeats.shown("Pod/p|Warning|BackOff|x"); // undefined: never shown
+ * repeats.see("Pod/p|Warning|BackOff|x", 1); // { total: 1, shown: undefined }
  * repeats.markShown("Pod/p|Warning|BackOff|x", 1);
- * repeats.shown("Pod/p|Warning|BackOff|x"); // 1
+ * repeats.see("Pod/p|Warning|BackOff|x", 2); // { total: 2, shown: 1 }
+ * repeats.see("Pod/p|Warning|BackOff|x", 1); // { total: 3, shown: 1 }: another Event object
  * ```
  */
 export class EventRepeats {
-  readonly #shown = new Map<string, number>();
+  readonly #events = new Map<string, { total: number; shown?: number }>();
   readonly #max: number;
 
   /** Creates an empty record; see {@linkcode EventRepeatsOptions}. */
@@ -65,17 +69,23 @@ export class EventRepeats {
     this.#max = options.maxKeys ?? 1024;
   }
 
-  /** The count `key` was last shown with, or `undefined`. */
-  shown(key: string): number | undefined {
-    return this.#shown.get(key);
+  /**
+   * Records a report of `key` with Kubernetes' `count`; returns the total
+   * occurrences so far and the total it was last shown with (`undefined`
+   * when never shown).
+   */
+  see(key: string, count: number): { total: number; shown: number | undefined } {
+    const known = this.#events.get(key);
+    const total = known === undefined ? count : count > known.total ? count : known.total + 1;
+    this.#events.delete(key);
+    this.#events.set(key, { total, shown: known?.shown });
+    if (this.#events.size > this.#max) this.#events.delete(this.#events.keys().next().value!);
+    return { total, shown: known?.shown };
   }
 
-  /** Records that `key` was shown with `count`. */
-  markShown(key: string, count: number): void {
-    this.#shown.delete(key);
-    this.#shown.set(key, count);
-    if (this.#shown.size > this.#max) {
-      this.#shown.delete(this.#shown.keys().next().value!);
-    }
+  /** Records that `key` was shown with `total` occurrences. */
+  markShown(key: string, total: number): void {
+    const known = this.#events.get(key);
+    if (known) known.shown = total;
   }
 }

@@ -14,11 +14,12 @@
  *   not `Normal`, see `events`), info (debug ones only with `debug`), and the
  *   result with the failure summary and XCom.
  *
- * A repeated Kubernetes event (same object, type, reason and message, a
- * higher count) is folded: when stderr is a terminal and the event's line is
- * still the last one written, that line is replaced by the new count;
- * otherwise the repeat is printed only when its count reaches the next power
- * of two (x2, x4, x8, …), so n repeats cost about log2(n) lines.
+ * A repeated Kubernetes event (same object, type, reason and message: a
+ * higher count, or another Event object with the same text) is folded: when
+ * stderr is a terminal and the event's line is still the last one written,
+ * that line is replaced by the new count; otherwise the repeat is printed only
+ * when its count reaches the next power of two (x2, x4, x8, …), so n repeats
+ * cost about log2(n) lines.
  *
  * Writes are buffered (see {@linkcode BufferedText}); when output switches
  * between stdout and stderr the other stream is flushed first, so a terminal
@@ -228,9 +229,7 @@ export class TextWriter implements EventWriter {
   #event(event: K8sEvent): void {
     if (!showsEvent(this.#events, event.eventType)) return;
     const key = `${event.object}\0${event.eventType}\0${event.reason}\0${event.message}`;
-    const count = event.count ?? 1;
-    const shown = this.#repeats.shown(key);
-    if (shown !== undefined && count <= shown) return; // seen already
+    const { total: count, shown } = this.#repeats.see(key, event.count ?? 1);
     const type = this.#colorErr && event.eventType === "Warning"
       ? paint(event.eventType, 33)
       : event.eventType;

@@ -20,14 +20,24 @@ Deno.test("isRepeatMilestone: a count that jumps past a power of two prints; wit
   assert.equal(isRepeatMilestone(1, 1), false);
 });
 
-Deno.test("EventRepeats: remembers the shown count per key and forgets the oldest beyond maxKeys", () => {
-  const repeats = new EventRepeats({ maxKeys: 2 });
-  assert.equal(repeats.shown("a"), undefined);
+Deno.test("EventRepeats: totals grow with Kubernetes' count, and by one for another Event object with the same text", () => {
+  const repeats = new EventRepeats();
+  assert.deepEqual(repeats.see("a", 1), { total: 1, shown: undefined });
   repeats.markShown("a", 1);
-  repeats.markShown("b", 1);
-  repeats.markShown("a", 4); // a is now the newest
-  repeats.markShown("c", 1); // forgets b, the oldest
-  assert.equal(repeats.shown("a"), 4);
-  assert.equal(repeats.shown("b"), undefined);
-  assert.equal(repeats.shown("c"), 1);
+  assert.deepEqual(repeats.see("a", 3), { total: 3, shown: 1 });
+  assert.deepEqual(repeats.see("a", 1), { total: 4, shown: 1 }, "another Event object");
+  repeats.markShown("a", 4);
+  assert.deepEqual(repeats.see("a", 9), { total: 9, shown: 4 });
+  assert.deepEqual(repeats.see("b", 5), { total: 5, shown: undefined }, "first seen at count 5");
+});
+
+Deno.test("EventRepeats: forgets the least recently seen event beyond maxKeys", () => {
+  const repeats = new EventRepeats({ maxKeys: 2 });
+  repeats.see("a", 1);
+  repeats.markShown("a", 1);
+  repeats.see("b", 1);
+  repeats.see("a", 2); // a is now the most recent
+  repeats.see("c", 1); // forgets b
+  assert.deepEqual(repeats.see("a", 3), { total: 3, shown: 1 });
+  assert.deepEqual(repeats.see("b", 1), { total: 1, shown: undefined }, "b was forgotten");
 });

@@ -212,7 +212,7 @@ Deno.test("TextWriter: events shows Warning events by default, Normal ones with 
 Deno.test("TextWriter: not on a terminal, a repeated event prints at counts 1, 2, 4, 8 (not 3, 5-7, 9)", () => {
   const { stderr, writer } = setup();
   for (let count = 1; count <= 9; count++) writer.write(k8sEvent("FailedMount", count));
-  writer.write(k8sEvent("FailedMount", 8)); // an older count delivered late
+  writer.write(k8sEvent("FailedMount", 1)); // another Event object, same text: the 10th, folded
   writer.write(k8sEvent("FailedMount", 1, { object: "Pod/q" })); // another object: its own event
   writer.close();
   assert.equal(
@@ -278,4 +278,18 @@ Deno.test("TextWriter: an event whose text holds control characters is not updat
   writer.close();
   assert.ok(!stderr.text().includes("\x1b["), JSON.stringify(stderr.text()));
   assert.equal(stderr.text().split("[kjo]").length - 1, 2, "counts 1 and 2 only");
+});
+
+Deno.test("TextWriter: two Event objects with the same text are one event seen twice", () => {
+  const { stderr, writer } = setup({ events: "all" });
+  const pulled = () =>
+    k8sEvent("Pulled", undefined, { eventType: "Normal", message: "pulled busybox" });
+  writer.write(pulled()); // the init container's image
+  writer.write(pulled()); // the main container's, a separate Event object
+  writer.close();
+  assert.equal(
+    stderr.text(),
+    "[kjo] event Pod/p Normal Pulled: pulled busybox\n" +
+      "[kjo] event Pod/p Normal Pulled: pulled busybox (x2)\n",
+  );
 });
