@@ -94,6 +94,7 @@ export type GroupTest = {
  * returned function adds a step to one `Deno.test` named `name`, and the
  * namespace is deleted after the last step, whether the steps passed or not.
  * Deleting it is thus teardown, not a test that counts as passing.
+ * `deno test --filter` matches the group's name (steps always all run).
  *
  * @example
  * ```ts
