@@ -9,6 +9,7 @@
 import { dirname, resolve } from "node:path";
 import { parseYamlValue, readTextFileLimited } from "../body/safe_parse.ts";
 import { InputError } from "../errors.ts";
+import { EVENT_MODES, type EventMode } from "../output/event_filter.ts";
 
 /**
  * When the resources of a run are deleted.
@@ -100,6 +101,8 @@ export interface SettingValues {
   inCluster: boolean;
   /** `output`: `text` or `jsonl`. Default `text`. */
   output: typeof OUTPUT_FORMATS[number];
+  /** `events`: Kubernetes events shown, `all`, `warnings` or `none`. Default `warnings` in text, `all` in jsonl. */
+  events?: EventMode;
   /** `random_name_postfix_length`: random characters at the end of resource names, 0–32. Default 8. */
   randomNamePostfixLength: number;
   /** `image_pull_policy`: pull policy of the main container. */
@@ -227,6 +230,7 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   kubeconfig: { parse: text, path: true },
   inCluster: { parse: bool, default: false },
   output: { parse: oneOf(OUTPUT_FORMATS), default: "text" },
+  events: { parse: oneOf(EVENT_MODES) },
   randomNamePostfixLength: { parse: number({ min: 0, max: 32, integer: true }), default: 8 },
   imagePullPolicy: { parse: oneOf(PULL_POLICIES) },
   executionTimeoutSeconds: { parse: number({ min: 0 }) },

@@ -63,6 +63,8 @@ class RunRequest:
     get_logs: bool = True
     startup_timeout_seconds: Optional[float] = None
     show_timestamps: bool = False
+    #: Kubernetes events kjo reports: "all", "warnings" or "none" (None: kjo's setting).
+    events: Optional[str] = None
     #: A custom parse_xcom_event parses xcom values; kjo leaves them raw.
     raw_xcom: bool = False
     run_id: Optional[str] = None
@@ -134,6 +136,8 @@ def run_args(request: RunRequest) -> List[str]:
         out.append(f"--startup-timeout={_seconds(request.startup_timeout_seconds)}")
     if request.show_timestamps:
         out.append("--show-timestamps")
+    if request.events:
+        out.append(f"--events={request.events}")
     if request.raw_xcom:
         out.append("--no-parse-xcom")
     out.extend(request.connection.args())
@@ -154,6 +158,7 @@ def attach_args(
     get_logs: bool = True,
     show_timestamps: bool = False,
     raw_xcom: bool = False,
+    events: Optional[str] = None,
 ) -> List[str]:
     """``kjo attach --run-id ID -o jsonl ...``: follow an existing run to its end.
 
@@ -171,6 +176,8 @@ def attach_args(
         out.append("--no-logs")
     if show_timestamps:
         out.append("--show-timestamps")
+    if events:
+        out.append(f"--events={events}")
     if raw_xcom:
         out.append("--no-parse-xcom")
     out.extend(connection.args())

@@ -22,8 +22,8 @@ ORIGINAL_OPTIONS = {
 }
 
 
-def test_options_cover_the_original_plus_deferrable():
-    assert set(OPTIONS) == ORIGINAL_OPTIONS | {"deferrable"}
+def test_options_cover_the_original_plus_deferrable_and_events():
+    assert set(OPTIONS) == ORIGINAL_OPTIONS | {"deferrable", "events"}
 
 
 def test_defaults():

@@ -2,6 +2,9 @@
 
 import re
 
+import pytest
+
+from airflow_kjo.config import Settings, load_settings
 from airflow_kjo.identity import identity_labels, sanitize_label_value
 from airflow_kjo.kjo_args import KubeConnection, RunRequest, attach_args, cleanup_args, render_args, run_args
 
@@ -66,6 +69,19 @@ def test_render_attach_cleanup_args():
         run_id="r1", namespace="ns", connection=KubeConnection(in_cluster=True), delete_policy="Never", get_logs=False
     ) == ["attach", "--run-id=r1", "-o", "jsonl", "--namespace=ns", "--delete-policy=Never", "--no-logs", "--in-cluster"]
     assert cleanup_args(run_id="r1", namespace=None, connection=KubeConnection()) == ["cleanup", "--run-id=r1"]
+
+
+def test_events_reach_kjo_as_flag_and_as_setting(monkeypatch):
+    assert "--events=warnings" in run_args(RunRequest(image="busybox", events="warnings"))
+    assert not any(a.startswith("--events") for a in run_args(RunRequest(image="busybox")))
+    assert attach_args(run_id="a", namespace=None, connection=KubeConnection(), events="none")[-1] == "--events=none"
+    assert load_settings().kjo_environment()["KJO_EVENTS"] == "all"
+    monkeypatch.setenv("AIRFLOW__KUBERNETES_JOB_OPERATOR__EVENTS", "warnings")
+    assert load_settings().kjo_environment()["KJO_EVENTS"] == "warnings"
+    monkeypatch.setenv("AIRFLOW__KUBERNETES_JOB_OPERATOR__EVENTS", "normal")
+    with pytest.raises(ValueError, match=r"\[kubernetes_job_operator\] events: must be one of all, warnings, none"):
+        load_settings()
+    assert Settings(events="none").kjo_environment()["KJO_EVENTS"] == "none"
 
 
 def test_sanitize_label_value():
