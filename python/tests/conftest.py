@@ -111,6 +111,17 @@ class FakeKjo:
             "FAKE_KJO_CALLS": str(self.calls_path),
         }
 
+    def call_files(self) -> List[Dict[str, Any]]:
+        """Each call's argv with the files it was given (``--body-file``, ``--env-file``, ``--kubeconfig``)."""
+        path = Path(str(self.calls_path) + ".files")
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def files_of(self, argv: List[str]) -> Dict[str, Dict[str, str]]:
+        """The files of the call with this argv."""
+        return next(c["files"] for c in self.call_files() if c["argv"] == argv)
+
     def calls(self) -> List[List[str]]:
         if not self.calls_path.exists():
             return []
