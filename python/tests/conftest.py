@@ -158,7 +158,8 @@ def migrated_db(tmp_path_factory) -> Path:
     return home / "airflow.db"
 
 
-def airflow_env(home: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def airflow_env(home: Path, extra: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, str]:
+    """The environment of a ``dag.test()`` subprocess; a None value in ``extra`` removes that variable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__KUBERNETES_JOB_OPERATOR__")}
     env.update(
         {
@@ -170,7 +171,11 @@ def airflow_env(home: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str,
             "PYTHONUNBUFFERED": "1",
         }
     )
-    env.update(extra or {})
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 

@@ -453,8 +453,6 @@ class KubernetesLegacyJobOperator(KubernetesJobOperator):
             spec["hostNetwork"] = True
         if self.termination_grace_period is not None:
             spec["terminationGracePeriodSeconds"] = int(self.termination_grace_period)
-        if self.active_deadline_seconds is not None:
-            spec["activeDeadlineSeconds"] = int(self.active_deadline_seconds)
         metadata: Dict[str, Any] = {}
         _put(metadata, "annotations", {str(k): str(v) for k, v in (self.annotations or {}).items()})
         return {"metadata": metadata, "spec": spec}
@@ -486,12 +484,11 @@ class KubernetesLegacyJobOperator(KubernetesJobOperator):
         _put(job_metadata, "namespace", metadata.get("namespace"))
         if metadata.get("name") and not self.name_prefix:
             self.name_prefix = str(metadata["name"])  # the template's pod name, as the original did
-        return {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": job_metadata,
-            "spec": {"backoffLimit": 0, "template": {"metadata": template_metadata, "spec": spec}},
-        }
+        job_spec: Dict[str, Any] = {"backoffLimit": 0, "template": {"metadata": template_metadata, "spec": spec}}
+        if self.active_deadline_seconds is not None:
+            # On the Job (its controller ends the pod and fails the Job with DeadlineExceeded).
+            job_spec["activeDeadlineSeconds"] = int(self.active_deadline_seconds)
+        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": job_metadata, "spec": job_spec}
 
     # ------------------------------------------------------------- running
 

@@ -217,7 +217,9 @@ def test_multi_resource_body(basics):
 def test_xcom_pushed_by_the_pod_pulled_downstream(basics):
     run, _ = basics
     assert run.task_state("xcom_push") == "success", run.task_log("xcom_push")[-4000:]
-    assert run.xcom("xcom_push") == {"count": 3, "items": ["a", "b"], "who": "pod"}
+    xcom = run.xcom("xcom_push")
+    assert {k: xcom[k] for k in ("count", "items", "who")} == {"count": 3, "items": ["a", "b"], "who": "pod"}
+    assert xcom["return_value"] == {"count": 3, "items": ["a", "b"], "who": "pod"}
     assert run.task_state("xcom_pull") == "success", run.task_log("xcom_pull")[-4000:]
 
 
@@ -258,7 +260,7 @@ def test_deferrable_run_to_completion(basics):
     assert run.task_state("deferred") == "success", text[-4000:]
     assert "deferring until it ends" in text and "running trigger in line" in text
     assert "| deferred start" in text and "| deferred end" in text
-    assert run.xcom("deferred") == {"deferred": True}
+    assert run.xcom("deferred")["deferred"] is True and run.xcom("deferred")["return_value"] == {"deferred": True}
     assert _task_objects(dag_id, "deferred", "jobs,pods") == []  # the delete policy ran
 
 

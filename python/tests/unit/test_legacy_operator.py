@@ -70,7 +70,6 @@ def job(**kwargs):
         ({"subdomain": "s"}, "subdomain", "s"),
         ({"dns_config": {"nameservers": ["1.1.1.1"]}}, "dnsConfig", {"nameservers": ["1.1.1.1"]}),
         ({"host_aliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}]}, "hostAliases", [{"ip": "10.0.0.1", "hostnames": ["db"]}]),
-        ({"active_deadline_seconds": 30}, "activeDeadlineSeconds", 30),
         ({"runtime_class_name": "gvisor"}, "runtimeClassName", "gvisor"),
         ({"automount_service_account_token": False}, "automountServiceAccountToken", False),
         ({"hostnetwork": True}, "hostNetwork", True),
@@ -112,6 +111,11 @@ def test_pod_spec_arguments(kwargs, where, expected):
 def test_container_arguments(kwargs, where, expected):
     _, _, spec = job(**kwargs)
     assert spec["containers"][0][where] == expected
+
+
+def test_active_deadline_seconds_is_the_jobs():
+    _, body, spec = job(active_deadline_seconds=30)
+    assert body["spec"]["activeDeadlineSeconds"] == 30 and "activeDeadlineSeconds" not in spec
 
 
 def test_annotations_labels_name_namespace_and_cluster_arguments():
