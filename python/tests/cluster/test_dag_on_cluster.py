@@ -341,7 +341,6 @@ RETRY_DAG = DAG_IMPORTS + '''
 from datetime import datetime, timedelta
 from airflow_kjo import KubernetesJobOperator
 from airflow_kjo.kjo_args import run_args
-from airflow_kjo.kjo_process import KjoProcess, kjo_environment, resolve_kjo_command
 
 
 class CrashesOnFirstTry(KubernetesJobOperator):
@@ -350,12 +349,12 @@ class CrashesOnFirstTry(KubernetesJobOperator):
     def execute(self, context):
         if context["ti"].try_number == 1:
             request = self.build_run_request(context)
-            process = KjoProcess(resolve_kjo_command() + run_args(request), env=kjo_environment(self.settings.kjo_environment()))
-            for event in process.events():
-                if event.get("type") == "log":
-                    self.log.info(f"first try saw: {{event['line']}}")
-                    break
-            process.kill()
+            with self.hook.kjo_process(run_args(request), body=request.body, envs=request.envs) as process:
+                for event in process.events():
+                    if event.get("type") == "log":
+                        self.log.info("first try saw: %s", event["line"])
+                        break
+                process.kill()
             raise RuntimeError(f"simulated worker crash; run {{request.run_id}} left running")
         return super().execute(context)
 
