@@ -31,6 +31,10 @@ def test_original_import_paths():
 
     assert issubclass(KubernetesJobOperatorException, AirflowException)
     assert resolve_relative_path("x.yaml").endswith("/tests/unit/x.yaml")
+    from airflow_kubernetes_job_operator.kube_api import KubeLogApiEvent as FromKubeApi
+    from airflow_kubernetes_job_operator.kube_api import KubeResourceState
+
+    assert FromKubeApi is KubeLogApiEvent and str(KubeResourceState.Failed) == "Failed"
 
 
 #: The original's KubernetesJobOperator.__init__ (2.0.14) with its defaults (config-driven ones as None).
