@@ -119,7 +119,7 @@ with DAG("{dag_id}", schedule=None, start_date=datetime(2024, 1, 1), default_arg
         task_id="deferred", name="deferred", image="busybox", cmds=["sh", "-c", "echo deferred kpo"], deferrable=True,
         on_finish_action="delete_pod",
     )
-    PythonOperator(task_id="pull", python_callable=lambda ti: print(f"KPO PULLED {{ti.xcom_pull(task_ids='pod')!r}}"))
+    pod >> PythonOperator(task_id="pull", python_callable=lambda ti: print(f"KPO PULLED {{ti.xcom_pull(task_ids='pod')!r}}"))
 '''
 
 
