@@ -105,10 +105,10 @@ OPTIONS: Dict[str, Option] = {
         ),
         Option(
             "deferrable",
-            "boolean",
-            "False",
-            "Default of the operators' deferrable argument: submit, then free the worker slot while a "
-            "trigger follows the run.",
+            "string",
+            "",
+            "Default of the operators' deferrable argument (True or False): submit, then free the worker "
+            "slot while a trigger follows the run. Empty: [operators] default_deferrable, like the providers.",
             "True",
         ),
     ]
@@ -206,6 +206,21 @@ def load_settings() -> Settings:
         startup_timeout_seconds=get_option("startup_timeout_seconds"),
         validate_body_on_init=get_option("validate_body_on_init"),
         kube_config_extra_locations=locations,
-        deferrable=get_option("deferrable"),
+        deferrable=_deferrable(),
         events=events,
     )
+
+
+def _deferrable() -> bool:
+    """``deferrable`` of the section when set, else ``[operators] default_deferrable``."""
+    raw = str(get_option("deferrable")).strip()
+    if not raw:
+        try:
+            return bool(_conf().getboolean("operators", "default_deferrable", fallback=False))
+        except Exception as error:
+            raise ValueError(f"[operators] default_deferrable: {error}") from error
+    if raw.lower() in ("true", "t", "1", "yes", "on"):
+        return True
+    if raw.lower() in ("false", "f", "0", "no", "off"):
+        return False
+    raise ValueError(f"[{SECTION}] deferrable: must be True, False or empty, got {raw!r}")
