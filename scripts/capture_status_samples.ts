@@ -263,9 +263,16 @@ const scenarios: Scenario[] = [
     body: jobBody("job-parallel", { completions: 3, parallelism: 3 }, sh("sleep 2")),
     moments: [
       {
+        // The Job controller counts Pending pods as active.
+        name: "starting",
+        optional: true,
+        when: (o) => count(o, "active") === 3 && count(o, "ready") === 0,
+        expect: { state: "Pending", message: "pods: 3 active, none ready" },
+      },
+      {
         name: "running",
         optional: true,
-        when: (o) => count(o, "active") === 3,
+        when: (o) => count(o, "ready") >= 1 && count(o, "succeeded") === 0,
         expect: { state: "Running" },
       },
       {

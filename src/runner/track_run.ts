@@ -85,6 +85,8 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       ? options.executionTimeoutSeconds * 1000
       : undefined,
     unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
+    // Job counters and Pod phases say nothing of containers that ran; pods do.
+    verdictMeansStarted: tracked.kind !== "Job" && tracked.kind !== "Pod",
     onVerdict: (v) =>
       emit({
         type: "status",
@@ -190,6 +192,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       const k8sEvent = toK8sEvent(event);
       k8sEvents.push(k8sEvent);
       emit(k8sEvent);
+      tracker.onEvent(event);
     },
   });
   const watchDone = Promise.all([

@@ -47,7 +47,12 @@ function pod(
 
 /** A tracker on a fake clock; `advance` moves the clock and ticks. */
 function setup(
-  options: { startupTimeoutMs?: number; executionTimeoutMs?: number; graceMs?: number } = {},
+  options: {
+    startupTimeoutMs?: number;
+    executionTimeoutMs?: number;
+    graceMs?: number;
+    verdictMeansStarted?: boolean;
+  } = {},
 ) {
   let now = 1_000_000;
   const verdicts: StateVerdict[] = [];
@@ -56,6 +61,7 @@ function setup(
     startupTimeoutMs: options.startupTimeoutMs ?? 120_000,
     executionTimeoutMs: options.executionTimeoutMs,
     unrecoverableGraceMs: options.graceMs ?? 30_000,
+    verdictMeansStarted: options.verdictMeansStarted,
     onVerdict: (v) => verdicts.push(v),
     now: () => now,
   });
@@ -93,12 +99,27 @@ Deno.test("RunTracker: reports each verdict change once", () => {
   assert.equal(tracker.final, undefined);
 });
 
-Deno.test("RunTracker: Pending does not count as started, Running does", () => {
-  const { tracker } = setup();
+Deno.test("RunTracker: with verdictMeansStarted, Pending does not count as started, Running does", () => {
+  const { tracker } = setup({ verdictMeansStarted: true });
   tracker.onTracked(tracked("Pending"));
   assert.equal(tracker.hasStarted, false);
   tracker.onTracked(tracked("Running"));
   assert.equal(tracker.hasStarted, true);
+});
+
+// A Job's `active` counter includes Pending pods: only a container that ran
+// counts as started (issue: a Job whose pod never started waited forever).
+Deno.test("RunTracker: by default a Running verdict is not a start; the startup timeout still fires", async () => {
+  const { tracker, advance } = setup({ startupTimeoutMs: 120_000 });
+  tracker.onTracked(tracked("Running", undefined, "pods: 1 active"));
+  tracker.onPod(pod("build-abc", { main: { waiting: { reason: "ContainerCreating" } } }));
+  assert.equal(tracker.hasStarted, false);
+  advance(120_000);
+  assert.deepEqual(await tracker.decided, {
+    state: "Failed",
+    reason: "StartupTimeout",
+    message: "nothing started within 120s; pod build-abc container main: ContainerCreating",
+  });
 });
 
 for (
@@ -206,7 +227,7 @@ Deno.test("RunTracker: no startup timeout once a container runs or the resource 
     ["tracked Running", (t) => t.onTracked(tracked("Running"))],
   ];
   for (const [name, feed] of cases) {
-    const { tracker, advance } = setup({ startupTimeoutMs: 1_000 });
+    const { tracker, advance } = setup({ startupTimeoutMs: 1_000, verdictMeansStarted: true });
     feed(tracker);
     advance(60_000);
     assert.equal(await settled(tracker.decided), undefined, name);
@@ -304,7 +325,11 @@ for (const reason of ["InvalidImageName", "ErrImageNeverPull"]) {
 }
 
 Deno.test("RunTracker: execution timeout gives TimedOut", async () => {
-  const { tracker, advance } = setup({ executionTimeoutMs: 60_000, startupTimeoutMs: 10_000 });
+  const { tracker, advance } = setup({
+    executionTimeoutMs: 60_000,
+    startupTimeoutMs: 10_000,
+    verdictMeansStarted: true,
+  });
   tracker.onTracked(tracked("Running"));
   advance(59_999);
   assert.equal(await settled(tracker.decided), undefined);
@@ -317,7 +342,7 @@ Deno.test("RunTracker: execution timeout gives TimedOut", async () => {
 });
 
 Deno.test("RunTracker: without an execution timeout a running run never times out", async () => {
-  const { tracker, advance } = setup({ startupTimeoutMs: 10_000 });
+  const { tracker, advance } = setup({ startupTimeoutMs: 10_000, verdictMeansStarted: true });
   tracker.onTracked(tracked("Running"));
   advance(365 * 24 * 3600_000);
   assert.equal(await settled(tracker.decided), undefined);
