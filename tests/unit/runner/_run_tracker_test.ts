@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { KubeEvent } from "../../../src/kube/event_watch.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import type { StateRule, StateVerdict } from "../../../src/kinds/resource_state.ts";
 import type { PodLike } from "../../../src/runner/_pod_cache.ts";
@@ -358,4 +359,124 @@ Deno.test("RunTracker: ImageInspectError fails the run after the grace", async (
   }));
   advance(30_000);
   assert.equal((await settled(tracker.decided))?.reason, "ImageInspectError");
+});
+
+function warning(
+  reason: string,
+  message: string,
+  involved: { kind: string; name: string },
+  at = "2026-11-29T10:00:05Z",
+): KubeEvent {
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: `${involved.name}.${reason}` },
+    involvedObject: involved,
+    type: reason === "SuccessfulCreate" ? "Normal" : "Warning",
+    reason,
+    message,
+    lastTimestamp: at,
+  };
+}
+
+const MOUNT = 'MountVolume.SetUp failed for volume "creds" : secret "db-creds" not found';
+
+Deno.test("RunTracker: a pod not started with FailedMount events fails after the grace, naming the Secret", async () => {
+  const { tracker, advance } = setup({ graceMs: 30_000, startupTimeoutMs: 120_000 });
+  tracker.onTracked(tracked("Pending", undefined, "pods: 1 active, none ready"));
+  tracker.onPod(pod("build-abc", { main: { waiting: { reason: "ContainerCreating" } } }));
+  advance(5_000);
+  tracker.onEvent(warning("FailedMount", MOUNT, { kind: "Pod", name: "build-abc" }));
+  advance(29_999);
+  assert.equal(await settled(tracker.decided), undefined);
+  advance(1);
+  assert.deepEqual(await tracker.decided, {
+    state: "Failed",
+    reason: "FailedMount",
+    message: `pod build-abc: FailedMount: ${MOUNT} (for 30s)`,
+  });
+});
+
+Deno.test("RunTracker: events of unknown pods and unrelated reasons are ignored", async () => {
+  const { tracker, advance } = setup({ graceMs: 1_000, startupTimeoutMs: 0 });
+  tracker.onPod(pod("build-abc", { main: { waiting: { reason: "ContainerCreating" } } }));
+  tracker.onEvent(warning("FailedMount", MOUNT, { kind: "Pod", name: "other" }));
+  tracker.onEvent(warning("BackOff", "Back-off", { kind: "Pod", name: "build-abc" }));
+  advance(3_600_000);
+  assert.equal(await settled(tracker.decided), undefined);
+});
+
+const QUOTA = 'Error creating: pods "build-xyz" is forbidden: exceeded quota: no-pods, ' +
+  "requested: pods=1, used: pods=0, limited: pods=0";
+
+Deno.test("RunTracker: FailedCreate on the Job after a first pod ran fails the run after the grace", async () => {
+  const { tracker, advance } = setup({ graceMs: 30_000, startupTimeoutMs: 120_000 });
+  const job = { kind: "Job", name: "build" };
+  tracker.onTracked(tracked("Running", undefined, "pods: 1 failed"));
+  tracker.onPod(pod("build-abc", { main: { terminated: { exitCode: 1 } } }));
+  tracker.onEvent(
+    warning("SuccessfulCreate", "Created pod: build-abc", job, "2026-11-29T10:00:01Z"),
+  );
+  tracker.onEvent(warning("FailedCreate", QUOTA, job, "2026-11-29T10:00:12Z"));
+  advance(30_000);
+  assert.deepEqual(await tracker.decided, {
+    state: "Failed",
+    reason: "FailedCreate",
+    message: `Job/build: FailedCreate: ${QUOTA} (for 30s)`,
+  });
+});
+
+Deno.test("RunTracker: a SuccessfulCreate after FailedCreate clears it", async () => {
+  const { tracker, advance } = setup({ graceMs: 30_000, startupTimeoutMs: 0 });
+  const job = { kind: "Job", name: "build" };
+  tracker.onTracked(tracked("Pending"));
+  tracker.onEvent(warning("FailedCreate", QUOTA, job, "2026-11-29T10:00:12Z"));
+  advance(20_000);
+  tracker.onEvent(
+    warning("SuccessfulCreate", "Created pod: build-abc", job, "2026-11-29T10:00:30Z"),
+  );
+  advance(60_000);
+  assert.equal(await settled(tracker.decided), undefined);
+});
+
+Deno.test("RunTracker: a retry pod that cannot start fails the run at the startup timeout, counted from the pod", async () => {
+  const { tracker, advance } = setup({ startupTimeoutMs: 60_000, graceMs: 30_000 });
+  tracker.onPod(pod("build-1", { main: { running: { startedAt: "2026-11-29T10:00:00Z" } } }));
+  advance(100_000);
+  tracker.onPod(pod("build-1", { main: { terminated: { exitCode: 1 } } }));
+  const retry = pod("build-2", {}, {
+    scheduled: { status: "False", reason: "Unschedulable", message: "0/1 nodes are available" },
+  });
+  tracker.onPod(retry);
+  advance(59_999);
+  assert.equal(await settled(tracker.decided), undefined);
+  advance(1);
+  assert.deepEqual(await tracker.decided, {
+    state: "Failed",
+    reason: "StartupTimeout",
+    message: "pod build-2 did not start within 60s; pod build-2: Unschedulable: " +
+      "0/1 nodes are available",
+  });
+});
+
+Deno.test("RunTracker: startupTimeoutMs 0 means no startup timeout", async () => {
+  const { tracker, advance } = setup({ startupTimeoutMs: 0 });
+  tracker.onTracked(tracked("Pending"));
+  tracker.onPod(pod("build-abc", { main: { waiting: { reason: "ContainerCreating" } } }));
+  advance(7 * 24 * 3600_000);
+  assert.equal(await settled(tracker.decided), undefined);
+});
+
+Deno.test("RunTracker: a pod bound to a node that never acknowledges it fails as NodeLost after the grace", async () => {
+  const { tracker, advance } = setup({ graceMs: 30_000, startupTimeoutMs: 600_000 });
+  const bound = pod("build-abc");
+  bound.spec = { nodeName: "gone-node", containers: [{ name: "main" }] } as PodLike["spec"];
+  tracker.onPod(bound);
+  advance(30_000);
+  assert.deepEqual(await tracker.decided, {
+    state: "Failed",
+    reason: "NodeLost",
+    message: "pod build-abc: NodeLost: node gone-node has not acknowledged the pod " +
+      "(the node is gone or not ready) (for 30s)",
+  });
 });
