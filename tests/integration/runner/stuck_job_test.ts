@@ -160,7 +160,7 @@ Deno.test("stuck Job: a retry pod refused by a ResourceQuota (FailedCreate) fail
     assert.equal(result.reason, "FailedCreate", JSON.stringify(result));
     assert.match(
       result.message ?? "",
-      /^Job\/quota-retry: FailedCreate: .*exceeded quota: no-pods/,
+      /^Job\/quota-retry: FailedCreate: .*quota: no-pods/,
     );
   } finally {
     await quotaNs.dispose();
