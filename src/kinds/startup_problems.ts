@@ -202,7 +202,9 @@ export function podStartupProblems(
  * A `FailedCreate` problem of a controller object (a Job) whose latest
  * create event, among `events` about it, is a `FailedCreate` Warning (the
  * API server refused its pod: quota, admission webhook, LimitRange);
- * `undefined` when a `SuccessfulCreate` is as recent or there is none.
+ * `undefined` when a `SuccessfulCreate` is as recent, when there is none, or
+ * while `livePods` (pods of the run neither finished nor deleting) is not 0:
+ * those may still end and free a quota, so the run goes on.
  *
  * @example
  * ```ts
@@ -217,7 +219,9 @@ export function podStartupProblems(
 export function createProblem(
   object: KubeObject,
   events: readonly KubeEvent[],
+  livePods = 0,
 ): StartupProblem | undefined {
+  if (livePods > 0) return undefined;
   const failed = latest(events, new Set(["FailedCreate"]), "Warning");
   if (!failed) return undefined;
   const created = latest(events, new Set(["SuccessfulCreate"]));

@@ -224,7 +224,11 @@ export class RunTracker {
     const tracked = this.#tracked;
     if (tracked) {
       const events = this.#events.get(`${tracked.kind}/${tracked.metadata.name}`);
-      const p = events && createProblem(tracked, [...events.values()]);
+      const live = [...this.#pods.values()].filter(({ pod }) =>
+        !pod.metadata.deletionTimestamp &&
+        pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed"
+      ).length;
+      const p = events && createProblem(tracked, [...events.values()], live);
       if (p) current.set(problemKey(p), p);
     }
     for (const key of [...this.#problemSince.keys()]) {

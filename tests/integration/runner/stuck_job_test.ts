@@ -3,7 +3,7 @@
 // ResourceQuota, a pod bound to a NotReady node) fail with a reason naming
 // the object, on the local cluster, instead of waiting forever.
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { useTestNamespace, waitFor } from "../_cluster.ts";
 import { kjo, resultOf, startKjo } from "../_kjo.ts";
 

@@ -230,6 +230,11 @@ Deno.test("createProblem: a FailedCreate newer than the last SuccessfulCreate", 
     message: QUOTA,
     permanent: false,
   });
+  assert.equal(
+    createProblem(JOB, [created, failed], 1),
+    undefined,
+    "a live pod may free the quota",
+  );
   const later = { ...created, lastTimestamp: "2026-11-29T10:00:10Z" };
   assert.equal(createProblem(JOB, [failed, later]), undefined);
   assert.equal(createProblem(JOB, [created]), undefined);

@@ -413,7 +413,9 @@ Deno.test("RunTracker: FailedCreate on the Job after a first pod ran fails the r
   const { tracker, advance } = setup({ graceMs: 30_000, startupTimeoutMs: 120_000 });
   const job = { kind: "Job", name: "build" };
   tracker.onTracked(tracked("Running", undefined, "pods: 1 failed"));
-  tracker.onPod(pod("build-abc", { main: { terminated: { exitCode: 1 } } }));
+  const failed = pod("build-abc", { main: { terminated: { exitCode: 1 } } });
+  failed.status!.phase = "Failed";
+  tracker.onPod(failed);
   tracker.onEvent(
     warning("SuccessfulCreate", "Created pod: build-abc", job, "2026-11-29T10:00:01Z"),
   );
@@ -424,6 +426,26 @@ Deno.test("RunTracker: FailedCreate on the Job after a first pod ran fails the r
     reason: "FailedCreate",
     message: `Job/build: FailedCreate: ${QUOTA} (for 30s)`,
   });
+});
+
+Deno.test("RunTracker: FailedCreate while another pod of the run still runs is no problem yet", async () => {
+  const { tracker, advance } = setup({ graceMs: 30_000, startupTimeoutMs: 0 });
+  const job = { kind: "Job", name: "build" };
+  tracker.onTracked(tracked("Running", undefined, "pods: 1 active, 1 ready"));
+  const running = pod("build-abc", { main: { running: { startedAt: "2026-11-29T10:00:00Z" } } });
+  running.status!.phase = "Running";
+  tracker.onPod(running);
+  tracker.onEvent(warning("FailedCreate", QUOTA, job, "2026-11-29T10:00:12Z"));
+  advance(60_000);
+  assert.equal(await settled(tracker.decided), undefined);
+  tracker.onPod({
+    ...running,
+    status: { ...running.status, phase: "Succeeded" },
+  });
+  advance(29_999);
+  assert.equal(await settled(tracker.decided), undefined);
+  advance(1);
+  assert.equal((await tracker.decided).reason, "FailedCreate");
 });
 
 Deno.test("RunTracker: a SuccessfulCreate after FailedCreate clears it", async () => {
