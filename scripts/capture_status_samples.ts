@@ -58,6 +58,8 @@ interface Moment {
    * a v1 EventList) and check the startup problems kjo finds in them.
    */
   withEvents?: boolean;
+  /** Save the Node the pod is bound to as well (`<scenario>.<moment>.node.json`). */
+  withNode?: boolean;
   /** Startup problem reasons kjo should find (`podStartupProblems` / `createProblem`). */
   problems?: string[];
   /** Text the first problem's message must contain (e.g. the missing Secret's name). */
@@ -103,6 +105,8 @@ interface IndexEntry {
   stuck: string[];
   /** The Events file saved with this sample. */
   events?: string;
+  /** The Node file saved with this sample. */
+  node?: string;
   problems?: string[];
   mentions?: string;
   note?: string;
@@ -399,11 +403,12 @@ const scenarios: Scenario[] = [
       name: "bound_not_acknowledged",
       target: "pod",
       withEvents: true,
+      withNode: true,
       // A kubelet acknowledges a bound pod (status.startTime) within moments.
       when: (o) => bound(o) && !status(o).startTime && age(o) >= 5_000,
       expect: { state: "Pending" },
       problems: ["NodeLost"],
-      mentions: "has not acknowledged the pod",
+      mentions: "is not ready (Ready=False: KubeletNotReady",
     }],
   },
   {
@@ -731,10 +736,12 @@ interface Captured {
   object: Json;
   /** The Events saved with the sample. */
   events?: { file: string; list: Json };
+  /** The pod's Node saved with the sample. */
+  node?: { file: string; object: Json };
 }
 
 const POLL_MS = 250;
-const MOMENT_TIMEOUT_MS = 60_000;
+const MOMENT_TIMEOUT_MS = 120_000;
 
 /** An Event as saved: what kjo reads, without uids, resource versions or managedFields. */
 function eventSnapshot(e: Json): Json {
@@ -813,8 +820,17 @@ async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Captured[
       if (mismatch) console.warn(`${s.name}.${m.name}: ${mismatch}`);
       const file = `${s.name}.${m.name}.json`;
       const eventsFile = m.withEvents ? `${s.name}.${m.name}.events.json` : undefined;
+      const nodeName = rec(o.spec)?.nodeName;
+      const node = m.withNode && typeof nodeName === "string"
+        ? await raw.get(`/api/v1/nodes/${nodeName}`)
+        : undefined;
+      if (m.withNode && !node) throw new Error(`${s.name}.${m.name}: no Node ${nodeName}`);
+      const nodeFile = node ? `${s.name}.${m.name}.node.json` : undefined;
       out.push({
         object,
+        ...(node && nodeFile
+          ? { node: { file: nodeFile, object: { ...snapshot(node), spec: undefined } } }
+          : {}),
         ...(eventsFile
           ? {
             events: {
@@ -831,6 +847,7 @@ async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Captured[
           expect: m.expect,
           stuck: m.stuck ?? [],
           ...(eventsFile ? { events: eventsFile } : {}),
+          ...(nodeFile ? { node: nodeFile } : {}),
           ...(m.problems ? { problems: m.problems } : {}),
           ...(m.mentions ? { mentions: m.mentions } : {}),
           ...(note ? { note } : {}),
@@ -928,7 +945,9 @@ async function main(): Promise<void> {
   }
 
   mkdirSync(out, { recursive: true });
-  const files = new Set(captured.flatMap((c) => [c.entry.file, c.events?.file ?? ""]));
+  const files = new Set(
+    captured.flatMap((c) => [c.entry.file, c.events?.file ?? "", c.node?.file ?? ""]),
+  );
   for (const f of readdirSync(out)) {
     if (f.endsWith(".json") && f !== "index.json" && !files.has(f)) rmSync(join(out, f));
   }
@@ -936,6 +955,9 @@ async function main(): Promise<void> {
     writeFileSync(join(out, c.entry.file), JSON.stringify(c.object, null, 2) + "\n");
     if (c.events) {
       writeFileSync(join(out, c.events.file), JSON.stringify(c.events.list, null, 2) + "\n");
+    }
+    if (c.node) {
+      writeFileSync(join(out, c.node.file), JSON.stringify(c.node.object, null, 2) + "\n");
     }
   }
   const index = {

@@ -9,7 +9,7 @@
  * | a container waiting in one of `STUCK_WAITING_REASONS`    | the waiting reason            |
  * | a pod not started, with `FailedMount`/`FailedAttachVolume` Warning events | the event reason (message: the event's, e.g. `secret "x" not found`) |
  * | a pod unschedulable because of a PersistentVolumeClaim   | `UnboundPersistentVolumeClaim` (message names the claims) |
- * | a pod whose node is lost: phase `Unknown`, status reason `NodeLost`, a `NodeNotReady` event while not Ready, or bound to a node that never acknowledged it (no `status.startTime`) | `NodeLost` |
+ * | a pod whose node is lost: phase `Unknown`, status reason `NodeLost`, a `NodeNotReady` event while not Ready, or its Node (when the caller could read it) gone or not Ready | `NodeLost` |
  * | `FailedCreate` Warning events on the tracked object, newer than its last `SuccessfulCreate` (quota, admission webhook, LimitRange) | `FailedCreate` |
  *
  * A pod counts as started ({@linkcode podHasStarted}) once one of its init or
@@ -117,28 +117,61 @@ function claimNames(pod: KubeObject): string[] {
   return names;
 }
 
-function nodeLost(pod: KubeObject, events: readonly KubeEvent[]): string | undefined {
+/**
+ * Whether a pod is bound to a node that has not acknowledged it yet (no
+ * `status.startTime`) and nothing of it ran: a kubelet does so within
+ * moments, so a pod that stays like this suggests a node that is gone or
+ * not ready, which only the Node object can tell (see the `node` argument of
+ * {@linkcode podStartupProblems}).
+ *
+ * @example
+ * ```ts
+ * podAwaitsNode({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
+ *   spec: { nodeName: "n1" }, status: { phase: "Pending" } }); // true
+ * ```
+ */
+export function podAwaitsNode(pod: KubeObject): boolean {
   const status = record(pod.status);
-  const node = text(record(pod.spec)?.nodeName);
-  const onNode = node ? ` on node ${node}` : "";
+  const phase = text(status?.phase);
+  return text(record(pod.spec)?.nodeName) !== undefined && !text(status?.startTime) &&
+    (phase === undefined || phase === "Pending") && !pod.metadata?.deletionTimestamp &&
+    !podHasStarted(pod);
+}
+
+function nodeLost(
+  pod: KubeObject,
+  events: readonly KubeEvent[],
+  node: KubeObject | null | undefined,
+): string | undefined {
+  const status = record(pod.status);
+  const nodeName = text(record(pod.spec)?.nodeName);
   if (text(status?.phase) === "Unknown" || text(status?.reason) === "NodeLost") {
-    return text(status?.message) ?? `the node${onNode} stopped reporting the pod's state`;
+    return text(status?.message) ??
+      `the node${nodeName ? ` ${nodeName}` : ""} stopped reporting the pod's state`;
   }
   const ready = conditionsOf(pod).find((c) => c.type === "Ready");
   const notReady = latest(events, new Set(["NodeNotReady"]), "Warning");
   if (notReady && ready?.status !== "True") {
-    return `${notReady.message?.trim() || "Node is not ready"}${onNode ? ` (node ${node})` : ""}`;
+    return `${notReady.message?.trim() || "Node is not ready"}${
+      nodeName ? ` (node ${nodeName})` : ""
+    }`;
   }
-  if (node && !text(status?.startTime) && !podHasStarted(pod)) {
-    return `node ${node} has not acknowledged the pod (the node is gone or not ready)`;
-  }
-  return undefined;
+  if (!nodeName || node === undefined || ready?.status === "True") return undefined;
+  if (node === null) return `node ${nodeName} no longer exists`;
+  const nodeReady = conditionsOf(node).find((c) => c.type === "Ready");
+  if (nodeReady?.status === "True") return undefined;
+  const why = [nodeReady?.reason, nodeReady?.message].filter(Boolean).join(": ");
+  return `node ${nodeName} is not ready (Ready=${nodeReady?.status ?? "missing"}${
+    why ? `: ${why}` : ""
+  })`;
 }
 
 /**
  * The problems of one pod of a run, given the Events about it (any order;
- * reasons outside {@linkcode STARTUP_EVENT_REASONS} are ignored). Finished
- * and terminating pods have none.
+ * reasons outside {@linkcode STARTUP_EVENT_REASONS} are ignored) and, when
+ * known, the Node it is bound to (`null`: the Node does not exist;
+ * `undefined`: not known, e.g. not allowed to read Nodes). Finished and
+ * terminating pods have none.
  *
  * @example
  * ```ts
@@ -156,6 +189,7 @@ function nodeLost(pod: KubeObject, events: readonly KubeEvent[]): string | undef
 export function podStartupProblems(
   pod: KubeObject,
   events: readonly KubeEvent[],
+  node?: KubeObject | null,
 ): StartupProblem[] {
   const status = record(pod.status);
   const phase = text(status?.phase);
@@ -168,7 +202,7 @@ export function podStartupProblems(
     ...(c.message ? { message: c.message } : {}),
     permanent: c.permanent,
   }));
-  const lost = nodeLost(pod, events);
+  const lost = nodeLost(pod, events, node);
   if (lost) out.push({ subject, reason: "NodeLost", message: lost, permanent: false });
   if (podHasStarted(pod)) return out;
 

@@ -13,6 +13,7 @@ import type { KubeEvent } from "../kube/event_watch.ts";
 import type { StateRule, StateVerdict } from "../kinds/resource_state.ts";
 import {
   createProblem,
+  podAwaitsNode,
   podHasStarted,
   podStartupProblems,
   STARTUP_EVENT_REASONS,
@@ -79,6 +80,8 @@ export class RunTracker {
   /** Events kept per involved `Kind/name`, the latest of each reason. */
   #events = new Map<string, Map<string, KubeEvent>>();
   #problemSince = new Map<string, number>();
+  /** Nodes looked up for pods that await them (`null`: not found). */
+  #nodes = new Map<string, KubeObject | null>();
 
   /** Starts the clocks for the startup and execution timeouts. */
   constructor(options: RunTrackerOptions) {
@@ -154,6 +157,26 @@ export class RunTracker {
     this.tick();
   }
 
+  /**
+   * The nodes worth looking up: those of pods bound to them for at least
+   * `afterMs` without being acknowledged ({@linkcode podAwaitsNode}).
+   */
+  nodesToCheck(afterMs: number): string[] {
+    const now = this.#now();
+    const names = new Set<string>();
+    for (const { pod, firstSeen } of this.#pods.values()) {
+      const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      if (node && now - firstSeen >= afterMs && podAwaitsNode(pod)) names.add(node);
+    }
+    return [...names];
+  }
+
+  /** Feeds a looked-up Node (`null` when it does not exist). */
+  onNode(name: string, node: KubeObject | null): void {
+    this.#nodes.set(name, node);
+    this.tick();
+  }
+
   /** Checks the clocks; call it periodically. */
   tick(): void {
     if (this.#final) return;
@@ -219,7 +242,9 @@ export class RunTracker {
     const current = new Map<string, StartupProblem>();
     for (const { pod } of this.#pods.values()) {
       const events = [...(this.#events.get(`Pod/${pod.metadata.name}`)?.values() ?? [])];
-      for (const p of podStartupProblems(pod, events)) current.set(problemKey(p), p);
+      const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const node = nodeName ? this.#nodes.get(nodeName) : undefined;
+      for (const p of podStartupProblems(pod, events, node)) current.set(problemKey(p), p);
     }
     const tracked = this.#tracked;
     if (tracked) {

@@ -26,6 +26,8 @@ interface Sample {
   stuck: string[];
   /** The Events file captured with the object. */
   events?: string;
+  /** The Node file captured with a pod. */
+  node?: string;
   /** Startup problem reasons; for pods without it, the stuck reasons. */
   problems?: string[];
   /** Text the first problem's message contains. */
@@ -42,7 +44,8 @@ function load(file: string): KubeObject {
 }
 
 Deno.test("captured status: index.json lists every fixture, and each names its kind", () => {
-  const listed = index.samples.flatMap((s) => s.events ? [s.file, s.events] : [s.file]).sort();
+  const listed = index.samples.flatMap((s) => [s.file, s.events ?? [], s.node ?? []].flat())
+    .sort();
   const present = readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "index.json")
     .sort();
   assert.deepEqual(listed, present);
@@ -81,8 +84,9 @@ for (const s of index.samples) {
     assert.deepEqual(got, expected, `${s.file}: ${JSON.stringify(verdict)}`);
 
     const events = s.events ? (load(s.events) as { items?: KubeEvent[] }).items ?? [] : [];
+    const node = s.node ? load(s.node) : undefined;
     const problems = s.kind === "Pod"
-      ? podStartupProblems(object, events)
+      ? podStartupProblems(object, events, node)
       : [createProblem(object, events)].filter((p) => p !== undefined);
     assert.deepEqual(problems.map((p) => p.reason), s.problems ?? s.stuck, "startup problems");
     if (s.mentions) {

@@ -3,6 +3,7 @@ import type { KubeEvent } from "../../../src/kube/event_watch.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import {
   createProblem,
+  podAwaitsNode,
   podHasStarted,
   podStartupProblems,
   STARTUP_EVENT_REASONS,
@@ -149,16 +150,54 @@ Deno.test("podStartupProblems: unschedulable for lack of resources is left to th
   assert.deepEqual(podStartupProblems(unschedulable, []), []);
 });
 
-Deno.test("podStartupProblems: a pod bound to a node that never acknowledged it is NodeLost", () => {
+function node(ready?: { status: string; reason?: string; message?: string }): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "gone-node" },
+    status: { conditions: ready ? [{ type: "Ready", ...ready }] : [] },
+  };
+}
+
+Deno.test("podAwaitsNode: bound, not acknowledged (no startTime), not started", () => {
+  assert.equal(podAwaitsNode(pod({ phase: "Pending" }, { nodeName: "gone-node" })), true);
+  assert.equal(podAwaitsNode(pod({ phase: "Pending" }, { nodeName: undefined })), false);
+  assert.equal(podAwaitsNode(pod(creating)), false, "startTime: acknowledged");
+});
+
+Deno.test("podStartupProblems: a pod bound to a node that is not Ready or gone is NodeLost", () => {
   const bound = pod({ phase: "Pending" }, { nodeName: "gone-node" });
-  assert.deepEqual(podStartupProblems(bound, []), [{
-    subject: "pod build-x1y2-8kq2d",
-    reason: "NodeLost",
-    message: "node gone-node has not acknowledged the pod (the node is gone or not ready)",
-    permanent: false,
-  }]);
-  // Not bound yet: the scheduler's business, not a lost node.
-  assert.deepEqual(podStartupProblems(pod({ phase: "Pending" }, { nodeName: undefined }), []), []);
+  assert.deepEqual(podStartupProblems(bound, []), [], "the node is not known");
+  assert.deepEqual(
+    podStartupProblems(bound, [], node({ status: "True", reason: "KubeletReady" })),
+    [],
+  );
+  assert.deepEqual(
+    podStartupProblems(
+      bound,
+      [],
+      node({
+        status: "Unknown",
+        reason: "NodeStatusUnknown",
+        message: "Kubelet stopped posting node status.",
+      }),
+    ),
+    [{
+      subject: "pod build-x1y2-8kq2d",
+      reason: "NodeLost",
+      message: "node gone-node is not ready (Ready=Unknown: NodeStatusUnknown: " +
+        "Kubelet stopped posting node status.)",
+      permanent: false,
+    }],
+  );
+  assert.equal(
+    podStartupProblems(bound, [], null)[0]?.message,
+    "node gone-node no longer exists",
+  );
+  assert.equal(
+    podStartupProblems(bound, [], node())[0]?.message,
+    "node gone-node is not ready (Ready=missing)",
+  );
 });
 
 Deno.test("podStartupProblems: a running pod on a NotReady node is NodeLost until it is Ready again", () => {

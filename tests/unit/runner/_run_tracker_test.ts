@@ -489,16 +489,29 @@ Deno.test("RunTracker: startupTimeoutMs 0 means no startup timeout", async () =>
   assert.equal(await settled(tracker.decided), undefined);
 });
 
-Deno.test("RunTracker: a pod bound to a node that never acknowledges it fails as NodeLost after the grace", async () => {
+Deno.test("RunTracker: a pod bound to a NotReady node fails as NodeLost after the grace", async () => {
   const { tracker, advance } = setup({ graceMs: 30_000, startupTimeoutMs: 600_000 });
   const bound = pod("build-abc");
-  bound.spec = { nodeName: "gone-node", containers: [{ name: "main" }] } as PodLike["spec"];
+  bound.spec = { nodeName: "lost-node", containers: [{ name: "main" }] } as PodLike["spec"];
   tracker.onPod(bound);
-  advance(30_000);
+  assert.deepEqual(tracker.nodesToCheck(5_000), [], "too early to suspect the node");
+  advance(5_000);
+  assert.deepEqual(tracker.nodesToCheck(5_000), ["lost-node"]);
+  advance(60_000);
+  assert.equal(await settled(tracker.decided), undefined, "the node is not known yet");
+  tracker.onNode("lost-node", {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "lost-node" },
+    status: { conditions: [{ type: "Ready", status: "False", reason: "KubeletNotReady" }] },
+  });
+  advance(29_999);
+  assert.equal(await settled(tracker.decided), undefined);
+  advance(1);
   assert.deepEqual(await tracker.decided, {
     state: "Failed",
     reason: "NodeLost",
-    message: "pod build-abc: NodeLost: node gone-node has not acknowledged the pod " +
-      "(the node is gone or not ready) (for 30s)",
+    message: "pod build-abc: NodeLost: node lost-node is not ready " +
+      "(Ready=False: KubeletNotReady) (for 30s)",
   });
 });
