@@ -285,6 +285,7 @@ export class RunTracker {
         );
         continue;
       }
+      const before = reasons.length;
       for (const status of containerStatuses(pod)) {
         const waiting = status.state?.waiting;
         if (waiting?.reason) {
@@ -294,6 +295,10 @@ export class RunTracker {
             }`,
           );
         }
+      }
+      if (reasons.length === before && podAwaitsNode(pod)) {
+        const node = (pod.spec as { nodeName?: string }).nodeName;
+        reasons.push(`pod ${pod.metadata.name}: node ${node} has not acknowledged it`);
       }
     }
     if (this.#pods.size === 0) reasons.push("no pod of the run was created");

@@ -200,6 +200,18 @@ Deno.test("RunTracker: startup timeout copies the PodScheduled=False message of 
   );
 });
 
+Deno.test("RunTracker: startup timeout names the node of a pod it has not acknowledged", async () => {
+  const { tracker, advance } = setup({ startupTimeoutMs: 10_000 });
+  const bound = pod("build-abc");
+  bound.spec = { nodeName: "kjo-node", containers: [{ name: "main" }] } as PodLike["spec"];
+  tracker.onPod(bound);
+  advance(10_000);
+  assert.equal(
+    (await tracker.decided).message,
+    "nothing started within 10s; pod build-abc: node kjo-node has not acknowledged it",
+  );
+});
+
 Deno.test("RunTracker: startup timeout names a waiting container and its message", async () => {
   const { tracker, advance } = setup({ startupTimeoutMs: 10_000 });
   tracker.onPod(pod("build-abc", {
