@@ -145,8 +145,9 @@ Deno.test("stuck Job: a claim that never binds fails the run after the grace, na
 Deno.test("stuck Job: a retry pod refused by a ResourceQuota (FailedCreate) fails the run", async () => {
   const quotaNs = await useTestNamespace("kjo-stuck-quota");
   try {
-    // The first pod runs (20 s) and fails; a quota of 0 pods, created while it
-    // runs, refuses the retry.
+    // The first pod runs (20 s) and fails; a quota of 0 pods, created once that
+    // pod exists (the node agent may report it Running late, or never while
+    // loaded), refuses the retry.
     const { child, outcome } = startKjo([
       "run",
       "-n",
@@ -162,19 +163,23 @@ Deno.test("stuck Job: a retry pod refused by a ResourceQuota (FailedCreate) fail
       "--delete-policy",
       "Always",
     ]);
-    await waitFor("the first pod to run", 180_000, async () => {
+    await waitFor("the first pod", 180_000, async () => {
       const pods = await quotaNs.core.listNamespacedPod({ namespace: quotaNs.namespace });
-      return pods.items.some((p) => p.status?.phase === "Running");
+      return pods.items.length > 0;
     });
     await quotaNs.core.createNamespacedResourceQuota({
       namespace: quotaNs.namespace,
       body: { metadata: { name: "no-pods" }, spec: { hard: { pods: "0" } } },
     });
-    const timer = setTimeout(() => child.kill("SIGTERM"), 180_000);
+    const timer = setTimeout(() => child.kill("SIGTERM"), RUN_BOUND_MS);
     const { code, events, stderr } = await outcome.finally(() => clearTimeout(timer));
     assert.equal(code, 1, stderr);
     const result = resultOf(events);
     assert.equal(result.reason, "FailedCreate", JSON.stringify(result));
+    assert.ok(
+      events.some((e: RunEvent) => e.type === "k8s_event" && e.reason === "Started"),
+      "the first pod ran",
+    );
     assert.match(
       result.message ?? "",
       /^Job\/quota-retry-[a-z0-9]+: FailedCreate: .*quota: no-pods/,
