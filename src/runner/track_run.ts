@@ -7,7 +7,6 @@
  */
 
 import type { KubeClient } from "../kube/kube_client.ts";
-import { ApiError } from "../kube/api_error.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource } from "../kube/resource_paths.ts";
 import { type WatchReconnect, watchResources } from "../kube/resumable_watch.ts";
@@ -21,6 +20,7 @@ import { createLineHandler } from "./_line_handler.ts";
 import { PodCache, type PodLike } from "./_pod_cache.ts";
 import { type FollowContainer, PodLogRelay } from "./_pod_log_relay.ts";
 import { type FinalVerdict, RunTracker } from "./_run_tracker.ts";
+import { lookUpNodes } from "./_node_lookup.ts";
 import type { RunOptions } from "./run_options.ts";
 
 /** Options of {@linkcode trackRun}. */
@@ -229,7 +229,11 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     if (!watches.signal.aborted) throw error;
   });
 
-  const nodes = lookUpNodes(client, tracker, emit);
+  const nodes = lookUpNodes(
+    client,
+    tracker,
+    (message) => emit({ type: "info", level: "debug", message }),
+  );
   const ticker = setInterval(() => {
     tracker.tick();
     nodes.check();
@@ -274,47 +278,6 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     : [];
   stats.lines = handler.count;
   return { verdict, summary, lineErrors: handler.errors, stats };
-}
-
-/**
- * Reads the Nodes of pods that a node has not acknowledged for 5 s (each at
- * most every 10 s, one request at a time), so the tracker can tell a node
- * that is gone or not ready. Without the right to read Nodes it stops and
- * the startup timeout decides.
- */
-function lookUpNodes(
-  client: KubeClient,
-  tracker: RunTracker,
-  emit: (event: RunEventInput) => void,
-): { check: () => void } {
-  const lastRead = new Map<string, number>();
-  let busy = false;
-  let forbidden = false;
-  return {
-    check() {
-      if (busy || forbidden) return;
-      const now = Date.now();
-      const name = tracker.nodesToCheck(5_000).find((n) => now - (lastRead.get(n) ?? 0) >= 10_000);
-      if (!name) return;
-      lastRead.set(name, now);
-      busy = true;
-      client.request<KubeObject>({ path: `/api/v1/nodes/${encodeURIComponent(name)}` })
-        .then((node) => tracker.onNode(name, node))
-        .catch((error) => {
-          if (error instanceof ApiError && error.status === 404) tracker.onNode(name, null);
-          else if (error instanceof ApiError && (error.status === 403 || error.status === 401)) {
-            forbidden = true;
-            emit({
-              type: "info",
-              level: "debug",
-              message: `cannot read node ${name} (${errorText(error)}); ` +
-                "the startup timeout covers pods on lost nodes",
-            });
-          }
-        })
-        .finally(() => busy = false);
-    },
-  };
 }
 
 function toK8sEvent(event: KubeEvent): K8sEvent {
