@@ -19,6 +19,7 @@ import {
   STARTUP_EVENT_REASONS,
   type StartupProblem,
 } from "../kinds/startup_problems.ts";
+import { podContainers } from "../kinds/pod_containers.ts";
 import { containerStatuses, type PodLike } from "./_pod_cache.ts";
 
 /** How a run ended, as far as the tracked resource goes. */
@@ -34,7 +35,8 @@ export interface RunTrackerOptions {
   rule: StateRule;
   /**
    * Time allowed until a container of the run runs (ms), for the run and for
-   * each of its pods from when it is first seen; 0 for no limit.
+   * each of its pods from when it is first seen (or, if later, from when no
+   * other pod of the run runs any more); 0 for no limit.
    */
   startupTimeoutMs: number;
   /** Time allowed for the whole run (ms); none when undefined. */
@@ -80,6 +82,8 @@ export class RunTracker {
   /** Events kept per involved `Kind/name`, the latest of each reason. */
   #events = new Map<string, Map<string, KubeEvent>>();
   #problemSince = new Map<string, number>();
+  /** When a container of the run was last seen running. */
+  #lastRunningAt = -Infinity;
   /** Nodes looked up for pods that await them (`null`: not found). */
   #nodes = new Map<string, KubeObject | null>();
 
@@ -205,8 +209,15 @@ export class RunTracker {
       return;
     }
     if (startup > 0) {
-      for (const { pod, firstSeen } of this.#pods.values()) {
-        if (now - firstSeen < startup || !this.#waitsToStart(pod)) continue;
+      // A pod waiting while another one runs (parallel pods on a full cluster)
+      // is not stuck: its clock starts once nothing of the run runs.
+      const pods = [...this.#pods.values()];
+      if (pods.some(({ pod }) => podContainers(pod).some((c) => c.running))) {
+        this.#lastRunningAt = now;
+      }
+      for (const { pod, firstSeen } of pods) {
+        const since = Math.max(firstSeen, this.#lastRunningAt);
+        if (now - since < startup || !this.#waitsToStart(pod)) continue;
         this.#decide({
           state: "Failed",
           reason: "StartupTimeout",

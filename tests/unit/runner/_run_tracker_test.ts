@@ -493,6 +493,26 @@ Deno.test("RunTracker: a retry pod that cannot start fails the run at the startu
   });
 });
 
+Deno.test("RunTracker: a pod waiting while another pod of the run runs is timed from when that one ends", async () => {
+  const { tracker, advance } = setup({ startupTimeoutMs: 60_000 });
+  const running = pod("build-1", { main: { running: { startedAt: "2026-11-29T10:00:00Z" } } });
+  tracker.onPod(running);
+  const waiting = pod("build-2", {}, {
+    scheduled: { status: "False", reason: "Unschedulable", message: "0/1 nodes are available" },
+  });
+  tracker.onPod(waiting);
+  advance(600_000);
+  assert.equal(await settled(tracker.decided), undefined, "build-1 still runs");
+  tracker.onPod(pod("build-1", { main: { terminated: { exitCode: 0 } } }));
+  advance(59_000);
+  assert.equal(await settled(tracker.decided), undefined);
+  advance(1_000);
+  assert.equal(
+    (await tracker.decided).message,
+    "pod build-2 did not start within 60s; pod build-2: Unschedulable: 0/1 nodes are available",
+  );
+});
+
 Deno.test("RunTracker: startupTimeoutMs 0 means no startup timeout", async () => {
   const { tracker, advance } = setup({ startupTimeoutMs: 0 });
   tracker.onTracked(tracked("Pending"));
