@@ -29,11 +29,6 @@ import { podContainers } from "./pod_containers.ts";
 /**
  * The Event reasons {@linkcode podStartupProblems} and
  * {@linkcode createProblem} read; other events can be dropped before them.
- *
- * @example
- * ```ts
- * STARTUP_EVENT_REASONS.has("FailedMount"); // true
- * ```
  */
 export const STARTUP_EVENT_REASONS: ReadonlySet<string> = new Set([
   "FailedMount",
@@ -45,17 +40,7 @@ export const STARTUP_EVENT_REASONS: ReadonlySet<string> = new Set([
 
 const VOLUME_FAILURES = new Set(["FailedMount", "FailedAttachVolume"]);
 
-/**
- * Something that keeps a run from starting or going on.
- *
- * @example
- * ```ts
- * const p: StartupProblem = {
- *   subject: "pod build-x1-abcde", reason: "FailedMount", permanent: false,
- *   message: 'MountVolume.SetUp failed for volume "creds" : secret "db-creds" not found',
- * };
- * ```
- */
+/** Something that keeps a run from starting or going on. */
 export interface StartupProblem {
   /** The object concerned: `pod NAME`, `pod NAME container C`, or `Kind/name`. */
   subject: string;

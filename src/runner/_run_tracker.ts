@@ -62,9 +62,16 @@ export interface RunTrackerOptions {
  *
  * @example
  * ```ts
- * const tracker = new RunTracker({ rule, startupTimeoutMs: 120_000, unrecoverableGraceMs: 30_000 });
- * tracker.onTracked(job);
- * const verdict = await tracker.decided;
+ * import { jobState } from "../kinds/job_state.ts";
+ *
+ * const tracker = new RunTracker({
+ *   rule: jobState,
+ *   startupTimeoutMs: 120_000,
+ *   unrecoverableGraceMs: 30_000,
+ * });
+ * tracker.onTracked({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "build" } });
+ * // Feed pods (onPod), their Events (onEvent) and call tick() periodically.
+ * tracker.decided.then((verdict) => console.log(verdict.state, verdict.reason));
  * ```
  */
 export class RunTracker {

@@ -46,10 +46,14 @@ Deno.test("lookUpNodes: a Node that is gone (404) makes the pod NodeLost after t
     nodes.check();
     await until(() => stub.requests.length === 1, 5_000, "the node lookup");
     // The answer arrives in its own time: move the fake clock until the grace is over.
-    await until(() => {
-      advance(1_000);
-      return tracker.final !== undefined;
-    }, 5_000, "the decision");
+    await until(
+      () => {
+        advance(1_000);
+        return tracker.final !== undefined;
+      },
+      5_000,
+      "the decision",
+    );
     assert.equal(tracker.final?.reason, "NodeLost");
     assert.match(
       tracker.final?.message ?? "",
