@@ -37,12 +37,12 @@ export function addFollowOptions(command: Command): Command {
     .option("--no-logs", "do not relay container logs (get_logs=False)")
     .option(
       "--startup-timeout <seconds>",
-      "seconds until something of the run must run (default 120)",
+      "seconds until a container of the run, and of each of its pods, must run; 0 for no limit (default 120)",
     )
     .option("--execution-timeout <seconds>", "seconds the whole run may take (default: no limit)")
     .option(
       "--image-pull-failure-grace <seconds>",
-      "seconds a container may fail to pull its image (default 30)",
+      "seconds a run may stay stuck (image pull, config or mount errors, unbound claim, lost node, refused pod creation) before it fails (default 30)",
     )
     .option(
       "--stall-timeout <seconds>",

@@ -85,7 +85,7 @@ export interface SettingValues {
   showKubernetesTimestamps: boolean;
   /** `show_runner_id`: show the run id on kjo's own log lines. Default false. */
   showRunnerId: boolean;
-  /** `startup_timeout_seconds`: how long the first connection may take. Default 120. */
+  /** `startup_timeout_seconds`: how long the run and each of its pods may take to start a container; 0 for no limit. Default 120. */
   startupTimeoutSeconds: number;
   /** `validate_body_on_init`: build the body when the task is defined (Airflow shim). Default false. */
   validateBodyOnInit: boolean;
@@ -274,15 +274,17 @@ export function envKey(key: string): string {
 }
 
 /**
- * A setting's CLI flag, as named in messages.
+ * A setting's CLI flag, as named in messages: the flags of the `...Seconds`
+ * settings leave the unit out (`--startup-timeout`).
  *
  * @example
  * ```ts
  * flagName("deletePolicy"); // "--delete-policy"
+ * flagName("startupTimeoutSeconds"); // "--startup-timeout"
  * ```
  */
 export function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return `--${key.replace(/Seconds$/, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**

@@ -32,7 +32,8 @@ async function settingsError(options: Parameters<typeof resolveSettings>[0]): Pr
 Deno.test("key names in the file, the environment and on the command line", () => {
   assert.equal(fileKey("deletePolicy"), "delete_policy");
   assert.equal(envKey("kubeConfigExtraLocations"), "KJO_KUBE_CONFIG_EXTRA_LOCATIONS");
-  assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace-seconds");
+  assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace");
+  assert.equal(flagName("startupTimeoutSeconds"), "--startup-timeout");
   assert.equal(SETTING_KEYS.length, 20);
 });
 
@@ -172,6 +173,10 @@ Deno.test("resolveSettings: invalid values name their source", async () => {
     await settingsError({ env: { KJO_STARTUP_TIMEOUT_SECONDS: "-1" } }),
     `KJO_STARTUP_TIMEOUT_SECONDS: must be a number from 0 up, got "-1"`,
   );
+  assert.equal(
+    await settingsError({ env: {}, flags: { startupTimeoutSeconds: "-5" } }),
+    `--startup-timeout: must be a number from 0 up, got "-5"`,
+  );
   assert.match(
     await settingsError({ env: { KJO_NAMESPACE: "Bad_NS" } }),
     /^KJO_NAMESPACE: must be a DNS-1123 label/,
@@ -189,6 +194,11 @@ Deno.test("resolveSettings: invalid values name their source", async () => {
       /: show_runner_id: must be a boolean/,
     );
   });
+});
+
+Deno.test("resolveSettings: a startup timeout of 0 (no limit) is accepted", async () => {
+  const settings = await resolveSettings({ env: {}, flags: { startupTimeoutSeconds: "0" } });
+  assert.equal(settings.startupTimeoutSeconds, 0);
 });
 
 Deno.test("resolveSettings: config file problems", async () => {
