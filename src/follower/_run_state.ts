@@ -20,6 +20,7 @@ import { createLineHandler } from "../runner/_line_handler.ts";
 import { PodCache, type PodLike } from "../runner/_pod_cache.ts";
 import { type FollowContainer, PodLogRelay } from "../runner/_pod_log_relay.ts";
 import { type FinalVerdict, RunTracker } from "../runner/_run_tracker.ts";
+import { lookUpNodes } from "../runner/_node_lookup.ts";
 import type { RunOptions } from "../runner/run_options.ts";
 import type { TrackingOutcome } from "../runner/track_run.ts";
 import type { HubSubscriber } from "./namespace_hub.ts";
@@ -86,6 +87,7 @@ export class RunState implements HubSubscriber {
   #sinceMs: number;
   #fail!: (error: unknown) => void;
   #stopped = false;
+  #nodes: { check: () => void };
 
   /** Creates the state; nothing is followed until the hub or the caller feeds it. */
   constructor(config: RunStateConfig) {
@@ -107,6 +109,8 @@ export class RunState implements HubSubscriber {
         ? options.executionTimeoutSeconds * 1000
         : undefined,
       unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
+      // Job counters and Pod phases say nothing of containers that ran; pods do.
+      verdictMeansStarted: tracked.kind !== "Job" && tracked.kind !== "Pod",
       onVerdict: (v) =>
         emit({
           type: "status",
@@ -126,6 +130,18 @@ export class RunState implements HubSubscriber {
       parseXcom: options.parseXcom ?? true,
     });
     if (options.getLogs !== false) this.#relay = this.#createRelay();
+    this.#nodes = lookUpNodes(
+      config.client,
+      this.tracker,
+      (message) => emit({ type: "info", level: "debug", message }),
+    );
+  }
+
+  /** Checks the run's clocks and the nodes of its unacknowledged pods; call it periodically. */
+  tick(): void {
+    if (this.#stopped) return;
+    this.tracker.tick();
+    this.#nodes.check();
   }
 
   /** Counters of the run's streams. */
@@ -172,6 +188,7 @@ export class RunState implements HubSubscriber {
     this.#k8sEvents.push(k8sEvent);
     if (this.#k8sEvents.length > 100) this.#k8sEvents.shift();
     this.#config.emit(k8sEvent);
+    this.tracker.onEvent(event);
   }
 
   /** @inheritdoc */

@@ -297,7 +297,7 @@ export class RunFollower {
     const leave = hub.subscribe(state);
     this.#active.add(state);
     this.#ticker ??= setInterval(() => {
-      for (const s of this.#active) s.tracker.tick();
+      for (const s of this.#active) s.tick();
     }, TICK_MS);
     const aborted = new Promise<undefined>((resolve) => {
       if (signal.aborted) resolve(undefined);
