@@ -55,3 +55,10 @@ export type {
 export { ClusterError, ExitCode, InputError, KjoError } from "./src/errors.ts";
 export { newRunId } from "./src/runner/run_id.ts";
 export { RUN_ID_LABEL } from "./src/kube/labels.ts";
+export {
+  type CleanupRunOptions,
+  DETACH,
+  type FollowOptions,
+  RunFollower,
+  type RunFollowerOptions,
+} from "./src/follower/run_follower.ts";

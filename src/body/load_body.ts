@@ -8,9 +8,10 @@
 import { resolve } from "node:path";
 import { EXECUTION_OBJECTS } from "../choices.ts";
 import { InputError } from "../errors.ts";
-import { readInputFile } from "../input_file.ts";
+import { readInputFile } from "./input_file.ts";
 import { defaultBody, type ImageBody } from "./default_templates.ts";
 import { isObject, typeName } from "./_object.ts";
+import { checkDepth, readStreamLimited } from "./safe_parse.ts";
 
 /**
  * Where the body of a run comes from; exactly one of `image`, `bodyFile`,
@@ -100,6 +101,8 @@ export async function loadBody(
   }
   const body = (source as { body: unknown }).body;
   if (typeof body === "string") return { text: body, origin: "body" };
+  // Before structuredClone, which a deep or cyclic value would overflow.
+  if (typeof body === "object" && body !== null) checkDepth(body, "body");
   if (Array.isArray(body)) return { objects: structuredClone(body), origin: "body" };
   if (isObject(body)) return { objects: [structuredClone(body)], origin: "body" };
   throw new InputError(
@@ -133,7 +136,7 @@ async function loadFile(path: string, options: LoadBodyOptions): Promise<LoadedB
   }
   if (path === "-") {
     const stream = options.stdin ?? Deno.stdin.readable;
-    return { text: await new Response(stream).text(), origin: "stdin" };
+    return { text: await readStreamLimited(stream, "stdin"), origin: "stdin" };
   }
   const fullPath = resolve(options.baseDir ?? Deno.cwd(), path);
   return { text: await readInputFile(path, "body file", fullPath), origin: `body file ${path}` };

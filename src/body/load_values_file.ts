@@ -13,7 +13,8 @@ import { readYamlFile } from "./read_yaml_file.ts";
  * values available as `it.job`. An empty file gives `{}`.
  *
  * @throws {InputError} when the file is missing or unreadable, is not valid
- * YAML (with line and column), holds several documents, or is not an object.
+ * YAML (with line and column), holds several documents, or is not an object;
+ * when a limit of `INPUT_LIMITS` is passed (size, depth, YAML aliases).
  *
  * @example
  * ```ts

@@ -1,22 +1,21 @@
 /**
- * Reads a YAML (or JSON) file of kjo's input: a values file, a config file.
+ * Reads a YAML (or JSON) file of kjo's input: a values file, a config file,
+ * a rules file.
  *
  * @module
  */
 
-import { parseDocument } from "yaml";
-import { errorText, InputError } from "../errors.ts";
-import { readInputFile } from "../input_file.ts";
-import { describeYamlError } from "./yaml_error.ts";
+import { readInputFile } from "./input_file.ts";
+import { parseYamlValue } from "./safe_parse.ts";
 
 /**
- * Reads the one YAML or JSON document of the file at `path` and returns its
- * value (`null` for an empty file). Errors are one line, starting with
- * `${what} ${path}: `.
+ * Reads the one YAML or JSON document of the file at `path`, within the
+ * input limits, and returns its value (`null` for an empty file). Errors are
+ * one line, starting with `${what} ${path}: `.
  *
  * @throws {InputError} when the file cannot be read (see `readInputFile`),
- * is not valid YAML (with line and column), or holds
- * several documents.
+ * is not valid YAML (with line and column), holds several documents, or
+ * breaks an input limit.
  *
  * @example
  * ```ts
@@ -26,13 +25,5 @@ import { describeYamlError } from "./yaml_error.ts";
  * ```
  */
 export async function readYamlFile(path: string, what: string): Promise<unknown> {
-  const where = `${what} ${path}`;
-  const document = parseDocument(await readInputFile(path, what));
-  const error = document.errors[0];
-  if (error) throw new InputError(`${where}: ${describeYamlError(error)}`, { cause: error });
-  try {
-    return document.toJS();
-  } catch (cause) {
-    throw new InputError(`${where}: ${errorText(cause)}`, { cause });
-  }
+  return parseYamlValue(await readInputFile(path, what), `${what} ${path}`);
 }

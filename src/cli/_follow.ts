@@ -12,6 +12,7 @@ import { settingDefault, type Settings } from "../config/settings.ts";
 import { loadCustomKindRules } from "../kinds/custom_kind_rules.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import { shouldUseColor } from "../output/ansi_colors.ts";
+import { EVENT_MODES } from "../output/event_filter.ts";
 import type { EventWriter } from "../output/event_sink.ts";
 import { JsonlWriter } from "../output/jsonl_writer.ts";
 import type { ResultEvent } from "../output/run_event.ts";
@@ -41,14 +42,14 @@ export function addFollowOptions(command: Command): Command {
     .option("--no-logs", "do not relay container logs (get_logs=False)")
     .option(
       "--startup-timeout <seconds>",
-      `seconds until something of the run must run (default ${
+      `seconds until a container of the run, and of each of its pods, must run; 0 for no limit (default ${
         settingDefault("startupTimeoutSeconds")
       })`,
     )
     .option("--execution-timeout <seconds>", "seconds the whole run may take (default: no limit)")
     .option(
       "--image-pull-failure-grace <seconds>",
-      `seconds a container may fail to pull its image (default ${
+      `seconds a run may stay stuck (image pull, config or mount errors, unbound claim, lost node, refused pod creation) before it fails (default ${
         settingDefault("imagePullFailureGraceSeconds")
       })`,
     )
@@ -62,6 +63,12 @@ export function addFollowOptions(command: Command): Command {
     .addOption(
       new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)")
         .choices(OUTPUT_FORMATS),
+    )
+    .addOption(
+      new Option(
+        "--events <which>",
+        "Kubernetes events shown: all, warnings or none (default: warnings in text, all in jsonl)",
+      ).choices(EVENT_MODES),
     )
     .option("--show-timestamps", "prefix log lines with the container runtime's timestamps")
     .option("--show-api-events", "also relay ::kube_api: lines as log lines")
@@ -152,13 +159,16 @@ export async function followWithOutput(
 }
 
 function createWriter(settings: Settings, runId: string): EventWriter {
-  if (settings.output === "jsonl") return new JsonlWriter({ stdout: denoStdout() });
+  if (settings.output === "jsonl") {
+    return new JsonlWriter({ stdout: denoStdout(), events: settings.events });
+  }
   return new TextWriter({
     stdout: denoStdout(),
     stderr: denoStderr(),
     color: { stdout: shouldUseColor(Deno.stdout), stderr: shouldUseColor(Deno.stderr) },
     timestamps: settings.showKubernetesTimestamps,
     debug: settings.logLevel === "debug",
+    events: settings.events,
     apiEvents: false,
     prefix: settings.showRunnerId ? `[kjo ${runId}]` : "[kjo]",
   });

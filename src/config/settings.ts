@@ -19,6 +19,7 @@ import {
 } from "../choices.ts";
 import { InputError } from "../errors.ts";
 import { DNS_LABEL_RULE, isDnsLabel } from "../kube/name_rules.ts";
+import { EVENT_MODES, type EventMode } from "../output/event_filter.ts";
 
 /**
  * Every setting, resolved. Each field names its config file key.
@@ -39,7 +40,7 @@ export interface SettingValues {
   showKubernetesTimestamps: boolean;
   /** `show_runner_id`: show the run id on kjo's own log lines. Default false. */
   showRunnerId: boolean;
-  /** `startup_timeout_seconds`: how long the first connection may take. Default 120. */
+  /** `startup_timeout_seconds`: how long the run and each of its pods may take to start a container; 0 for no limit. Default 120. */
   startupTimeoutSeconds: number;
   /** `kube_config_extra_locations`: kube config files searched first (comma list in env and file). Default none. */
   kubeConfigExtraLocations: string[];
@@ -53,6 +54,8 @@ export interface SettingValues {
   inCluster: boolean;
   /** `output`: `text` or `jsonl`. Default `text`. */
   output: typeof OUTPUT_FORMATS[number];
+  /** `events`: Kubernetes events shown, `all`, `warnings` or `none`. Default `warnings` in text, `all` in jsonl. */
+  events?: EventMode;
   /** `random_name_postfix_length`: random characters at the end of resource names, 0–32. Default 8. */
   randomNamePostfixLength: number;
   /** `image_pull_policy`: pull policy of the main container. */
@@ -175,6 +178,7 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   kubeconfig: { parse: text, path: true },
   inCluster: { parse: bool, default: false },
   output: { parse: oneOf(OUTPUT_FORMATS), default: "text" },
+  events: { parse: oneOf(EVENT_MODES) },
   randomNamePostfixLength: {
     parse: number({ min: 0, max: MAX_RANDOM_POSTFIX_LENGTH, integer: true }),
     default: DEFAULT_RANDOM_POSTFIX_LENGTH,
@@ -235,15 +239,17 @@ export function envKey(key: string): string {
 }
 
 /**
- * A setting's CLI flag, as named in messages.
+ * A setting's CLI flag, as named in messages: the flags of the `...Seconds`
+ * settings leave the unit out (`--startup-timeout`).
  *
  * @example
  * ```ts
  * flagName("deletePolicy"); // "--delete-policy"
+ * flagName("startupTimeoutSeconds"); // "--startup-timeout"
  * ```
  */
 export function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return `--${key.replace(/Seconds$/, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**

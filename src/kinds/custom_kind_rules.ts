@@ -40,9 +40,9 @@
  * @module
  */
 
-import { parseDocument } from "yaml";
+import { readInputFile } from "../body/input_file.ts";
+import { parseYamlValue } from "../body/safe_parse.ts";
 import { errorText, InputError } from "../errors.ts";
-import { readInputFile } from "../input_file.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceState, StateRule, StateVerdict } from "./resource_state.ts";
 import { parseFieldPath, type PathStep, resolveFieldPath } from "./_field_path.ts";
@@ -362,12 +362,7 @@ export function customKindRules(data: unknown, source: string): CustomKindRule[]
  */
 export function parseCustomKindRules(text: string, file: string): CustomKindRule[] {
   const source = `rules file ${file}`;
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0].message.split("\n")[0];
-    throw new InputError(`${source}: ${first}`, { cause: doc.errors[0] });
-  }
-  return customKindRules(doc.toJS(), source);
+  return customKindRules(parseYamlValue(text, source), source);
 }
 
 /**

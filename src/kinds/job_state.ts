@@ -10,7 +10,8 @@
  * | `Failed` or `FailureTarget`      | Failed (reason, message of the condition) |
  * | `Complete` or `SuccessCriteriaMet` | Succeeded (reason, message of the condition) |
  * | `Suspended` (or `spec.suspend`)  | Pending, reason `Suspended`    |
- * | none, some pod active/ready/terminating/finished | Running   |
+ * | none, some pod ready/terminating/finished | Running            |
+ * | none, pods active but none ready | Pending (message: the counters) |
  * | none, no pod yet                 | Pending                        |
  *
  * Since Kubernetes 1.31 the Job controller first adds the interim
@@ -19,6 +20,13 @@
  * message. The outcome is certain from the interim condition, so it decides;
  * {@linkcode jobTerminalCondition} tells whether the final one is there yet
  * (a runner may wait for it so the last pods' logs are complete).
+ *
+ * The Job controller counts Pending pods as `active`, so `active` alone says
+ * nothing ran: a Job whose only pod cannot start (a missing Secret volume,
+ * an unbound claim) stays Pending. Servers without the `ready` counter
+ * (before Kubernetes 1.24) report Running for active pods, as before.
+ * Whether the run has started is decided from its pods' containers, not
+ * from these counters (`startup_problems.ts`).
  *
  * Failure wins when failure and success conditions are both present (the
  * controller never writes both).
@@ -108,9 +116,9 @@ export function jobState(job: KubeObject): StateVerdict {
     succeeded: num(status?.succeeded) ?? 0,
     failed: num(status?.failed) ?? 0,
   };
-  if (Object.values(counts).some((n) => n > 0)) {
-    const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
-    return { state: "Running", message: `pods: ${parts.join(", ")}` };
-  }
+  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  const onlyActive = counts.active > 0 && parts.length === 1 && num(status?.ready) !== undefined;
+  if (onlyActive) return { state: "Pending", message: `pods: ${parts[0]}, none ready` };
+  if (parts.length > 0) return { state: "Running", message: `pods: ${parts.join(", ")}` };
   return { state: "Pending" };
 }

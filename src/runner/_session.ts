@@ -31,7 +31,7 @@ export interface Session {
  * const { client, namespace } = openSession({ kubeconfig: ".devcluster/kubeconfig" }, { flag: "jobs" });
  * ```
  */
-function openSession(
+export function openSession(
   connection: KubeConnectionOptions,
   namespaces: { flag?: string; body?: string },
 ): Session {
@@ -57,7 +57,7 @@ function openSession(
  * const stop = linkedAbort(options.signal);
  * ```
  */
-function linkedAbort(signal?: AbortSignal): AbortController {
+export function linkedAbort(signal?: AbortSignal): AbortController {
   const controller = new AbortController();
   if (signal?.aborted) controller.abort(signal.reason);
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });

@@ -21,6 +21,7 @@ import { createLineHandler } from "./_line_handler.ts";
 import { PodCache, type PodLike } from "./_pod_cache.ts";
 import { type FollowContainer, PodLogRelay } from "./_pod_log_relay.ts";
 import { type FinalVerdict, RunTracker } from "./_run_tracker.ts";
+import { lookUpNodes } from "./_node_lookup.ts";
 import type { RunOptions } from "./run_options.ts";
 
 /** Options of {@linkcode trackRun}. */
@@ -86,6 +87,8 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       ? options.executionTimeoutSeconds * 1000
       : undefined,
     unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
+    // Job counters and Pod phases say nothing of containers that ran; pods do.
+    verdictMeansStarted: tracked.kind !== "Job" && tracked.kind !== "Pod",
     onVerdict: (v) =>
       emit({
         type: "status",
@@ -191,6 +194,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       const k8sEvent = toK8sEvent(event);
       k8sEvents.push(k8sEvent);
       emit(k8sEvent);
+      tracker.onEvent(event);
     },
   });
   const watchDone = Promise.all([
@@ -226,7 +230,15 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     if (!watches.signal.aborted) throw error;
   });
 
-  const ticker = setInterval(() => tracker.tick(), 500);
+  const nodes = lookUpNodes(
+    client,
+    tracker,
+    (message) => emit({ type: "info", level: "debug", message }),
+  );
+  const ticker = setInterval(() => {
+    tracker.tick();
+    nodes.check();
+  }, 500);
   const aborted = new Promise<undefined>((resolve) => {
     if (track.signal.aborted) resolve(undefined);
     track.signal.addEventListener("abort", () => resolve(undefined), { once: true });

@@ -98,11 +98,13 @@ Deno.test("render: templating with --values and --set, -o json gives a JSON list
   assert.equal(list.length, 1);
   const container = list[0].spec.template.spec.containers[0];
   assert.equal(list[0].metadata.name, "greeter-n7xjhv1l");
-  assert.equal(container.command[2], 'echo "hi (run r1)"');
-  assert.deepEqual(container.env.map((e: Any) => e.name), [
-    "KUBERNETES_JOB_OPERATOR_RESOURCES",
-    "MODE",
-    "LEVEL",
+  assert.equal(container.command[2], 'echo "$GREETING (run $RUN_ID)"');
+  assert.deepEqual(container.env.map((e: Any) => `${e.name}=${e.value}`), [
+    "KUBERNETES_JOB_OPERATOR_RESOURCES=greeter-n7xjhv1l",
+    "GREETING=hi",
+    "RUN_ID=r1",
+    "MODE=test",
+    "LEVEL=3",
   ]);
 });
 

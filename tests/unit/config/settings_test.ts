@@ -25,8 +25,9 @@ async function settingsError(options: Parameters<typeof resolveSettings>[0]): Pr
 Deno.test("key names in the file, the environment and on the command line", () => {
   assert.equal(fileKey("deletePolicy"), "delete_policy");
   assert.equal(envKey("kubeConfigExtraLocations"), "KJO_KUBE_CONFIG_EXTRA_LOCATIONS");
-  assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace-seconds");
-  assert.equal(SETTING_KEYS.length, 18);
+  assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace");
+  assert.equal(flagName("startupTimeoutSeconds"), "--startup-timeout");
+  assert.equal(SETTING_KEYS.length, 19);
 });
 
 Deno.test("resolveSettings: defaults", async () => {
@@ -170,6 +171,10 @@ Deno.test("resolveSettings: invalid values name their source", async () => {
     await settingsError({ env: { KJO_STARTUP_TIMEOUT_SECONDS: "-1" } }),
     `KJO_STARTUP_TIMEOUT_SECONDS: must be a number from 0 up, got "-1"`,
   );
+  assert.equal(
+    await settingsError({ env: {}, flags: { startupTimeoutSeconds: "-5" } }),
+    `--startup-timeout: must be a number from 0 up, got "-5"`,
+  );
   assert.match(
     await settingsError({ env: { KJO_NAMESPACE: "Bad_NS" } }),
     /^KJO_NAMESPACE: must be a DNS-1123 label/,
@@ -192,6 +197,11 @@ Deno.test("resolveSettings: invalid values name their source", async () => {
       /: show_runner_id: must be a boolean/,
     );
   });
+});
+
+Deno.test("resolveSettings: a startup timeout of 0 (no limit) is accepted", async () => {
+  const settings = await resolveSettings({ env: {}, flags: { startupTimeoutSeconds: "0" } });
+  assert.equal(settings.startupTimeoutSeconds, 0);
 });
 
 Deno.test("resolveSettings: config file problems", async () => {
@@ -222,6 +232,27 @@ Deno.test("resolveSettings: config file problems", async () => {
     assert.equal(
       await settingsError({ configFile: join(dir, "none.yaml"), env: {} }),
       `config file ${join(dir, "none.yaml")}: not found`,
+    );
+  });
+});
+
+Deno.test("resolveSettings: events, flag > KJO_EVENTS > config file > unset (the writer's default)", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "kjo.yaml");
+    await Deno.writeTextFile(file, "events: none\n");
+    const resolve = (flags: Record<string, unknown>, env: Record<string, string>) =>
+      resolveSettings({ configFile: file, flags, env });
+    const all = await resolve({ events: "all" }, { KJO_EVENTS: "warnings" });
+    assert.deepEqual([all.events, all.sources.events], ["all", "flag"]);
+    const env = await resolve({}, { KJO_EVENTS: "warnings" });
+    assert.deepEqual([env.events, env.sources.events], ["warnings", "env"]);
+    const fromFile = await resolve({}, {});
+    assert.deepEqual([fromFile.events, fromFile.sources.events], ["none", "file"]);
+    const unset = await resolveSettings({ env: {} });
+    assert.deepEqual([unset.events, unset.sources.events], [undefined, "default"]);
+    assert.equal(
+      await settingsError({ env: { KJO_EVENTS: "normal" } }),
+      'KJO_EVENTS: must be one of all, warnings, none, got "normal"',
     );
   });
 });

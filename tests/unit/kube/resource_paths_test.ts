@@ -38,6 +38,9 @@ Deno.test("resource paths: core kinds need no request; discovery is cached per c
       "/apis/example.com/v1/gadgets",
       "cluster-scoped ignores namespace",
     );
+
+    await resolveResource(stub.client(), { apiVersion: "example.com/v1", kind: "Widget" });
+    assert.equal(stub.requests.length, 2, "another client discovers for itself");
   } finally {
     await stub.close();
   }

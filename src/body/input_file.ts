@@ -1,13 +1,14 @@
 /**
  * Reading a file the user gave kjo (a body, values, config or rules file),
- * with the one-line errors every such file gets: `<what> <path>: not found`,
- * `is a directory`, `cannot read: <reason>`. Like `errors.ts` it sits below
- * every layer: the body, the kinds and the settings all read input files.
+ * within the input limits ({@linkcode readTextFileLimited}), with the
+ * one-line errors every such file gets: `<what> <path>: not found`,
+ * `is a directory`, `cannot read: <reason>`.
  *
  * @module
  */
 
-import { errorText, InputError } from "./errors.ts";
+import { errorText, InputError } from "../errors.ts";
+import { readTextFileLimited } from "./safe_parse.ts";
 
 /**
  * Reads the text of an input file.
@@ -16,8 +17,8 @@ import { errorText, InputError } from "./errors.ts";
  * @param what what the file is, e.g. `"values file"`.
  * @param resolved the path to read when it differs from `path` (e.g.
  * resolved against a base directory); named too when the file is missing.
- * @throws {InputError} `${what} ${path}: not found`, `: is a directory` or
- * `: cannot read: <reason>`.
+ * @throws {InputError} `${what} ${path}: not found`, `: is a directory`,
+ * `: cannot read: <reason>`, or the input limits' errors.
  *
  * @example
  * ```ts
@@ -32,8 +33,9 @@ export async function readInputFile(
   resolved: string = path,
 ): Promise<string> {
   try {
-    return await Deno.readTextFile(resolved);
+    return await readTextFileLimited(resolved, `${what} ${path}`);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const reason = error instanceof Deno.errors.NotFound
       ? `not found${resolved === path ? "" : ` (${resolved})`}`
       : error instanceof Deno.errors.IsADirectory

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { InputError } from "../../src/errors.ts";
-import { readInputFile } from "../../src/input_file.ts";
-import { withDir } from "./_temp_dir.ts";
+import { InputError } from "../../../src/errors.ts";
+import { readInputFile } from "../../../src/body/input_file.ts";
+import { withDir } from "../_temp_dir.ts";
 
 Deno.test("readInputFile: the text; one-line errors naming the file as the user wrote it", async () => {
   await withDir(async (dir) => {
