@@ -9,7 +9,7 @@
  */
 
 import { parseAllDocuments } from "yaml";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 import { formatPath } from "./_object.ts";
 import { describeYamlError, type YamlErrorLike } from "./yaml_error.ts";
 
@@ -213,7 +213,7 @@ function yamlReason(error: YamlErrorLike): string {
 }
 
 function toJsReason(cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = errorText(cause);
   if (/excessive alias count/i.test(message)) {
     return `too many YAML alias expansions (at most ${INPUT_LIMITS.maxAliases}; an alias bomb?)`;
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ClusterError } from "../errors.ts";
+import { type ClusterError, errorText } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { KubeEvent } from "../kube/event_watch.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
@@ -327,8 +327,4 @@ function eventTimeMs(event: KubeEvent): number | undefined {
   if (!text) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
