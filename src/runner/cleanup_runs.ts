@@ -212,9 +212,9 @@ export async function cleanupRuns(options: CleanupRunsOptions): Promise<CleanupR
     } catch (error) {
       if (error instanceof ApiError && error.status === 400) {
         throw new InputError(
-          `label selector ${JSON.stringify(selector)}: the API server rejected it: ${
-            error.body?.message ?? error.message
-          }`,
+          `label selector ${
+            JSON.stringify(options.selector ?? selector)
+          }: the API server rejected it: ${error.body?.message ?? error.message}`,
           { cause: error },
         );
       }
