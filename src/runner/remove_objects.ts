@@ -87,7 +87,8 @@ const keyOf = (o: KubeObject) =>
 
 /**
  * Deletes `objects` (propagation Background, uid preconditions) except those
- * owned by another object being deleted (left to the garbage collector), then
+ * owned by another object being deleted (left to the garbage collector,
+ * unless deleting that owner failed), then
  * lists `sweep` again until nothing is left, deleting what appeared meanwhile
  * (a pod a Job controller made before its Job was gone, a create that landed
  * after its client was aborted). Never throws for a failed delete or a
@@ -159,33 +160,45 @@ async function deleteEach(
   objects: readonly KubeObject[],
   state: { report: RemovalReport; handled: Map<string, KubeObject>; failedKeys: Set<string> },
 ): Promise<void> {
-  const { report, handled } = state;
+  const { report, handled, failedKeys } = state;
   const owners = new Map(handled);
-  for (const object of objects) owners.set(object.metadata?.uid ?? keyOf(object), object);
-  for (const object of objects) {
-    const key = keyOf(object);
-    if (handled.has(key)) continue;
-    handled.set(key, object);
-    const owner = ownerIn(object, owners);
-    if (owner) {
-      report.withOwner.push({ object, owner });
-      options.onStep?.({ object, result: "owner", owner });
+  const pending = objects.filter((o) => !handled.has(keyOf(o)));
+  for (const object of pending) owners.set(keyOf(object), object);
+  for (const object of pending) handled.set(keyOf(object), object);
+  // Owners first; an object whose owner could not be deleted is deleted itself.
+  const owned = pending.filter((o) => ownerIn(o, owners));
+  for (const object of pending.filter((o) => !owned.includes(o))) {
+    await deleteOne(options, object, state);
+  }
+  for (const object of owned) {
+    const owner = ownerIn(object, owners)!;
+    if (failedKeys.has(keyOf(owner))) {
+      await deleteOne(options, object, state);
       continue;
     }
-    try {
-      const result = await deleteObject({
-        client: options.client,
-        object,
-        namespace: options.namespace,
-        propagationPolicy: "Background",
-      });
-      report[result].push(object);
-      options.onStep?.({ object, result });
-    } catch (error) {
-      state.failedKeys.add(key);
-      report.failed.push({ object, error });
-      options.onStep?.({ object, result: "failed", error });
-    }
+    report.withOwner.push({ object, owner });
+    options.onStep?.({ object, result: "owner", owner });
+  }
+}
+
+async function deleteOne(
+  options: RemoveObjectsOptions,
+  object: KubeObject,
+  state: { report: RemovalReport; failedKeys: Set<string> },
+): Promise<void> {
+  try {
+    const result = await deleteObject({
+      client: options.client,
+      object,
+      namespace: options.namespace,
+      propagationPolicy: "Background",
+    });
+    state.report[result].push(object);
+    options.onStep?.({ object, result });
+  } catch (error) {
+    state.failedKeys.add(keyOf(object));
+    state.report.failed.push({ object, error });
+    options.onStep?.({ object, result: "failed", error });
   }
 }
 

@@ -207,7 +207,7 @@ async function withCluster(
   }
 }
 
-Deno.test("cleanup --run-id: deletes the run's objects owner first, leaves owned pods to GC, waits", async () => {
+Deno.test("cleanup --run-id: deletes the run's objects, owners first, leaves owned pods to GC, waits", async () => {
   await withCluster(async (cluster, kubeconfig, requests) => {
     const job = cluster.add("Job", "build", { run: "r1" });
     cluster.add("Pod", "build-abc", { run: "r1", owner: job });
@@ -226,8 +226,8 @@ Deno.test("cleanup --run-id: deletes the run's objects owner first, leaves owned
       stdout,
       [
         "deleted Job/build (namespace ns, run r1)",
-        "deleted Pod/build-abc (namespace ns, run r1) with its owner Job/build",
         "deleted ConfigMap/cfg (namespace ns, run r1)",
+        "deleted Pod/build-abc (namespace ns, run r1) with its owner Job/build",
         "all gone",
         "",
       ].join("\n"),
