@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { DeletePolicy } from "../config/settings.ts";
 import { ExitCode } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
@@ -88,15 +89,23 @@ async function finishRun(follow: FollowRunOptions, ended: TrackingEnd): Promise<
   const interrupted = signal.aborted;
   const succeeded = !interrupted && tracking?.verdict?.state === "Succeeded" &&
     tracking.lineErrors.length === 0;
-  const cleanup = await cleanUpRun({
-    client,
-    namespace,
-    runId,
-    created,
-    policy: interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded",
-    succeeded,
-    emit,
-  });
+  const cleanUp = (policy: DeletePolicy) =>
+    cleanUpRun({ client, namespace, runId, created, policy, succeeded, emit });
+  let cleanup = await cleanUp(interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded");
+  if (!interrupted && signal.aborted) {
+    // Interrupted while finishing: what the policy kept goes too.
+    if (cleanup.kept.length > 0) cleanup = await cleanUp("Always");
+    return interruptedResult(
+      signal.reason,
+      {
+        runId,
+        namespace,
+        resources: created.map(describeObject),
+      },
+      tracking?.summary,
+      cleanup,
+    );
+  }
 
   const common = {
     runId,

@@ -137,3 +137,31 @@ Deno.test("run: a delete that fails is reported as not deleted; the owned Config
     await cluster.close();
   }
 });
+
+Deno.test("run: SIGINT while the run's end is deleting ends Interrupted (130) with what was deleted", async () => {
+  const cluster = new FakeCluster();
+  const stop = new AbortController();
+  cluster.onCreate = (object) => {
+    if (object.kind === "Job") {
+      (object as KubeObject & { status?: unknown }).status = {
+        conditions: [{ type: "Complete", status: "True" }],
+      };
+    }
+  };
+  cluster.intercept = (req) => {
+    if (req.method === "DELETE" && req.path.includes("/jobs/")) stop.abort("SIGINT");
+    return undefined;
+  };
+  try {
+    const { result } = await runOn(cluster, { deletePolicy: "Always", signal: stop.signal });
+    assert.equal(result.state, "Interrupted");
+    assert.equal(result.exitCode, 130);
+    assert.match(
+      result.message ?? "",
+      /^interrupted by SIGINT; deleted Job\/work-\S+, ConfigMap\/cfg-\S+$/,
+    );
+    assert.deepEqual(cluster.objects, []);
+  } finally {
+    await cluster.close();
+  }
+});
