@@ -92,21 +92,6 @@ async function finishRun(follow: FollowRunOptions, ended: TrackingEnd): Promise<
   const cleanUp = (policy: DeletePolicy) =>
     cleanUpRun({ client, namespace, runId, created, policy, succeeded, emit });
   let cleanup = await cleanUp(interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded");
-  if (!interrupted && signal.aborted) {
-    // Interrupted while finishing: what the policy kept goes too.
-    if (cleanup.kept.length > 0) cleanup = await cleanUp("Always");
-    return interruptedResult(
-      signal.reason,
-      {
-        runId,
-        namespace,
-        resources: created.map(describeObject),
-      },
-      tracking?.summary,
-      cleanup,
-    );
-  }
-
   const common = {
     runId,
     namespace,
@@ -114,7 +99,11 @@ async function finishRun(follow: FollowRunOptions, ended: TrackingEnd): Promise<
     xcom: ended.xcom.toObject(),
     ...(tracking ? { stats: tracking.stats } : {}),
   };
-  if (interrupted) return interruptedResult(signal.reason, common, tracking?.summary, cleanup);
+  if (signal.aborted) {
+    // Interrupted while finishing: what the policy kept goes too.
+    if (!interrupted && cleanup.kept.length > 0) cleanup = await cleanUp("Always");
+    return interruptedResult(signal.reason, common, tracking?.summary, cleanup);
+  }
   if (!tracking) return errorResult(error, common, cleanup);
   const notDeleted = cleanup.notDeleted.length > 0
     ? [`not deleted: ${cleanup.notDeleted.join(", ")}`]
