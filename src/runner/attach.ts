@@ -8,7 +8,6 @@
 
 import { InputError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
-import { describeObject } from "../kube/kube_object.ts";
 import type { ResultEvent } from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources } from "./find_run.ts";
 import { followRun } from "./follow_run.ts";
@@ -67,13 +66,7 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
       client,
       namespace,
       tracked,
-      onIgnored: (ref, why) =>
-        context.emit({
-          type: "info",
-          level: "warning",
-          message: `ignoring ${ref.kind}/${ref.name} listed in ${describeObject(tracked)}'s ` +
-            `kjo/resources annotation: ${why}; it will not be followed or deleted`,
-        }),
+      emit: context.emit,
     });
     context.emit({
       type: "info",

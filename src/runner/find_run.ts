@@ -10,7 +10,8 @@ import { readResourceRefs, type ResourceRef, TRACKED_LABEL } from "../body/mark_
 import { InputError } from "../errors.ts";
 import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
-import type { KubeObject } from "../kube/kube_object.ts";
+import { describeObject, type KubeObject } from "../kube/kube_object.ts";
+import type { RunEventInput } from "../output/run_event.ts";
 import { collectionPath, objectPath, resolveResource } from "../kube/resource_paths.ts";
 import { ApiError } from "../kube/api_error.ts";
 import { RUN_ID_LABEL } from "./run_id.ts";
@@ -66,21 +67,28 @@ export async function findTrackedResources(options: FindTrackedOptions): Promise
  * listed object is taken (and later deleted) only when it is the run's: it
  * carries the tracked resource's run id label and sits in the run's
  * namespace, or the tracked resource owns it (by uid). Others are left out
- * and passed to `onIgnored`; listed resources that are gone are left out.
+ * with a warning event; listed resources that are gone are left out.
  *
  * @example
  * ```ts
- * const created = await loadRunResources({ client, namespace, tracked: job });
+ * const created = await loadRunResources({ client, namespace, tracked: job, emit: console.log });
  * ```
  */
 export async function loadRunResources(options: {
   client: KubeClient;
   namespace: string;
   tracked: KubeObject;
-  /** Told about each listed object that is not the run's, and why. */
-  onIgnored?: (ref: ResourceRef, why: string) => void;
+  /** Receives a warning for each listed object that is not the run's. */
+  emit: (event: RunEventInput) => void;
 }): Promise<KubeObject[]> {
   const { client, tracked } = options;
+  const ignore = (ref: ResourceRef, why: string) =>
+    options.emit({
+      type: "info",
+      level: "warning",
+      message: `ignoring ${ref.kind}/${ref.name} listed in ${describeObject(tracked)}'s ` +
+        `kjo/resources annotation: ${why}; it will not be followed or deleted`,
+    });
   const runId = runIdOf(tracked);
   const namespace = tracked.metadata.namespace ?? options.namespace;
   const resources: KubeObject[] = [tracked];
@@ -98,14 +106,14 @@ export async function loadRunResources(options: {
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) continue;
       if (error instanceof InputError) {
-        options.onIgnored?.(ref, "the cluster has no such kind");
+        ignore(ref, "the cluster has no such kind");
         continue;
       }
       throw error;
     }
     const why = notOfRun(object, { runId, namespace, trackedUid: tracked.metadata.uid });
     if (why) {
-      options.onIgnored?.(ref, why);
+      ignore(ref, why);
       continue;
     }
     resources.push({ ...object, apiVersion: ref.apiVersion, kind: ref.kind });

@@ -129,13 +129,7 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
         client,
         namespace,
         tracked: live,
-        onIgnored: (ref, why) =>
-          emit({
-            type: "info",
-            level: "warning",
-            message: `ignoring ${ref.kind}/${ref.name} listed in ${describeObject(live)}'s ` +
-              `kjo/resources annotation: ${why}; it will not be followed or deleted`,
-          }),
+        emit,
       });
       emit({
         type: "info",

@@ -50,18 +50,24 @@ Deno.test("loadRunResources: a listed object is the run's only with its run labe
       client: cluster.stub.client(),
       namespace: "ns",
       tracked,
-      onIgnored: (ref, why) => ignored.push(`${ref.name}: ${why}`),
+      emit: (e) => ignored.push((e as { level: string; message: string }).message),
     });
     assert.deepEqual(resources.map((o) => `${o.kind}/${o.metadata.name}`), [
       "Job/job",
       "ConfigMap/own",
       "ConfigMap/owned-elsewhere",
     ]);
+    const because = (name: string, why: string) =>
+      `ignoring ${name} listed in Job/job's kjo/resources annotation: ${why}; ` +
+      "it will not be followed or deleted";
     assert.deepEqual(ignored, [
-      "unlabelled: it does not carry the label kjo/run-id=r1",
-      "elsewhere: it is not in the run's namespace ns nor owned by the tracked resource",
-      "other-run: it does not carry the label kjo/run-id=r1",
-      "x: the cluster has no such kind",
+      because("ConfigMap/unlabelled", "it does not carry the label kjo/run-id=r1"),
+      because(
+        "ConfigMap/elsewhere",
+        "it is not in the run's namespace ns nor owned by the tracked resource",
+      ),
+      because("ConfigMap/other-run", "it does not carry the label kjo/run-id=r1"),
+      because("Nothing/x", "the cluster has no such kind"),
     ]);
   } finally {
     await cluster.close();
