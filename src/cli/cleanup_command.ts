@@ -98,7 +98,9 @@ export function parseKindRef(value: string): KindRef {
  *
  * @example
  * ```ts
- * addCleanupCommand(createProgram());
+ * import { Command } from "commander";
+ *
+ * addCleanupCommand(new Command("kjo"));
  * ```
  */
 export function addCleanupCommand(program: Command): Command {

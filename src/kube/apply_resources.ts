@@ -21,11 +21,6 @@ import {
 
 /**
  * Options of {@linkcode applyResources}.
- *
- * @example
- * ```ts
- * const options: ApplyResourcesOptions = { client, objects, namespace: "ci", dryRun: true };
- * ```
  */
 export interface ApplyResourcesOptions {
   client: KubeClient;
@@ -73,7 +68,16 @@ export interface ApplyResourcesOptions {
  *
  * @example
  * ```ts
- * const created = await applyResources({ client, objects, namespace: "ci" });
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const created = await applyResources({
+ *   client: createKubeClient(kubeConfig),
+ *   objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } }],
+ *   namespace: "ci",
+ * });
  * console.log(created[0].metadata.uid);
  * ```
  */

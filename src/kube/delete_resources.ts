@@ -11,14 +11,7 @@ import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject } from "./kube_object.ts";
 import { objectPath, resolveResource } from "./resource_paths.ts";
 
-/**
- * How dependents of a deleted object are removed.
- *
- * @example
- * ```ts
- * const policy: PropagationPolicy = "Foreground";
- * ```
- */
+/** How dependents of a deleted object are removed. */
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
 
 /** Options of {@linkcode deleteObject}. */
@@ -53,7 +46,13 @@ export type DeleteResult = "deleted" | "gone";
  *
  * @example
  * ```ts
- * const result = await deleteObject({ client, object: job }); // "deleted" or "gone"
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j", namespace: "ci", uid: "u" } };
+ * await deleteObject({ client: createKubeClient(kubeConfig), object: job }); // "deleted" or "gone"
  * ```
  */
 export async function deleteObject(options: DeleteObjectOptions): Promise<DeleteResult> {

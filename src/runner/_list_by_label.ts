@@ -21,11 +21,6 @@ const PAGE_SIZE = 500;
 /**
  * Every object of `place` matching `selector`, with `apiVersion` and `kind`
  * set (list items carry neither). Errors are the client's.
- *
- * @example
- * ```ts
- * const pods = await listByLabel(client, { info: podInfo, namespace: "ci" }, "kjo/run-id=abc");
- * ```
  */
 export async function listByLabel(
   client: KubeClient,
@@ -53,11 +48,6 @@ export async function listByLabel(
 /**
  * The places of `objects` (each kind once per namespace), for listing them
  * again by label.
- *
- * @example
- * ```ts
- * const places = await placesOf(client, created, "ci");
- * ```
  */
 export async function placesOf(
   client: KubeClient,

@@ -56,7 +56,9 @@ export function interruptedResult(
  *
  * @example
  * ```ts
- * errorResult(new ClusterError("forbidden"), { runId: "r", resources: [] });
+ * import { ClusterError } from "../errors.ts";
+ *
+ * errorResult(new ClusterError("forbidden"), { runId: "r", resources: [] }).exitCode; // 3
  * ```
  */
 export function errorResult(

@@ -68,14 +68,6 @@ export interface RunCleanup {
  * the run's kinds and pods by label until nothing is left. Errors are
  * reported as warning events and in the returned {@linkcode RunCleanup},
  * never thrown: the run's result stands.
- *
- * @example
- * ```ts
- * const cleanup = await cleanUpRun({
- *   client, namespace, runId: "abc", created, policy: "IfSucceeded", succeeded: true, emit,
- * });
- * console.log(describeCleanup(cleanup)); // "deleted Job/x-1, ConfigMap/y-1"
- * ```
  */
 export async function cleanUpRun(options: CleanUpRunOptions): Promise<RunCleanup> {
   const { client, namespace, created, emit, policy } = options;

@@ -20,14 +20,7 @@ import { followedRunIds, LEASE_INFO } from "./heartbeat.ts";
 import { type RemovalReport, type RemovalStep, removeObjects } from "./remove_objects.ts";
 import { RUN_ID_LABEL } from "./run_id.ts";
 
-/**
- * An `apiVersion`/`kind` pair.
- *
- * @example
- * ```ts
- * const ref: KindRef = { apiVersion: "batch/v1", kind: "Job" };
- * ```
- */
+/** An `apiVersion`/`kind` pair. */
 export interface KindRef {
   apiVersion: string;
   kind: string;
@@ -73,8 +66,15 @@ export function cleanupSelector(options: { runId?: string; selector?: string }):
  *
  * @example
  * ```ts
- * const runs = selectOldRuns(objects, { cutoffMs: Date.now() - 3_600_000 });
- * for (const [runId, items] of runs) console.log(runId, items.length);
+ * const pod = (runId: string, created: string) => ({
+ *   apiVersion: "v1",
+ *   kind: "Pod",
+ *   metadata: { name: runId, labels: { "kjo/run-id": runId }, creationTimestamp: created },
+ * });
+ * const runs = selectOldRuns([pod("a", "2025-01-01T00:00:00Z"), pod("b", new Date().toISOString())], {
+ *   cutoffMs: Date.now() - 3_600_000,
+ * });
+ * [...runs.keys()]; // ["a"]
  * ```
  */
 export function selectOldRuns(
@@ -181,8 +181,16 @@ export interface CleanupRunsReport {
  *
  * @example
  * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "../kube/kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
  * const report = await cleanupRuns({
- *   client, namespace: "jobs", olderThanMs: 7_200_000, kinds: [...DEFAULT_CLEANUP_KINDS],
+ *   client: createKubeClient(kubeConfig),
+ *   namespace: "jobs",
+ *   olderThanMs: 2 * 3_600_000,
+ *   kinds: [...DEFAULT_CLEANUP_KINDS],
  *   onNote: (note) => console.log(note.type),
  * });
  * console.log(report.runIds);

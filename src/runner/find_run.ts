@@ -29,11 +29,6 @@ export interface FindTrackedOptions {
 /**
  * Lists the tracked resources matching a selector, across every kind with a
  * state rule, newest first. Kinds the cluster does not serve are skipped.
- *
- * @example
- * ```ts
- * const [job] = await findTrackedResources({ client, namespace, selector: "kjo/run-id=abc", kinds });
- * ```
  */
 export async function findTrackedResources(options: FindTrackedOptions): Promise<KubeObject[]> {
   const { client, namespace } = options;
@@ -68,11 +63,6 @@ export async function findTrackedResources(options: FindTrackedOptions): Promise
  * carries the tracked resource's run id label and sits in the run's
  * namespace, or the tracked resource owns it (by uid). Others are left out
  * with a warning event; listed resources that are gone are left out.
- *
- * @example
- * ```ts
- * const created = await loadRunResources({ client, namespace, tracked: job, emit: console.log });
- * ```
  */
 export async function loadRunResources(options: {
   client: KubeClient;
@@ -140,7 +130,8 @@ function notOfRun(
  *
  * @example
  * ```ts
- * runIdOf(job); // "k3f9x0q2m7ab"
+ * runIdOf({ apiVersion: "v1", kind: "Pod", metadata: { labels: { "kjo/run-id": "k3f9x0q2m7ab" } } });
+ * // "k3f9x0q2m7ab"
  * ```
  */
 export function runIdOf(object: KubeObject): string | undefined {

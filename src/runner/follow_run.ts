@@ -41,11 +41,6 @@ export interface FollowRunOptions {
  * meanwhile; then applies the delete policy (everything on an interruption;
  * a tracking error counts as not succeeded) and returns the result event
  * (not yet emitted), which says what could not be deleted.
- *
- * @example
- * ```ts
- * const result = await followRun({ client, namespace, runId, created, rule, options, emit, signal });
- * ```
  */
 export async function followRun(follow: FollowRunOptions): Promise<ResultEvent> {
   const ended = await trackFollowed(follow);

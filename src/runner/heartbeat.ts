@@ -68,8 +68,21 @@ export interface Heartbeat {
  *
  * @example
  * ```ts
- * const heartbeat = startHeartbeat({ client, namespace, runId, tracked: created[0], emit });
- * try { await track(); } finally { await heartbeat.stop(); }
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "../kube/kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const client = createKubeClient(kubeConfig);
+ * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j", uid: "u" } };
+ * const heartbeat = startHeartbeat({
+ *   client, namespace: "jobs", runId: "k3f9x0q2m7ab", tracked: job, emit: console.log,
+ * });
+ * try {
+ *   // ... follow the run ...
+ * } finally {
+ *   await heartbeat.stop();
+ * }
  * ```
  */
 export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
@@ -133,8 +146,13 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
  *
  * @example
  * ```ts
- * const followed = followedRunIds(leases, Date.now());
- * followed.has("k3f9x0q2m7ab");
+ * const lease = {
+ *   apiVersion: "coordination.k8s.io/v1",
+ *   kind: "Lease",
+ *   metadata: { name: "kjo-follow-x", labels: { "kjo/run-id": "k3f9x0q2m7ab" } },
+ *   spec: { renewTime: new Date().toISOString() },
+ * };
+ * followedRunIds([lease], Date.now()).has("k3f9x0q2m7ab"); // true
  * ```
  */
 export function followedRunIds(leases: readonly KubeObject[], nowMs: number): Set<string> {

@@ -96,10 +96,18 @@ const keyOf = (o: KubeObject) =>
  *
  * @example
  * ```ts
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "../kube/kube_client.ts";
+ * import { resolveResource } from "../kube/resource_paths.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const client = createKubeClient(kubeConfig);
+ * const info = await resolveResource(client, { apiVersion: "v1", kind: "ConfigMap" });
  * const report = await removeObjects({
  *   client,
- *   objects: created,
- *   sweep: { selector: "kjo/run-id=abc", places },
+ *   objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "ci" } }],
+ *   sweep: { selector: "kjo/run-id=abc", places: [{ info, namespace: "ci" }] },
  * });
  * if (report.failed.length > 0 || report.remaining.length > 0) console.error("left behind");
  * ```

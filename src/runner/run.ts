@@ -61,11 +61,6 @@ export interface StepContext {
 /**
  * Runs `steps`, turning any error into a result event, emits the result and
  * closes the client. Shared by `run()` and `attach()`.
- *
- * @example
- * ```ts
- * const result = await withResult(options, runId, (context) => steps(context));
- * ```
  */
 export async function withResult(
   options: { onEvent?: EventSink },
