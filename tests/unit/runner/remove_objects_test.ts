@@ -166,3 +166,33 @@ Deno.test("removeObjects: wait false deletes and returns without listing", async
     await cluster.close();
   }
 });
+
+Deno.test("removeObjects: every object is tried; two failures are reported together and the object between them is deleted", async () => {
+  const cluster = new FakeCluster();
+  cluster.intercept = (req) =>
+    req.method === "DELETE" && /\/(jobs|secrets)\//.test(req.path)
+      ? status(403, "Forbidden", "no delete for you")
+      : undefined;
+  try {
+    const make = (plural: string, apiVersion: string, kind: string, name: string) =>
+      cluster.create(plural, {
+        apiVersion,
+        kind,
+        metadata: { name, namespace: "ns", labels: LABEL },
+      });
+    const job = make("jobs", "batch/v1", "Job", "job");
+    const cm = make("configmaps", "v1", "ConfigMap", "cfg");
+    const secret = make("secrets", "v1", "Secret", "s");
+    const report = await removeObjects({
+      client: cluster.stub.client(),
+      objects: [secret, cm, job],
+      wait: false,
+    });
+    assert.deepEqual(names(report.failed.map((f) => f.object)), ["s", "job"]);
+    assert.deepEqual(names(report.deleted), ["cfg"]);
+    assert.equal(cluster.stub.requests.filter((r) => r.method === "DELETE").length, 3);
+    assert.deepEqual(names(cluster.objects), ["job", "s"]);
+  } finally {
+    await cluster.close();
+  }
+});
