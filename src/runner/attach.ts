@@ -10,7 +10,8 @@ import { InputError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { ResultEvent } from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources } from "./find_run.ts";
-import { followRun, interruptedResult } from "./follow_run.ts";
+import { followRun } from "./follow_run.ts";
+import { interruptedResult } from "./_result_events.ts";
 import { RUN_ID_LABEL } from "./run_id.ts";
 import { withResult } from "./run.ts";
 import type { RunOptions } from "./run_options.ts";
@@ -61,7 +62,12 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
         } labelled ${RUN_ID_LABEL}=${options.runId}; custom kinds need --rules)`,
       );
     }
-    const created = await loadRunResources({ client, namespace, tracked });
+    const created = await loadRunResources({
+      client,
+      namespace,
+      tracked,
+      emit: context.emit,
+    });
     context.emit({
       type: "info",
       level: "info",

@@ -246,6 +246,12 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
   let verdict: FinalVerdict | undefined;
   try {
     verdict = await Promise.race([tracker.decided, aborted, watchFailed]);
+  } catch (error) {
+    // A watch failed for good: stop the other watches and the log follows.
+    relay.stop();
+    watches.abort();
+    track.signal.removeEventListener("abort", stopWatches);
+    throw error;
   } finally {
     clearInterval(ticker);
   }
