@@ -41,7 +41,7 @@ export interface FollowRunOptions {
  */
 export async function followRun(follow: FollowRunOptions): Promise<ResultEvent> {
   const { client, namespace, runId, created, options, emit, signal } = follow;
-  const xcom = new XComCollector();
+  const xcom = new XComCollector({ maxBytes: options.xcomMaxBytes });
   const runLabelSelector = `${RUN_ID_LABEL}=${runId}`;
   const tracking = await trackRun({
     client,

@@ -15,7 +15,7 @@ import { followContainerLog } from "../kube/log_follow.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { XComCollector } from "../logs/xcom_collector.ts";
 import type { K8sEvent, RunEventInput, RunStats } from "../output/run_event.ts";
-import { summarizeFailure } from "./failure_summary.ts";
+import { RecentWarnings, summarizeFailure } from "./failure_summary.ts";
 import { createLineHandler } from "./_line_handler.ts";
 import { PodCache, type PodLike } from "./_pod_cache.ts";
 import { type FollowContainer, PodLogRelay } from "./_pod_log_relay.ts";
@@ -42,6 +42,8 @@ export interface TrackRunOptions {
     | "logsSince"
     | "detectLogLevel"
     | "parseXcom"
+    | "xcomMaxDepth"
+    | "eventsFrom"
   >;
   xcom: XComCollector;
   emit: (event: RunEventInput) => void;
@@ -103,6 +105,10 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     keepLastLines: 20,
     detectLevel: options.detectLogLevel ?? true,
     parseXcom: options.parseXcom ?? true,
+    xcomCaps: { maxBytes: track.xcom.maxBytes, maxDepth: options.xcomMaxDepth },
+    ...(options.eventsFrom === "main"
+      ? { isEventSource: (pod: string, c: string) => cache.isMainContainer(pod, c) }
+      : {}),
   });
   const stats: RunStats = {
     lines: 0,
@@ -137,7 +143,12 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       stallTimeoutMs,
       isContainerDone: request.isContainerDone,
       ...(options.logsSince ? { sinceTime: options.logsSince } : {}),
-      onLine: (line) => request.onLine({ ts: line.ts, text: line.line }),
+      onLine: (line) =>
+        request.onLine({
+          ts: line.ts,
+          text: line.line,
+          ...(line.piece ? { piece: line.piece } : {}),
+        }),
       onReconnect: (r) => {
         if (r.reason === "waiting") return;
         stats.logReconnects++;
@@ -159,6 +170,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     follow,
     cache,
     onLine: handler.handle,
+    onFollowEnd: handler.containerDone,
     onError: (pod, container, error) =>
       emit({
         type: "info",
@@ -166,7 +178,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
         message: `log of ${pod}/${container}: ${errorText(error)}`,
       }),
   });
-  const k8sEvents: K8sEvent[] = [];
+  const k8sEvents = new RecentWarnings();
   const onPod = (pod: PodLike) => {
     cache.update(pod);
     if (pod.metadata.uid) events.track({ uid: pod.metadata.uid });
@@ -188,7 +200,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     objects: created.map((o) => ({ uid: o.metadata.uid })),
     onEvent: (event) => {
       const k8sEvent = toK8sEvent(event);
-      k8sEvents.push(k8sEvent);
+      k8sEvents.add(k8sEvent);
       emit(k8sEvent);
     },
   });
@@ -259,13 +271,18 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     ? summarizeFailure({
       tracked: { ...tracked },
       pods: cache.all(),
-      events: k8sEvents,
+      events: k8sEvents.list(),
       lastLines: handler.lastLines,
+      morePods: cache.forgotten,
       verdict: { state: "Failed", reason: verdict!.reason, message: verdict!.message },
     })
     : [];
   stats.lines = handler.count;
-  return { verdict, summary, lineErrors: handler.errors, stats };
+  const unlisted = handler.errorCount - handler.errors.length;
+  const lineErrors = unlisted > 0
+    ? [...handler.errors, `… and ${unlisted} more invalid ::kube_api: events`]
+    : handler.errors;
+  return { verdict, summary, lineErrors, stats };
 }
 
 function toK8sEvent(event: KubeEvent): K8sEvent {
