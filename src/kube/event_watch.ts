@@ -192,11 +192,10 @@ export function watchEvents(options: WatchEventsOptions): EventWatch {
   });
 
   const done = watch.then(() => chain);
-  return Object.assign(done, {
+  // A getter: Object.assign would copy its value once.
+  Object.defineProperty(done, "tracked", { get: () => fixed.size + added.size });
+  return Object.assign(done as typeof done & { readonly tracked: number }, {
     stats: watch.stats,
-    get tracked() {
-      return fixed.size + added.size;
-    },
     track(ref: InvolvedObjectRef) {
       if (fixed.has(ref)) return;
       const isNew = !added.has(ref);
