@@ -222,7 +222,7 @@ export function renderMemoryMarkdown(report: MemoryReport): string {
     ...new Set(report.runs.flatMap((r) => r.result.atCheckpoints.map((c) => c.pods))),
   ]
     .sort((a, b) => a - b);
-  const mib = (kb: number) => (kb / 1024).toFixed(1);
+  const mib = (kb: number) => (kb / 1024).toFixed(0);
   const lines = [
     `# kjo memory benchmark — ${report.date}`,
     "",
@@ -230,18 +230,24 @@ export function renderMemoryMarkdown(report: MemoryReport): string {
     "kjo (`deno run -A cli.ts run -f BODY -o jsonl --delete-policy Always`) follows it; its RSS " +
     "(VmRSS of the kjo process) is sampled every 0.5 s, and a pod counts as done when kjo relayed its last line.",
     "",
+    "RSS swings by tens of MiB with V8's garbage collections, so each cell gives the range (min–max) of " +
+    `the samples taken while the last ${WINDOW} pods before the checkpoint completed; the minimum (after a ` +
+    "collection) is the figure that shows growth.",
+    "",
     ...(report.notes ?? []).map((n) => `- ${n}`),
     ...(report.notes?.length ? [""] : []),
     `| checkout | result | wall s | ${
-      checkpoints.map((c) => `RSS at ${c} pods MiB`).join(" | ")
+      checkpoints.map((c) => `RSS MiB, pods ${Math.max(0, c - WINDOW)}–${c}`).join(" | ")
     } | peak RSS MiB |`,
     `| --- | --- | --- | ${checkpoints.map(() => "---").join(" | ")} | --- |`,
   ];
   for (const run of report.runs) {
     const r = run.result;
     const cells = checkpoints.map((c) => {
-      const hit = r.atCheckpoints.find((x) => x.pods === c);
-      return hit ? mib(hit.rssKb) : "—";
+      const window = r.samples.filter((x) => x.pods > c - WINDOW && x.pods <= c);
+      if (window.length === 0 || !r.atCheckpoints.some((x) => x.pods === c)) return "—";
+      const kbs = window.map((x) => x.rssKb);
+      return `${mib(Math.min(...kbs))}–${mib(Math.max(...kbs))}`;
     });
     const outcome = `${r.result?.state ?? "?"} (exit ${r.exitCode}${
       r.timedOut ? ", timed out" : ""
@@ -255,6 +261,9 @@ export function renderMemoryMarkdown(report: MemoryReport): string {
   lines.push("", "Every sample (seconds, pods done, RSS) is in the .json next to this file.", "");
   return lines.join("\n");
 }
+
+/** Pods before each checkpoint whose samples make its RSS range. */
+const WINDOW = 100;
 
 /** The memory runs of one bench invocation. */
 export interface MemoryReport {

@@ -380,9 +380,15 @@ async function oneRun(opts: {
 async function main(): Promise<void> {
   const o = parseArgs(Deno.args);
   if (o.render) {
-    const results = JSON.parse(await Deno.readTextFile(o.render)) as BenchResults;
-    results.summary = summarize(results);
+    const parsed = JSON.parse(await Deno.readTextFile(o.render));
     const md = o.render.replace(/\.json$/, "") + ".md";
+    if ("completions" in parsed) {
+      await Deno.writeTextFile(md, renderMemoryMarkdown(parsed as MemoryReport));
+      log(`wrote ${md}`);
+      return;
+    }
+    const results = parsed as BenchResults;
+    results.summary = summarize(results);
     await Deno.writeTextFile(md, renderMarkdown(results));
     log(`wrote ${md}`);
     return;

@@ -183,6 +183,9 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     cache.update(pod);
     if (pod.metadata.uid) events.track({ uid: pod.metadata.uid });
     tracker.onPod(pod);
+    // A succeeded pod can no longer be stuck or explain a startup timeout: the tracker
+    // need not keep it (bounded memory over a Job of many pods).
+    if (pod.status?.phase === "Succeeded") tracker.onPodDeleted(pod.metadata.name!);
     relay.observe(pod);
   };
 

@@ -11,8 +11,7 @@ const run = (...args: string[]) =>
   kjo(["run", "-n", ns, "-o", "jsonl", "--delete-policy", "Always", ...args]);
 
 /** A shell snippet printing `count` times the character `char` (no newline). */
-const repeat = (char: string, count: number) =>
-  `head -c ${count} /dev/zero | tr '\\000' '${char}'`;
+const repeat = (char: string, count: number) => `head -c ${count} /dev/zero | tr '\\000' '${char}'`;
 
 Deno.test("kjo run: a line over 1 MiB whose continuation starts with ::kube_api:xcom= injects no XCom", async () => {
   const script = `${repeat("a", 1024 * 1024)}; printf '%s\\n' '::kube_api:xcom={"injected":1}'; ` +
@@ -35,7 +34,9 @@ Deno.test("kjo run: a line over 1 MiB whose continuation starts with ::kube_api:
 });
 
 Deno.test("kjo run: an xcom value nested 2000 levels deep fails the run, naming the pod/container and the cap", async () => {
-  const script = `printf '::kube_api:xcom={"a":'; ${repeat("[", 2000)}; ${repeat("]", 2000)}; echo '}'`;
+  const script = `printf '::kube_api:xcom={"a":'; ${repeat("[", 2000)}; ${
+    repeat("]", 2000)
+  }; echo '}'`;
   const { code, events } = await run("--image", "busybox", "--", "sh", "-c", script);
   assert.equal(code, 1);
   const result = resultOf(events);
