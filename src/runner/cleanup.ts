@@ -90,7 +90,8 @@ async function waitUntilGone(options: CleanUpRunOptions): Promise<void> {
     }
     const pods = await client.request<{ items?: KubeObject[] }>({
       path: collectionPath(podInfo, namespace),
-      query: { labelSelector: options.runLabelSelector },
+      // One is enough to know some remain (a Job of thousands of pods would list them all).
+      query: { labelSelector: options.runLabelSelector, limit: 1 },
     }).catch(() => ({ items: [{ metadata: { name: "?" } } as KubeObject] }));
     for (const pod of pods.items ?? []) remaining.push(`Pod/${pod.metadata.name}`);
     if (remaining.length === 0) return;

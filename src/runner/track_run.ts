@@ -256,11 +256,16 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
   if (verdict && !track.signal.aborted) {
     // Pods the watch has not shown yet (a Job can complete before its last
     // pod update arrives): list them once so every container is followed.
-    const pods = await client.request<{ items?: PodLike[] }>({
-      path: collectionPath(podInfo, namespace),
-      query: { labelSelector: track.runLabelSelector },
-    }).catch(() => ({ items: [] as PodLike[] }));
-    for (const pod of pods.items ?? []) onPod({ ...pod, apiVersion: "v1", kind: "Pod" });
+    // In pages: a Job of thousands of pods would otherwise come as one huge answer.
+    let cont: string | undefined;
+    do {
+      const page = await client.request<{ items?: PodLike[]; metadata?: { continue?: string } }>({
+        path: collectionPath(podInfo, namespace),
+        query: { labelSelector: track.runLabelSelector, limit: 100, continue: cont },
+      }).catch(() => ({ items: [] as PodLike[], metadata: { continue: undefined } }));
+      for (const pod of page.items ?? []) onPod({ ...pod, apiVersion: "v1", kind: "Pod" });
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
     await relay.drain({ runningGraceMs: 2_000, doneGraceMs: 30_000 });
   } else {
     relay.stop();
