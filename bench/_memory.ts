@@ -228,7 +228,8 @@ export function renderMemoryMarkdown(report: MemoryReport): string {
     "",
     `One Job of ${report.completions} pods, ${report.parallelism} at a time; each pod prints three lines and exits. ` +
     "kjo (`deno run -A cli.ts run -f BODY -o jsonl --delete-policy Always`) follows it; its RSS " +
-    "(VmRSS of the kjo process) is sampled every 0.5 s, and a pod counts as done when kjo relayed its last line.",
+    "(VmRSS of the kjo process) is sampled every 0.5 s, and a pod counts as done when kjo relayed its last line. " +
+    "Each checkout runs in a fresh namespace, one after the other.",
     "",
     "RSS swings by tens of MiB with V8's garbage collections, so each cell gives the range (min–max) of " +
     `the samples taken while the last ${WINDOW} pods before the checkpoint completed; the minimum (after a ` +

@@ -547,6 +547,9 @@ async function runMemory(o: Options, ctx: BenchContext, began: Date): Promise<vo
   for (const root of roots) {
     await waitForLoad(o);
     await waitForCluster(ctx, 300);
+    // A fresh namespace each: its Events (kjo lists them) are then only this run's.
+    const namespace = `${o.namespace}-mem-${crypto.randomUUID().slice(0, 8)}`;
+    await ensureNamespace({ ...ctx, namespace });
     const commit = (await sh("git", ["-C", root.dir, "rev-parse", "--short", "HEAD"])).out.trim();
     const label = `${root.label} (${commit || "?"})`;
     log(`memory: ${label}: ${o.completions} pods, ${o.parallelism} at a time`);
@@ -557,7 +560,7 @@ async function runMemory(o: Options, ctx: BenchContext, began: Date): Promise<vo
       kjoRoot: root.dir,
       body,
       kubeconfig: ctx.kubeconfig,
-      namespace: ctx.namespace,
+      namespace,
       completions: o.completions,
       checkpoints,
       stdoutPath: `${base}.out`,
@@ -571,7 +574,15 @@ async function runMemory(o: Options, ctx: BenchContext, began: Date): Promise<vo
       } s, peak ${(result.peakRssKb / 1024).toFixed(1)} MiB`,
     );
     report.runs.push({ label, kjoRoot: root.dir, commit, load1AtStart, result });
-    await emptyNamespace(ctx, 120);
+    await emptyNamespace({ ...ctx, namespace }, 120);
+    await sh("kubectl", [
+      "--kubeconfig",
+      ctx.kubeconfig,
+      "delete",
+      "namespace",
+      namespace,
+      "--wait=false",
+    ]);
   }
   const name = o.out ?? `${date}-memory`;
   const md = `${ctx.benchDir}/results/${name}.md`;
