@@ -86,6 +86,8 @@ export interface LineHandler {
   readonly errors: string[];
   /** Invalid `::kube_api:` events seen, including those not kept in `errors`. */
   readonly errorCount: number;
+  /** `errors`, plus a last line counting the invalid events not kept, if any (for the result). */
+  readonly reportedErrors: string[];
   /** Valid xcom events seen. */
   readonly xcomEvents: number;
 }
@@ -163,6 +165,12 @@ export function createLineHandler(options: LineHandlerOptions): LineHandler {
     errors,
     get errorCount() {
       return errorCount;
+    },
+    get reportedErrors() {
+      const unlisted = errorCount - errors.length;
+      return unlisted > 0
+        ? [...errors, `… and ${unlisted} more invalid ::kube_api: events`]
+        : [...errors];
     },
     get xcomEvents() {
       return xcomEvents;

@@ -286,11 +286,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     })
     : [];
   stats.lines = handler.count;
-  const unlisted = handler.errorCount - handler.errors.length;
-  const lineErrors = unlisted > 0
-    ? [...handler.errors, `… and ${unlisted} more invalid ::kube_api: events`]
-    : handler.errors;
-  return { verdict, summary, lineErrors, stats };
+  return { verdict, summary, lineErrors: handler.reportedErrors, stats };
 }
 
 function toK8sEvent(event: KubeEvent): K8sEvent {

@@ -291,6 +291,7 @@ Deno.test("createLineHandler: invalid events: the first maxErrors are kept, the 
   assert.equal(handler.errors.length, 3);
   assert.match(handler.errors[0], /^p\/main: xcom value must be a JSON object, got a number$/);
   assert.equal(handler.errorCount, 1000);
+  assert.deepEqual(handler.reportedErrors.slice(3), ["… and 997 more invalid ::kube_api: events"]);
   assert.equal(events.length, 1000, "each one is still reported as it comes");
 });
 
