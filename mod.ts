@@ -54,3 +54,10 @@ export type {
 } from "./src/output/run_event.ts";
 export { ClusterError, ExitCode, InputError, KjoError } from "./src/errors.ts";
 export { newRunId, RUN_ID_LABEL } from "./src/runner/run_id.ts";
+export {
+  type CleanupRunOptions,
+  DETACH,
+  type FollowOptions,
+  RunFollower,
+  type RunFollowerOptions,
+} from "./src/follower/run_follower.ts";

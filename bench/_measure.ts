@@ -223,7 +223,7 @@ function childrenOf(pid: number): number[] {
 }
 
 /** Pss of a process from /proc/PID/smaps_rollup, KiB. */
-function readPssKb(pid: number): number | undefined {
+export function readPssKb(pid: number): number | undefined {
   try {
     const m = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`).match(/^Pss:\s+(\d+)/m);
     return m ? Number(m[1]) : undefined;
@@ -233,10 +233,10 @@ function readPssKb(pid: number): number | undefined {
 }
 
 /** USER_HZ: the unit of /proc/PID/stat times (100 on Linux). */
-const CLOCK_TICKS = 100;
+export const CLOCK_TICKS = 100;
 
 /** utime + stime + cutime + cstime of a process, in clock ticks (0 when it is gone). */
-function readCpuTicks(pid: number): number {
+export function readCpuTicks(pid: number): number {
   try {
     const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
     const f = text.slice(text.lastIndexOf(")") + 2).split(" ");

@@ -10,6 +10,7 @@ import type { KubeObject } from "../kube/kube_object.ts";
 import { isObject, type JsonObject } from "./_object.ts";
 import { applyLabels, applyNames, applyNamespace, RUN_ID_LABEL } from "./augment_metadata.ts";
 import { augmentMainPod, type MainPodOptions } from "./augment_pod.ts";
+import { rewriteReferences } from "./rewrite_references.ts";
 
 /**
  * Options of {@linkcode augmentDocuments}; see `BuildBodyOptions` for each field.
@@ -82,6 +83,8 @@ function applyDeadlines(object: KubeObject, options: AugmentOptions): void {
  * Augments `objects` in place (and returns them), in this order:
  * 1. names of every resource (`[prefix]-[name]-[postfix]-[random]`), `generateName` dropped;
  * 2. namespace (explicit, else default where missing; not on cluster-scoped kinds);
+ *    then references between the resources follow their new names and
+ *    selectors follow the labels kjo changes (see `rewriteReferences`);
  * 3. labels + `kjo/run-id` on every resource and pod template;
  * 4. kind defaults on every Job and Pod ({@linkcode applyKindDefaults});
  * 5. the first resource's pod spec (envs, `KUBERNETES_JOB_OPERATOR_RESOURCES`,
@@ -98,13 +101,19 @@ function applyDeadlines(object: KubeObject, options: AugmentOptions): void {
  */
 export function augmentDocuments(objects: KubeObject[], options: AugmentOptions): KubeObject[] {
   for (const object of objects) object.metadata ??= {};
+  const originals = objects.map(({ metadata }) => ({
+    name: metadata.name,
+    namespace: metadata.namespace,
+  }));
+  const labels = { ...options.labels, [RUN_ID_LABEL]: options.runId };
   applyNames(objects, {
     prefix: options.namePrefix,
     postfix: options.namePostfix,
     random: options.randomPostfix,
   });
   applyNamespace(objects, options);
-  applyLabels(objects, { ...options.labels, [RUN_ID_LABEL]: options.runId });
+  rewriteReferences(objects, { originals, labels });
+  applyLabels(objects, labels);
   objects.forEach(applyKindDefaults);
   if (objects.length > 0) {
     augmentMainPod(objects[0], {

@@ -255,7 +255,7 @@ export async function buildBody(options: BuildBodyOptions): Promise<KubeObject[]
   const loaded = await loadBody(options.source, { baseDir: options.baseDir, stdin: options.stdin });
   let documents: unknown[];
   if ("text" in loaded) {
-    const text = options.templating === false ? loaded.text : renderTemplate(loaded.text, {
+    const text = options.templating === false ? loaded.text : await renderTemplate(loaded.text, {
       values: options.values,
       runId: options.runId,
       namespace: options.namespace ?? options.defaultNamespace,

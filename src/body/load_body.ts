@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import { defaultBody, type ImageBody } from "./default_templates.ts";
 import { isObject, typeName } from "./_object.ts";
+import { checkDepth, readStreamLimited, readTextFileLimited } from "./safe_parse.ts";
 
 /**
  * Where the body of a run comes from; exactly one of `image`, `bodyFile`,
@@ -98,6 +99,8 @@ export async function loadBody(
   }
   const body = (source as { body: unknown }).body;
   if (typeof body === "string") return { text: body, origin: "body" };
+  // Before structuredClone, which a deep or cyclic value would overflow.
+  if (typeof body === "object" && body !== null) checkDepth(body, "body");
   if (Array.isArray(body)) return { objects: structuredClone(body), origin: "body" };
   if (isObject(body)) return { objects: [structuredClone(body)], origin: "body" };
   throw new InputError(
@@ -129,12 +132,16 @@ async function loadFile(path: string, options: LoadBodyOptions): Promise<LoadedB
   }
   if (path === "-") {
     const stream = options.stdin ?? Deno.stdin.readable;
-    return { text: await new Response(stream).text(), origin: "stdin" };
+    return { text: await readStreamLimited(stream, "stdin"), origin: "stdin" };
   }
   const fullPath = resolve(options.baseDir ?? Deno.cwd(), path);
   try {
-    return { text: await Deno.readTextFile(fullPath), origin: `body file ${path}` };
+    return {
+      text: await readTextFileLimited(fullPath, `body file ${path}`),
+      origin: `body file ${path}`,
+    };
   } catch (error) {
+    if (error instanceof InputError) throw error;
     if (error instanceof Deno.errors.NotFound) {
       throw new InputError(`body file ${path}: not found (${fullPath})`, { cause: error });
     }

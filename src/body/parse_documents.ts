@@ -5,10 +5,9 @@
  * @module
  */
 
-import { describeYamlError } from "./yaml_error.ts";
-import { parseAllDocuments } from "yaml";
 import { InputError } from "../errors.ts";
 import { isObject, typeName } from "./_object.ts";
+import { checkDepth, INPUT_LIMITS, parseJsonLimited, parseYamlStream } from "./safe_parse.ts";
 
 /**
  * Options of {@linkcode parseDocuments}.
@@ -30,7 +29,8 @@ export interface ParseDocumentsOptions {
  *
  * @throws {InputError} on a syntax error (with YAML document number, line
  * and column), when a document is not an object or a list of objects, or
- * when there is no document at all.
+ * when there is no document at all; when a limit of `INPUT_LIMITS` is
+ * passed (size, nesting depth, YAML aliases, number of documents).
  *
  * @example
  * ```ts
@@ -42,34 +42,13 @@ export function parseDocuments(
   options: ParseDocumentsOptions = {},
 ): Record<string, unknown>[] {
   const origin = options.origin ?? "body";
-  const trimmed = text.trimStart();
+  const trimmed = text.replace(/^\ufeff/, "").trimStart();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    let value: unknown;
-    let parsed = false;
-    try {
-      value = JSON.parse(text);
-      parsed = true;
-    } catch {
-      // Not JSON: YAML flow syntax, or broken; YAML reports where.
-    }
-    if (parsed) return flattenDocuments([value], { origin });
+    // Not JSON (undefined): YAML flow syntax, or broken; YAML reports where.
+    const value = parseJsonLimited(trimmed, origin);
+    if (value !== undefined) return flattenDocuments([value], { origin });
   }
-  const documents = parseAllDocuments(text);
-  const values: unknown[] = [];
-  for (const [index, document] of documents.entries()) {
-    const error = document.errors[0];
-    if (error) {
-      throw new InputError(`${origin}: YAML document ${index + 1}: ${describeYamlError(error)}`, {
-        cause: error,
-      });
-    }
-    try {
-      values.push(document.toJS());
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new InputError(`${origin}: YAML document ${index + 1}: ${reason}`, { cause });
-    }
-  }
+  const values = parseYamlStream(text, origin);
   return flattenDocuments(values, { origin });
 }
 
@@ -114,6 +93,7 @@ export function flattenDocuments(
   for (const [index, value] of values.entries()) {
     const where = `document ${index + 1}`;
     if (value === null || value === undefined) continue;
+    checkDepth(value, `${origin}: ${where}`);
     if (Array.isArray(value)) addItems(value, where);
     else if (isObject(value) && value.kind === "List") addList(value, where);
     else if (isObject(value)) out.push(value);
@@ -124,5 +104,10 @@ export function flattenDocuments(
     }
   }
   if (out.length === 0) throw new InputError(`${origin}: no documents (the body is empty)`);
+  if (out.length > INPUT_LIMITS.maxDocuments) {
+    throw new InputError(
+      `${origin}: holds ${out.length} resources, at most ${INPUT_LIMITS.maxDocuments}`,
+    );
+  }
   return out;
 }

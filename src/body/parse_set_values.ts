@@ -6,6 +6,7 @@
 
 import { InputError } from "../errors.ts";
 import { isObject } from "./_object.ts";
+import { INPUT_LIMITS } from "./safe_parse.ts";
 
 /** Largest list index accepted in a `--set` key (`a[9999]=x`). */
 const MAX_INDEX = 9999;
@@ -24,7 +25,9 @@ type Key = (string | number)[];
  *   included (`1.5`, `007`), stays a string; an empty value is `""`;
  * - later pairs win.
  *
- * @throws {InputError} on a pair without `=`, an empty key or a bad index.
+ * @throws {InputError} on a pair without `=`, an empty key or a bad index;
+ * a key longer than `INPUT_LIMITS.maxSetKeyChars` or deeper than
+ * `INPUT_LIMITS.maxDepth`, a value longer than `INPUT_LIMITS.maxSetValueChars`.
  *
  * @example
  * ```ts
@@ -38,8 +41,30 @@ export function parseSetValues(args: string[]): Record<string, unknown> {
     for (const pair of splitPairs(arg)) {
       const eq = findUnescaped(pair, "=");
       if (eq === -1) throw new InputError(`--set ${JSON.stringify(pair)}: expected key=value`);
-      const key = parseKey(pair.slice(0, eq), pair);
+      const keyText = pair.slice(0, eq);
+      if (keyText.length > INPUT_LIMITS.maxSetKeyChars) {
+        throw new InputError(
+          `--set ${
+            shorten(keyText)
+          }: key longer than ${INPUT_LIMITS.maxSetKeyChars} characters (${keyText.length})`,
+        );
+      }
       const rawValue = pair.slice(eq + 1);
+      if (rawValue.length > INPUT_LIMITS.maxSetValueChars) {
+        throw new InputError(
+          `--set ${
+            shorten(keyText)
+          }: value longer than ${INPUT_LIMITS.maxSetValueChars} characters (${rawValue.length})`,
+        );
+      }
+      const key = parseKey(keyText, pair);
+      if (key.length > INPUT_LIMITS.maxDepth) {
+        throw new InputError(
+          `--set ${
+            shorten(keyText)
+          }: key nested deeper than ${INPUT_LIMITS.maxDepth} levels (${key.length})`,
+        );
+      }
       const value = rawValue.startsWith("{") && rawValue.endsWith("}")
         ? splitUnescaped(rawValue.slice(1, -1), ",").filter((item, _i, all) =>
           !(all.length === 1 && item === "")
@@ -50,6 +75,11 @@ export function parseSetValues(args: string[]): Record<string, unknown> {
     }
   }
   return root;
+}
+
+/** A key for an error message: JSON-quoted, at most about 60 characters. */
+function shorten(key: string): string {
+  return JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key);
 }
 
 /** Helm's typing of a `--set` value. */

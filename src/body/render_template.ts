@@ -1,5 +1,5 @@
 /**
- * Renders a text body with eta.
+ * Renders a text body with eta, in a sandbox: templates only produce text.
  *
  * @module
  */
@@ -7,6 +7,17 @@
 import { Script } from "node:vm";
 import { Eta } from "eta/core";
 import { InputError } from "../errors.ts";
+import { runTemplateSandboxed } from "./_template_sandbox.ts";
+import { checkDepth, checkSize, INPUT_LIMITS } from "./safe_parse.ts";
+
+/**
+ * Time a template may take to render, in milliseconds, unless
+ * {@linkcode RenderTemplateOptions.timeoutMs} says otherwise.
+ */
+export const DEFAULT_TEMPLATE_TIMEOUT_MS = 10_000;
+
+/** Heap limit of the process a template runs in, in MiB. */
+const TEMPLATE_HEAP_MIB = 256;
 
 /**
  * Options of {@linkcode renderTemplate}.
@@ -31,6 +42,13 @@ export interface RenderTemplateOptions {
   resourceName?: (name: string, kind?: string) => string;
   /** Names the text in error messages (`body file job.yaml`, `stdin`, `body`). */
   origin?: string;
+  /**
+   * Time the render may take, in milliseconds; a template still running then
+   * is stopped and the render fails.
+   *
+   * @default {10000}
+   */
+  timeoutMs?: number;
 }
 
 type AstObject = string | { t: string; val: string; lineNo?: number };
@@ -74,38 +92,87 @@ function makeEta(): Eta {
  * Renders `text` with eta: `<%= expr %>` interpolates (no escaping), `<% code %>`
  * runs JavaScript, `-%>` trims the following newline. A line holding only one
  * `<% %>` tag is removed entirely. Data: `it.job` (values), `it.run_id`,
- * `it.namespace`, `it.resource_name(name, kind)`. No caching; `include` and
- * layouts cannot read files (eta's core build has no file access).
+ * `it.namespace`, `it.resource_name(name, kind)`, and `it.quote(value)`, which
+ * writes a value as JSON (valid YAML), so a value cannot add YAML fields:
+ * `name: <%= it.quote(it.job.name) %>`.
  *
- * @throws {InputError} on a template syntax error or an error while
- * rendering, naming the line: `body file job.yaml: template line 3: Unexpected token ';'`.
+ * Templates only produce text. The template is compiled here and run in a
+ * separate Deno process without permissions (no file, environment, network,
+ * subprocess, FFI or system access; a heap limit), for at most `timeoutMs`,
+ * and its output may be at most {@linkcode INPUT_LIMITS}`.maxBytes`
+ * characters. `include` and layouts are not available. Text without a `<%`
+ * tag is returned as it is (line ends made `\n`, as eta does), without
+ * starting the sandbox. A compiled kjo (`deno compile`) has no Deno runtime
+ * to start, so it refuses templates.
+ *
+ * @throws {InputError} on a template syntax error, an error while rendering
+ * (naming the line: `body file job.yaml: template line 3: Unexpected token ';'`),
+ * a template that runs too long or writes too much.
  *
  * @example
  * ```ts
- * renderTemplate("image: <%= it.job.image %>", { runId: "r1", values: { image: "busybox" } });
- * // "image: busybox"
+ * await renderTemplate("image: <%= it.quote(it.job.image) %>", {
+ *   runId: "r1",
+ *   values: { image: "busybox" },
+ * });
+ * // 'image: "busybox"'
  * ```
  */
-export function renderTemplate(text: string, options: RenderTemplateOptions): string {
+export async function renderTemplate(
+  text: string,
+  options: RenderTemplateOptions,
+): Promise<string> {
   const eta = makeEta();
   const origin = options.origin ?? "body";
-  const data = {
-    job: options.values ?? {},
-    run_id: options.runId,
-    namespace: options.namespace,
-    resource_name: options.resourceName ?? ((name: string) => name),
-  };
-  let template: ReturnType<Eta["compile"]>;
+  checkSize(text, origin);
+  // Text without a tag renders to itself with eta's line ends (\r\n and \r
+  // become \n): no sandbox process is needed.
+  if (!text.includes("<%")) return text.replace(/\r\n?/g, "\n");
+  if (Deno.build.standalone) {
+    throw new InputError(
+      `${origin}: templates cannot run in a compiled kjo (no Deno runtime to sandbox them): ` +
+        "run the bundle (deno run -A kjo.js) or use --no-templating",
+    );
+  }
+  let code: string;
   try {
-    template = eta.compile(text);
+    eta.compile(text);
+    code = eta.compileToString(text);
   } catch (error) {
     throw new InputError(`${origin}: ${describeCompileError(eta, text, error)}`, { cause: error });
   }
+  checkDepth(options.values ?? {}, `${origin}: template values`);
+  let data: Record<string, unknown>;
   try {
-    return eta.render(template, data);
-  } catch (error) {
-    throw new InputError(`${origin}: ${describeRuntimeError(error)}`, { cause: error });
+    data = JSON.parse(JSON.stringify({
+      job: options.values ?? {},
+      run_id: options.runId,
+      namespace: options.namespace,
+    }));
+  } catch (cause) {
+    throw new InputError(
+      `${origin}: template values: must be JSON data (${
+        (cause instanceof Error ? cause.message : String(cause)).split("\n", 1)[0]
+      })`,
+      { cause },
+    );
   }
+  const resourceName = options.resourceName ?? ((name: string) => name);
+  const result = await runTemplateSandboxed({
+    code,
+    data,
+    resourceName: (name, kind) => resourceName(name, kind === "" ? undefined : kind),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TEMPLATE_TIMEOUT_MS,
+    maxOutputChars: INPUT_LIMITS.maxBytes,
+    maxHeapMib: TEMPLATE_HEAP_MIB,
+  });
+  if ("output" in result) return result.output;
+  const { line, message } = result.error;
+  throw new InputError(
+    line === undefined
+      ? `${origin}: template: ${message}`
+      : `${origin}: template line ${line}: ${message}`,
+  );
 }
 
 function firstLine(text: string): string {
@@ -154,14 +221,4 @@ function findSyntaxError(eta: Eta, text: string): { line: number; reason?: strin
     }
   }
   return lastLine === undefined ? undefined : { line: lastLine };
-}
-
-function describeRuntimeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const line = /^line (\d+)\n/.exec(message)?.[1];
-  const cause = error instanceof Error && error.cause instanceof Error
-    ? error.cause.message
-    : undefined;
-  const reason = cause ?? firstLine(message.split("\n\n").slice(1).join("\n\n") || message);
-  return line === undefined ? `template: ${reason}` : `template line ${line}: ${reason}`;
 }

@@ -53,6 +53,12 @@ export function addFollowOptions(command: Command): Command {
       new Option("-o, --output <format>", "text or jsonl (one JSON event a line on stdout)")
         .choices(["text", "jsonl"]),
     )
+    .addOption(
+      new Option(
+        "--events <which>",
+        "Kubernetes events shown: all, warnings or none (default: warnings in text, all in jsonl)",
+      ).choices(["all", "warnings", "none"]),
+    )
     .option("--show-timestamps", "prefix log lines with the container runtime's timestamps")
     .option("--show-api-events", "also relay ::kube_api: lines as log lines")
     .option(
@@ -162,13 +168,16 @@ export async function followWithOutput(
 }
 
 function createWriter(settings: Settings, runId: string): EventWriter {
-  if (settings.output === "jsonl") return new JsonlWriter({ stdout: denoStdout() });
+  if (settings.output === "jsonl") {
+    return new JsonlWriter({ stdout: denoStdout(), events: settings.events });
+  }
   return new TextWriter({
     stdout: denoStdout(),
     stderr: denoStderr(),
     color: { stdout: shouldUseColor(Deno.stdout), stderr: shouldUseColor(Deno.stderr) },
     timestamps: settings.showKubernetesTimestamps,
     debug: settings.logLevel === "debug",
+    events: settings.events,
     apiEvents: false,
     prefix: settings.showRunnerId ? `[kjo ${runId}]` : "[kjo]",
   });

@@ -31,6 +31,62 @@ export function keyValues(flag: string, pairs: string[] | undefined): Record<str
   return out;
 }
 
+/**
+ * Parses an `--env-file`: a JSON object (`{"NAME": "value"}`), or one
+ * `NAME=VALUE` a line (blank lines and lines starting with `#` skipped; the
+ * value is everything after the first `=`, taken as is).
+ *
+ * @example
+ * ```ts
+ * parseEnvFile("A=1\n# note\nB=x=y\n", "env.txt"); // { A: "1", B: "x=y" }
+ * parseEnvFile('{"A": 1}', "env.json"); // { A: "1" }
+ * ```
+ */
+export function parseEnvFile(text: string, file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (/^\s*[{[]/.test(text)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new InputError(`--env-file ${file}: not valid JSON`, { cause });
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new InputError(`--env-file ${file}: must be a JSON object of names to values`);
+    }
+    for (const [name, value] of Object.entries(parsed)) {
+      out[name] = value === null || value === undefined
+        ? ""
+        : typeof value === "string"
+        ? value
+        : JSON.stringify(value);
+    }
+    return out;
+  }
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+    const eq = line.indexOf("=");
+    if (eq <= 0) throw new InputError(`--env-file ${file}: line ${index + 1}: must be NAME=VALUE`);
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  });
+  return out;
+}
+
+/** Reads every `--env-file` in order (later files win). */
+async function envFiles(files: string[] | undefined): Promise<Record<string, string>> {
+  let out: Record<string, string> = {};
+  for (const file of files ?? []) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (cause) {
+      throw new InputError(`--env-file ${file}: cannot read it`, { cause });
+    }
+    out = { ...out, ...parseEnvFile(text, file) };
+  }
+  return out;
+}
+
 /** Adds the flags that choose and shape the body. */
 export function addBodyOptions(command: Command): Command {
   return command
@@ -66,6 +122,11 @@ export function addBodyOptions(command: Command): Command {
     .option(
       "-e, --env <NAME=VALUE>",
       "environment variable of every container of the first resource; repeat",
+      collect,
+    )
+    .option(
+      "--env-file <file>",
+      "environment variables from a file (NAME=VALUE lines or a JSON object), like --env; repeat",
       collect,
     )
     .option("-l, --label <KEY=VALUE>", "label of every resource; repeat", collect)
@@ -171,7 +232,10 @@ export async function bodyOptions(
   }
   values = mergeValues(values, parseSetValues((flags.set as string[] | undefined) ?? []));
   const command = (flags.command as string[] | undefined) ?? (rest.length > 0 ? rest : undefined);
-  const envs = keyValues("--env", flags.env as string[] | undefined);
+  const envs = {
+    ...await envFiles(flags.envFile as string[] | undefined),
+    ...keyValues("--env", flags.env as string[] | undefined),
+  };
   const files = secretFiles(flags.secretFile as string[] | undefined);
   return {
     source: bodySource(flags, settings),

@@ -13,6 +13,7 @@ import { addRenderCommand } from "./render_command.ts";
 import { addValidateCommand } from "./validate_command.ts";
 import { addCleanupCommand } from "./cleanup_command.ts";
 import { addRbacCommand } from "./rbac_command.ts";
+import { addServeCommand } from "./serve_command.ts";
 
 /**
  * Creates the commander program with every subcommand registered.
@@ -37,5 +38,6 @@ export function createProgram(): Command {
   addValidateCommand(program);
   addCleanupCommand(program);
   addRbacCommand(program);
+  addServeCommand(program);
   return program;
 }

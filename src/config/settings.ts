@@ -6,11 +6,11 @@
  * @module
  */
 
-import { describeYamlError } from "../body/yaml_error.ts";
 import { dirname, resolve } from "node:path";
-import { parseDocument } from "yaml";
+import { parseYamlValue, readTextFileLimited } from "../body/safe_parse.ts";
 import { InputError } from "../errors.ts";
 import { DEFAULT_XCOM_MAX_BYTES, DEFAULT_XCOM_MAX_DEPTH } from "../logs/kube_api_event.ts";
+import { EVENT_MODES, type EventMode } from "../output/event_filter.ts";
 
 /**
  * When the resources of a run are deleted.
@@ -113,6 +113,8 @@ export interface SettingValues {
   inCluster: boolean;
   /** `output`: `text` or `jsonl`. Default `text`. */
   output: typeof OUTPUT_FORMATS[number];
+  /** `events`: Kubernetes events shown, `all`, `warnings` or `none`. Default `warnings` in text, `all` in jsonl. */
+  events?: EventMode;
   /** `random_name_postfix_length`: random characters at the end of resource names, 0–32. Default 8. */
   randomNamePostfixLength: number;
   /** `image_pull_policy`: pull policy of the main container. */
@@ -246,6 +248,7 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   kubeconfig: { parse: text, path: true },
   inCluster: { parse: bool, default: false },
   output: { parse: oneOf(OUTPUT_FORMATS), default: "text" },
+  events: { parse: oneOf(EVENT_MODES) },
   randomNamePostfixLength: { parse: number({ min: 0, max: 32, integer: true }), default: 8 },
   imagePullPolicy: { parse: oneOf(PULL_POLICIES) },
   executionTimeoutSeconds: { parse: number({ min: 0 }) },
@@ -323,27 +326,15 @@ export interface ResolveSettingsOptions {
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let content: string;
   try {
-    content = await Deno.readTextFile(path);
+    content = await readTextFileLimited(path, `config file ${path}`);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const reason = error instanceof Deno.errors.NotFound
       ? "not found"
       : `cannot read: ${(error as Error).message}`;
     throw new InputError(`config file ${path}: ${reason}`, { cause: error });
   }
-  const document = parseDocument(content);
-  const error = document.errors[0];
-  if (error) {
-    throw new InputError(`config file ${path}: ${describeYamlError(error)}`, { cause: error });
-  }
-  let value: unknown;
-  try {
-    value = document.toJS();
-  } catch (cause) {
-    throw new InputError(
-      `config file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
+  const value = parseYamlValue(content, `config file ${path}`);
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new InputError(`config file ${path}: must hold a mapping of settings`);

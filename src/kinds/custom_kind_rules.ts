@@ -40,7 +40,7 @@
  * @module
  */
 
-import { parseDocument } from "yaml";
+import { parseYamlValue, readTextFileLimited } from "../body/safe_parse.ts";
 import { InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceState, StateRule, StateVerdict } from "./resource_state.ts";
@@ -361,12 +361,7 @@ export function customKindRules(data: unknown, source: string): CustomKindRule[]
  */
 export function parseCustomKindRules(text: string, file: string): CustomKindRule[] {
   const source = `rules file ${file}`;
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0].message.split("\n")[0];
-    throw new InputError(`${source}: ${first}`, { cause: doc.errors[0] });
-  }
-  return customKindRules(doc.toJS(), source);
+  return customKindRules(parseYamlValue(text, source), source);
 }
 
 /**
@@ -380,8 +375,9 @@ export function parseCustomKindRules(text: string, file: string): CustomKindRule
 export async function loadCustomKindRules(path: string): Promise<CustomKindRule[]> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readTextFileLimited(path, `rules file ${path}`);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`rules file ${path}: cannot read: ${(e as Error).message}`, { cause: e });
   }
   return parseCustomKindRules(text, path);

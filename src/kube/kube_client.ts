@@ -17,7 +17,7 @@
 import http from "node:http";
 import https from "node:https";
 import { Buffer } from "node:buffer";
-import { CoreV1Api, type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ClusterError, InputError } from "../errors.ts";
 import { ApiError, ConnectionError, isUnsentCode, type KubeStatus } from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
@@ -145,10 +145,6 @@ export interface StreamResponse {
 export interface KubeClient {
   /** The kube config the client was built from. */
   readonly kubeConfig: KubeConfig;
-  /** client-node's generic object API (create/read/patch/delete of any kind). */
-  readonly objectApi: KubernetesObjectApi;
-  /** client-node's core v1 API. */
-  readonly coreApi: CoreV1Api;
   /** URL of the current cluster, without a trailing slash. */
   readonly server: string;
   /** Namespace of the current context, if it names one. */
@@ -446,8 +442,6 @@ export function createKubeClient(
 
   return {
     kubeConfig,
-    objectApi: KubernetesObjectApi.makeApiClient(kubeConfig),
-    coreApi: kubeConfig.makeApiClient(CoreV1Api),
     server,
     contextNamespace: kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace,
     settings,

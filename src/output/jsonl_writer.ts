@@ -2,7 +2,9 @@
  * `--output jsonl`: one {@linkcode RunEvent} a line, exactly as typed (the
  * Python shim reads this stream). Writes are buffered like the text writer's;
  * a `result` event is flushed at once and ends the stream: events after it
- * are dropped, so `result` is always the last line.
+ * are dropped, so `result` is always the last line. Every Kubernetes event is
+ * written unless `events` says otherwise (repeats are not folded: each new
+ * count is a line).
  *
  * @module
  */
@@ -10,6 +12,7 @@
 import type { RunEvent } from "./run_event.ts";
 import { BufferedText, type BufferedTextOptions } from "./buffered_text.ts";
 import type { EventWriter } from "./event_sink.ts";
+import { type EventMode, showsEvent } from "./event_filter.ts";
 import type { TextTarget } from "./text_target.ts";
 
 /**
@@ -23,6 +26,12 @@ import type { TextTarget } from "./text_target.ts";
 export interface JsonlWriterOptions {
   stdout: TextTarget;
   buffer?: BufferedTextOptions;
+  /**
+   * Which Kubernetes events to write: `all`, `warnings` (all but `Normal`)
+   * or `none`.
+   * @default "all"
+   */
+  events?: EventMode;
 }
 
 /**
@@ -39,11 +48,13 @@ export interface JsonlWriterOptions {
  */
 export class JsonlWriter implements EventWriter {
   readonly #out: BufferedText;
+  readonly #events: EventMode;
   #ended = false;
 
   /** Creates a writer; see {@linkcode JsonlWriterOptions}. */
   constructor(options: JsonlWriterOptions) {
     this.#out = new BufferedText(options.stdout, options.buffer);
+    this.#events = options.events ?? "all";
   }
 
   /**
@@ -56,6 +67,7 @@ export class JsonlWriter implements EventWriter {
    */
   write(event: RunEvent): void {
     if (this.#ended) return;
+    if (event.type === "k8s_event" && !showsEvent(this.#events, event.eventType)) return;
     this.#out.write(`${JSON.stringify(event)}\n`);
     if (event.type === "result") {
       this.#ended = true;

@@ -76,8 +76,15 @@ export interface InfoEvent extends BaseEvent {
 /** The end of a run. Always the last event. */
 export interface ResultEvent extends BaseEvent {
   type: "result";
-  /** Final state of the tracked resource, or `Interrupted`/`Error` when kjo did not see it end. */
-  state: ResourceState | "Deleted" | "TimedOut" | "Interrupted" | "Error" | "Submitted";
+  /** Final state of the tracked resource, or `Interrupted`/`Error`/`Detached` when kjo did not see it end. */
+  state:
+    | ResourceState
+    | "Deleted"
+    | "TimedOut"
+    | "Interrupted"
+    | "Error"
+    | "Submitted"
+    | "Detached";
   /** The exit code the CLI ends with. */
   exitCode: number;
   reason?: string;

@@ -10,8 +10,16 @@
  *   container wrote.
  * - stderr: kjo's own lines, prefixed `[kjo]`: status changes
  *   (`[kjo] Job/x: Running`), Kubernetes events
- *   (`[kjo] event Pod/p Warning BackOff: …`), info (debug ones only with
- *   `debug`), and the result with the failure summary and XCom.
+ *   (`[kjo] event Pod/p Warning BackOff: …`; by default only those that are
+ *   not `Normal`, see `events`), info (debug ones only with `debug`), and the
+ *   result with the failure summary and XCom.
+ *
+ * A repeated Kubernetes event (same object, type, reason and message: a
+ * higher count, or another Event object with the same text) is folded: when
+ * stderr is a terminal and the event's line is still the last one written,
+ * that line is replaced by the new count; otherwise the repeat is printed only
+ * when its count reaches the next power of two (x2, x4, x8, …), so n repeats
+ * cost about log2(n) lines.
  *
  * Writes are buffered (see {@linkcode BufferedText}); when output switches
  * between stdout and stderr the other stream is flushed first, so a terminal
@@ -21,11 +29,13 @@
  * @module
  */
 
-import type { RunEvent } from "./run_event.ts";
+import type { K8sEvent, RunEvent } from "./run_event.ts";
 import { containerColor, paint, podColor } from "./ansi_colors.ts";
 import { BufferedText, type BufferedTextOptions } from "./buffered_text.ts";
 import type { EventWriter } from "./event_sink.ts";
-import type { TextTarget } from "./text_target.ts";
+import { type EventMode, showsEvent } from "./event_filter.ts";
+import { EventRepeats, isRepeatMilestone } from "./_event_repeats.ts";
+import type { TerminalInfo, TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode TextWriter}.
@@ -50,6 +60,12 @@ export interface TextWriterOptions {
   apiEvents?: boolean;
   /** Show debug info events. */
   debug?: boolean;
+  /**
+   * Which Kubernetes events to show: `all`, `warnings` (all but `Normal`)
+   * or `none`.
+   * @default "warnings"
+   */
+  events?: EventMode;
   /** Prefix of kjo's own lines; default `[kjo]`. */
   prefix?: string;
   /** Buffering of both streams. */
@@ -67,6 +83,10 @@ const STATE_COLORS: Record<string, number> = {
   Pending: 33,
   Created: 36,
 };
+
+/** Control characters: text holding them cannot be measured in terminal rows. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 function detail(reason?: string, message?: string): string {
   if (reason && message) return ` (${reason}: ${message})`;
@@ -113,7 +133,12 @@ export class TextWriter implements EventWriter {
   readonly #colorErr: boolean;
   readonly #options: TextWriterOptions;
   readonly #prefix: string;
+  readonly #plainPrefix: string;
+  readonly #events: EventMode;
+  readonly #repeats = new EventRepeats();
   #last: BufferedText | undefined;
+  /** The last line written, when it was an event's: its key and its width in characters. */
+  #lastEvent: { key: string; width: number } | undefined;
 
   /** Creates a writer; see {@linkcode TextWriterOptions}. */
   constructor(options: TextWriterOptions) {
@@ -124,7 +149,9 @@ export class TextWriter implements EventWriter {
     this.#colorOut = typeof color === "boolean" ? color : color.stdout;
     this.#colorErr = typeof color === "boolean" ? color : color.stderr;
     const prefix = options.prefix ?? "[kjo]";
+    this.#plainPrefix = prefix;
     this.#prefix = this.#colorErr ? paint(prefix, 2) : prefix;
+    this.#events = options.events ?? "warnings";
   }
 
   /**
@@ -154,14 +181,9 @@ export class TextWriter implements EventWriter {
           `${event.resource}: ${this.#state(event.state)}${detail(event.reason, event.message)}`,
         );
         break;
-      case "k8s_event": {
-        const type = this.#colorErr && event.eventType === "Warning"
-          ? paint(event.eventType, 33)
-          : event.eventType;
-        const count = event.count && event.count > 1 ? ` (x${event.count})` : "";
-        this.#err(`event ${event.object} ${type} ${event.reason}: ${event.message}${count}`);
+      case "k8s_event":
+        this.#event(event);
         break;
-      }
       case "info": {
         if (event.level === "debug" && !this.#options.debug) break;
         const level = event.level === "info" ? "" : `${this.#level(event.level)}: `;
@@ -204,6 +226,38 @@ export class TextWriter implements EventWriter {
     }
   }
 
+  #event(event: K8sEvent): void {
+    if (!showsEvent(this.#events, event.eventType)) return;
+    const key = `${event.object}\0${event.eventType}\0${event.reason}\0${event.message}`;
+    const { total: count, shown } = this.#repeats.see(key, event.count ?? 1);
+    const type = this.#colorErr && event.eventType === "Warning"
+      ? paint(event.eventType, 33)
+      : event.eventType;
+    const times = count > 1 ? ` (x${count})` : "";
+    const text = (type: string) =>
+      `event ${event.object} ${type} ${event.reason}: ${event.message}${times}`;
+    const line = text(type);
+    const terminal = shown === undefined ? undefined : this.#options.stderr.terminal?.();
+    const previous = this.#lastEvent;
+    const measurable = !CONTROL.test(event.object + event.eventType + event.reason + event.message);
+    if (terminal && measurable && previous?.key === key) {
+      this.#replaceLast(previous.width, line, terminal);
+    } else if (shown === undefined || isRepeatMilestone(shown, count)) {
+      this.#err(line);
+    } else {
+      return;
+    }
+    this.#repeats.markShown(key, count);
+    this.#lastEvent = { key, width: [...`${this.#plainPrefix} ${text(event.eventType)}`].length };
+  }
+
+  /** Moves the cursor up over the last line (all the rows its `width` took), clears to the end, writes `line`. */
+  #replaceLast(width: number, line: string, terminal: TerminalInfo): void {
+    const rows = terminal.columns ? Math.max(1, Math.ceil(width / terminal.columns)) : 1;
+    this.#switchTo(this.#stderr);
+    this.#stderr.write(`\r\x1b[${rows}A\x1b[J${this.#prefix} ${line}\n`);
+  }
+
   #result(event: Extract<RunEvent, { type: "result" }>): void {
     const tracked = event.resources[0] ? `: ${event.resources[0]}` : "";
     this.#err(
@@ -240,11 +294,13 @@ export class TextWriter implements EventWriter {
   }
 
   #out(line: string): void {
+    this.#lastEvent = undefined;
     this.#switchTo(this.#stdout);
     this.#stdout.write(`${line}\n`);
   }
 
   #err(line: string): void {
+    this.#lastEvent = undefined;
     this.#switchTo(this.#stderr);
     this.#stderr.write(`${this.#prefix} ${line}\n`);
   }

@@ -12,23 +12,26 @@ attach process with SIGKILL, which leaves the run alone; only ``on_kill``
 (Airflow 3.3+: the user marked or cleared the deferred task) deletes the run,
 with ``kjo cleanup --run-id ID``.
 
+The trigger carries the connection id (``kubernetes_conn_id``) and the
+operator's cluster arguments, never credentials; ``KjoHook`` resolves the
+connection in the triggerer and starts kjo.
+
 Example::
 
-    trigger = KjoRunTrigger(run_id="k3f9x0q2m7ab", namespace="jobs", connection={"config_file": "/k"})
+    trigger = KjoRunTrigger(run_id="k3f9x0q2m7ab", namespace="jobs", kubernetes_conn_id="k8s_prod")
     trigger.serialize()
     # ("airflow_kjo.triggers.KjoRunTrigger", {"run_id": "k3f9x0q2m7ab", ...})
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, AsyncIterator, Dict, Optional, Tuple
 
 from airflow_kjo._compat import BaseTrigger, TriggerEvent
 from airflow_kjo.events import format_event, format_log_line
-from airflow_kjo.kjo_args import KubeConnection, attach_args, cleanup_args
-from airflow_kjo.kjo_process import AsyncKjoProcess, kjo_environment, resolve_kjo_command
+from airflow_kjo.hook import DEFAULT_CONN_ID, KjoHook
+from airflow_kjo.kjo_args import attach_args, cleanup_args
 
 if BaseTrigger is None:  # pragma: no cover
     raise ImportError("airflow_kjo.triggers needs airflow.triggers.base (airflow-core)")
@@ -36,20 +39,32 @@ if BaseTrigger is None:  # pragma: no cover
 
 class KjoRunTrigger(BaseTrigger):
     """Fires ``{"status": "done"|"error", "run_id", "namespace", "state", "exit_code", "reason",
-    "message"}`` when the run ends (or cannot be followed)."""
+    "message"}`` when the run ends (or cannot be followed).
+
+    ``connection`` (a dict of ``in_cluster``, ``config_file``, ``cluster_context``) is what
+    airflow-kjo 0.1 serialized; it is still read, so tasks deferred before an upgrade resume.
+    """
 
     def __init__(
         self,
         *,
         run_id: str,
         namespace: Optional[str] = None,
-        connection: Optional[Dict[str, Any]] = None,
+        kubernetes_conn_id: Optional[str] = DEFAULT_CONN_ID,
+        in_cluster: Optional[bool] = None,
+        config_file: Optional[str] = None,
+        cluster_context: Optional[str] = None,
         kjo_env: Optional[Dict[str, str]] = None,
+        connection: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__()
+        old = dict(connection or {})
         self.run_id = run_id
         self.namespace = namespace
-        self.connection = dict(connection or {})
+        self.kubernetes_conn_id = kubernetes_conn_id
+        self.in_cluster = in_cluster if in_cluster is not None else old.get("in_cluster")
+        self.config_file = config_file or old.get("config_file")
+        self.cluster_context = cluster_context or old.get("cluster_context")
         self.kjo_env = dict(kjo_env or {})
 
     def serialize(self) -> Tuple[str, Dict[str, Any]]:
@@ -58,13 +73,24 @@ class KjoRunTrigger(BaseTrigger):
             {
                 "run_id": self.run_id,
                 "namespace": self.namespace,
-                "connection": self.connection,
+                "kubernetes_conn_id": self.kubernetes_conn_id,
+                "in_cluster": self.in_cluster,
+                "config_file": self.config_file,
+                "cluster_context": self.cluster_context,
                 "kjo_env": self.kjo_env,
             },
         )
 
-    def _kube(self) -> KubeConnection:
-        return KubeConnection(**{k: self.connection.get(k) for k in ("in_cluster", "config_file", "cluster_context")})
+    @property
+    def hook(self) -> KjoHook:
+        """Resolves ``kubernetes_conn_id`` in the triggerer and starts kjo."""
+        return KjoHook(
+            kubernetes_conn_id=self.kubernetes_conn_id,
+            in_cluster=self.in_cluster,
+            config_file=self.config_file,
+            cluster_context=self.cluster_context,
+            kjo_env=self.kjo_env,
+        )
 
     def _payload(self, status: str, result: Optional[Dict[str, Any]], code: Optional[int], message: str = ""):
         result = result or {}
@@ -79,16 +105,12 @@ class KjoRunTrigger(BaseTrigger):
         }
 
     async def run(self) -> AsyncIterator[Any]:
-        argv = resolve_kjo_command() + attach_args(
-            run_id=self.run_id, namespace=self.namespace, connection=self._kube(), delete_policy="Never", get_logs=False
-        )
-        self.log.info("following run %s: %s", self.run_id, " ".join(argv))
-        process = await AsyncKjoProcess.start(
-            argv, env=kjo_environment(self.kjo_env), on_stderr=lambda line: self.log.info("kjo: %s", line)
-        )
+        args = attach_args(run_id=self.run_id, namespace=self.namespace, delete_policy="Never", get_logs=False)
+        self.log.info("following run %s (connection %s)", self.run_id, self.kubernetes_conn_id)
         result: Optional[Dict[str, Any]] = None
-        finished = False
-        try:
+        code: Optional[int] = None
+        # Leaving the block early (cancelled) kills kjo with SIGKILL: the run stays for another triggerer.
+        async with self.hook.kjo_async_process(args, on_stderr=lambda line: self.log.info("kjo: %s", line)) as process:
             async for event in process.events():
                 if event.get("type") == "result":
                     result = event
@@ -101,12 +123,6 @@ class KjoRunTrigger(BaseTrigger):
                     level, message = formatted
                     self.log.log(level if level >= logging.INFO else logging.INFO, "%s", message)
             code = await process.wait()
-            finished = True
-        finally:
-            if not finished:
-                # Cancelled: leave the run running (another triggerer picks it up).
-                process.kill()
-                await process.wait()
         if result is None:
             yield TriggerEvent(self._payload("error", None, code, f"kjo attach exited with code {code} without a result"))
             return
@@ -114,12 +130,10 @@ class KjoRunTrigger(BaseTrigger):
 
     async def on_kill(self) -> None:
         """The user killed the deferred task: delete the run's resources."""
-        argv = resolve_kjo_command() + cleanup_args(run_id=self.run_id, namespace=self.namespace, connection=self._kube())
+        args = cleanup_args(run_id=self.run_id, namespace=self.namespace)
         self.log.info("task killed while deferred: deleting run %s", self.run_id)
-        process = await AsyncKjoProcess.start(
-            argv, env=kjo_environment(self.kjo_env), on_stderr=lambda line: self.log.info("kjo: %s", line)
-        )
-        async for event in process.events():
-            self.log.info("kjo cleanup: %s", event.get("message", event))
-        code = await process.wait()
+        async with self.hook.kjo_async_process(args, on_stderr=lambda line: self.log.info("kjo: %s", line)) as process:
+            async for event in process.events():
+                self.log.info("kjo cleanup: %s", event.get("message", event))
+            code = await process.wait()
         self.log.info("kjo cleanup exited with code %s", code)

@@ -1,21 +1,41 @@
 """KjoRunTrigger with a fake kjo: the event, cancellation, on_kill."""
 
 import asyncio
+import json
 
 from airflow_kjo.triggers import KjoRunTrigger
 
 from tests.conftest import result_event
 
 
-def trigger():
-    return KjoRunTrigger(run_id="r1", namespace="ns", connection={"config_file": "/k"}, kjo_env={"KJO_SHOW_RUNNER_ID": "true"})
+def trigger(**kwargs):
+    kwargs.setdefault("config_file", "/k")
+    return KjoRunTrigger(run_id="r1", namespace="ns", kjo_env={"KJO_SHOW_RUNNER_ID": "true"}, **kwargs)
 
 
-def test_serialize_round_trip():
-    path, kwargs = trigger().serialize()
+def test_serialize_round_trip_carries_the_connection_id_not_credentials():
+    path, kwargs = trigger(kubernetes_conn_id="k8s_prod").serialize()
     assert path == "airflow_kjo.triggers.KjoRunTrigger"
+    assert kwargs["kubernetes_conn_id"] == "k8s_prod" and kwargs["config_file"] == "/k"
     again = KjoRunTrigger(**kwargs)
     assert again.serialize() == (path, kwargs)
+
+
+def test_a_trigger_serialized_by_airflow_kjo_0_1_still_loads():
+    old = KjoRunTrigger(run_id="r1", namespace="ns", connection={"config_file": "/old", "cluster_context": "c"})
+    assert (old.config_file, old.cluster_context, old.kubernetes_conn_id) == ("/old", "c", "kubernetes_default")
+
+
+def test_the_triggerer_resolves_the_connection(fake_kjo, monkeypatch):
+    config = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [{"name": "u", "user": {"token": "trig-secret"}}]}
+    monkeypatch.setenv("AIRFLOW_CONN_K8S_TRIG", json.dumps({"conn_type": "kubernetes", "extra": {"kube_config": json.dumps(config)}}))
+    fake_kjo.script([result_event()])
+    event = asyncio.run(_first_event(trigger(kubernetes_conn_id="k8s_trig", config_file=None)))
+    assert event.payload["status"] == "done"
+    argv = fake_kjo.calls()[0]
+    assert not any("trig-secret" in a for a in argv)
+    kube = fake_kjo.files_of(argv)["--kubeconfig"]
+    assert json.loads(kube["text"]) == config and kube["mode"] == "0o600"
 
 
 async def _first_event(t):

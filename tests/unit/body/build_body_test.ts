@@ -142,9 +142,11 @@ Deno.test("buildBody: fixtures/job_template.yaml with values from a file and --s
   const [job] = await build({ source: { bodyFile: "job_template.yaml" }, values });
   assert.equal(job.metadata.name, "greeter-aaaaaaaa");
   const main = job.spec.template.spec.containers[0];
-  assert.deepEqual(main.command, ["sh", "-c", 'echo "hi (run run-1)"']);
+  assert.deepEqual(main.command, ["sh", "-c", 'echo "$GREETING (run $RUN_ID)"']);
   assert.deepEqual(main.env.map((e: Any) => `${e.name}=${e.value}`), [
     "KUBERNETES_JOB_OPERATOR_RESOURCES=greeter-aaaaaaaa",
+    "GREETING=hi",
+    "RUN_ID=run-1",
     "MODE=test",
     "LEVEL=4",
   ]);

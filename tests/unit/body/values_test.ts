@@ -100,7 +100,10 @@ Deno.test("loadValuesFile: errors", async () => {
       () => loadValuesFile(`${dir}/bad.yaml`),
       new RegExp(`^InputError: values file ${dir}/bad.yaml: line 2, column 1: `),
     );
-    await assert.rejects(() => loadValuesFile(`${dir}/multi.yaml`), /multiple documents/);
+    await assert.rejects(
+      () => loadValuesFile(`${dir}/multi.yaml`),
+      /holds 2 YAML documents, expected one/,
+    );
     await assert.rejects(
       () => loadValuesFile(`${dir}/none.yaml`),
       new RegExp(`values file ${dir}/none.yaml: not found`),

@@ -7,5 +7,8 @@ Deno.test("describeYamlError: line, column and the first line of the reason", ()
   const text = describeYamlError(error);
   assert.match(text, /^line \d+, column \d+: /);
   assert.ok(!text.includes("\n"));
-  assert.equal(describeYamlError({ message: "Bad thing at line 3, column 4:\n  detail" }), "Bad thing");
+  assert.equal(
+    describeYamlError({ message: "Bad thing at line 3, column 4:\n  detail" }),
+    "Bad thing",
+  );
 });

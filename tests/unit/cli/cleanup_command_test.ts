@@ -136,6 +136,9 @@ function matches(labels: Record<string, string>, selector: string): boolean {
 class FakeCluster {
   objects: KubeObject[] = [];
   forbidden = new Set<string>();
+  /** A deleted object stays listed (with a deletionTimestamp) this many more lists, like one with finalizers. */
+  lingerLists = 0;
+  #lingering = new Map<KubeObject, number>();
   #uid = 0;
 
   add(
@@ -184,18 +187,37 @@ class FakeCluster {
         const items = this.objects.filter((o) =>
           o.kind === kind && (!ns || o.metadata.namespace === ns) &&
           matches(o.metadata.labels ?? {}, selector)
-        ).map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
-        return json({ items, metadata: {} });
+        );
+        for (const o of items) {
+          const left = this.#lingering.get(o);
+          if (left === undefined) continue;
+          if (left > 1) this.#lingering.set(o, left - 1);
+          else {
+            this.#lingering.delete(o);
+            this.objects = this.objects.filter((x) => x !== o);
+          }
+        }
+        return json({
+          items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest),
+          metadata: {},
+        });
       }
       if (req.method === "DELETE" && name) {
         const target = this.objects.find((o) =>
           o.kind === kind && o.metadata.name === name && o.metadata.namespace === ns
         );
         if (!target) return status(404, "NotFound", `${plural} "${name}" not found`);
-        this.objects = this.objects.filter((o) =>
-          o !== target &&
-          !(o.metadata.ownerReferences ?? []).some((r) => r.uid === target.metadata.uid)
-        );
+        const gone = (o: KubeObject) =>
+          o === target ||
+          (o.metadata.ownerReferences ?? []).some((r) => r.uid === target.metadata.uid);
+        if (this.lingerLists > 0) {
+          for (const o of this.objects.filter(gone)) {
+            o.metadata.deletionTimestamp ??= new Date().toISOString();
+            if (!this.#lingering.has(o)) this.#lingering.set(o, this.lingerLists);
+          }
+        } else {
+          this.objects = this.objects.filter((o) => !gone(o));
+        }
         return json({ kind: "Status", status: "Success" });
       }
     }
@@ -219,6 +241,7 @@ async function withCluster(
 
 Deno.test("cleanup --run-id: deletes the run's objects owner first, leaves owned pods to GC, waits", async () => {
   await withCluster(async (cluster, kubeconfig, requests) => {
+    cluster.lingerLists = 1; // deleted objects are listed once more before they are gone
     const job = cluster.add("Job", "build", { run: "r1" });
     cluster.add("Pod", "build-abc", { run: "r1", owner: job });
     cluster.add("ConfigMap", "cfg", { run: "r1" });
@@ -256,6 +279,10 @@ Deno.test("cleanup --run-id: deletes the run's objects owner first, leaves owned
     });
     const lists = requests.filter((r) => r.method === "GET");
     assert.ok(lists.every((r) => r.query.get("labelSelector") === "kjo/run-id=r1"));
+    // Waits: after the last delete, Jobs were listed until the lingering Job was gone.
+    const afterDeletes = requests.slice(requests.lastIndexOf(deletes.at(-1)!) + 1);
+    const jobLists = afterDeletes.filter((r) => r.method === "GET" && r.path.endsWith("/jobs"));
+    assert.ok(jobLists.length >= 2, `${jobLists.length} list(s) of Jobs after the deletes`);
   });
 });
 

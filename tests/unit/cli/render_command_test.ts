@@ -98,11 +98,13 @@ Deno.test("render: templating with --values and --set, -o json gives a JSON list
   assert.equal(list.length, 1);
   const container = list[0].spec.template.spec.containers[0];
   assert.equal(list[0].metadata.name, "greeter-n7xjhv1l");
-  assert.equal(container.command[2], 'echo "hi (run r1)"');
-  assert.deepEqual(container.env.map((e: Any) => e.name), [
-    "KUBERNETES_JOB_OPERATOR_RESOURCES",
-    "MODE",
-    "LEVEL",
+  assert.equal(container.command[2], 'echo "$GREETING (run $RUN_ID)"');
+  assert.deepEqual(container.env.map((e: Any) => `${e.name}=${e.value}`), [
+    "KUBERNETES_JOB_OPERATOR_RESOURCES=greeter-n7xjhv1l",
+    "GREETING=hi",
+    "RUN_ID=r1",
+    "MODE=test",
+    "LEVEL=3",
   ]);
 });
 
@@ -201,4 +203,43 @@ Deno.test("formatManifests and seededRandom", () => {
   assert.deepEqual([b(), b(), b()], seqA);
   assert.notDeepEqual([c(), c(), c()], seqA);
   assert.ok(seqA.every((x) => x >= 0 && x < 1));
+});
+
+Deno.test("render: references to renamed siblings of the body are rewritten", async () => {
+  const { code, stdout, stderr } = await kjo(
+    "render",
+    "-f",
+    fixture("job_config_secret.yaml"),
+    "--name-prefix",
+    "etl",
+    "--image-pull-secret",
+    "report-credentials",
+    "--run-id",
+    "r1",
+  );
+  assert.equal(code, 0, stderr);
+  const [job, configMap, secret] = yamlDocs(stdout);
+  const cm = configMap.metadata.name;
+  const sec = secret.metadata.name;
+  assert.match(cm, /^etl-report-settings-[a-z0-9]{8}$/);
+  assert.match(sec, /^etl-report-credentials-[a-z0-9]{8}$/);
+  const spec = job.spec.template.spec;
+  const main = spec.containers[0];
+  assert.deepEqual(main.envFrom.map((e: Any) => e.configMapRef?.name ?? e.secretRef?.name), [
+    cm,
+    sec,
+  ]);
+  const refs = Object.fromEntries(
+    main.env.filter((e: Any) => e.valueFrom).map((e: Any) => [
+      e.name,
+      (e.valueFrom.configMapKeyRef ?? e.valueFrom.secretKeyRef).name,
+    ]),
+  );
+  assert.deepEqual(refs, { GREETING: cm, API_TOKEN: sec });
+  assert.deepEqual(spec.volumes, [
+    { name: "settings", configMap: { name: cm } },
+    { name: "credentials", secret: { secretName: sec } },
+  ]);
+  // A pull secret given as an option names a Secret of the cluster: kept.
+  assert.deepEqual(spec.imagePullSecrets, [{ name: "report-credentials" }]);
 });

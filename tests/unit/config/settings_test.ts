@@ -33,7 +33,7 @@ Deno.test("key names in the file, the environment and on the command line", () =
   assert.equal(fileKey("deletePolicy"), "delete_policy");
   assert.equal(envKey("kubeConfigExtraLocations"), "KJO_KUBE_CONFIG_EXTRA_LOCATIONS");
   assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace-seconds");
-  assert.equal(SETTING_KEYS.length, 22);
+  assert.equal(SETTING_KEYS.length, 23);
 });
 
 Deno.test("resolveSettings: defaults", async () => {
@@ -264,6 +264,27 @@ Deno.test("resolveSettings: config file problems", async () => {
     assert.equal(
       await settingsError({ configFile: join(dir, "none.yaml"), env: {} }),
       `config file ${join(dir, "none.yaml")}: not found`,
+    );
+  });
+});
+
+Deno.test("resolveSettings: events, flag > KJO_EVENTS > config file > unset (the writer's default)", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "kjo.yaml");
+    await Deno.writeTextFile(file, "events: none\n");
+    const resolve = (flags: Record<string, unknown>, env: Record<string, string>) =>
+      resolveSettings({ configFile: file, flags, env });
+    const all = await resolve({ events: "all" }, { KJO_EVENTS: "warnings" });
+    assert.deepEqual([all.events, all.sources.events], ["all", "flag"]);
+    const env = await resolve({}, { KJO_EVENTS: "warnings" });
+    assert.deepEqual([env.events, env.sources.events], ["warnings", "env"]);
+    const fromFile = await resolve({}, {});
+    assert.deepEqual([fromFile.events, fromFile.sources.events], ["none", "file"]);
+    const unset = await resolveSettings({ env: {} });
+    assert.deepEqual([unset.events, unset.sources.events], [undefined, "default"]);
+    assert.equal(
+      await settingsError({ env: { KJO_EVENTS: "normal" } }),
+      'KJO_EVENTS: must be one of all, warnings, none, got "normal"',
     );
   });
 });

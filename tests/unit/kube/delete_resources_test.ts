@@ -60,16 +60,18 @@ Deno.test("delete: Foreground and grace period; connection trouble (503) is retr
 });
 
 Deno.test("delete: every object is tried; failures are reported together", async () => {
+  const secret: KubeObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" } };
   const stub = startStubApi((req) =>
-    req.path.includes("jobs") ? status(403, "Forbidden", "no delete for you") : json({})
+    /\/(jobs|secrets)\//.test(req.path) ? status(403, "Forbidden", "no delete for you") : json({})
   );
   try {
     await assert.rejects(
-      deleteResources({ client: stub.client(), objects: [jobObj, cm], namespace: "ci" }),
+      deleteResources({ client: stub.client(), objects: [jobObj, cm, secret], namespace: "ci" }),
       (e) =>
-        e instanceof ClusterError && /could not delete 1 object\(s\): Job\/build/.test(e.message),
+        e instanceof ClusterError &&
+        /^could not delete 2 object\(s\): Secret\/s: [^;]*; Job\/build: /.test(e.message),
     );
-    assert.equal(stub.requests.length, 2);
+    assert.equal(stub.requests.length, 3, "the ConfigMap between the failures was deleted too");
   } finally {
     await stub.close();
   }

@@ -40,9 +40,11 @@ Deno.test("resource paths: core kinds need no request; discovery is cached per c
       "cluster-scoped ignores namespace",
     );
 
+    await resolveResource(stub.client(), { apiVersion: "example.com/v1", kind: "Widget" });
+    assert.equal(stub.requests.length, 2, "another client discovers for itself");
     clearDiscoveryCache(client);
     await resolveResource(client, { apiVersion: "example.com/v1", kind: "Widget" });
-    assert.equal(stub.requests.length, 2);
+    assert.equal(stub.requests.length, 3);
   } finally {
     await stub.close();
   }

@@ -162,6 +162,7 @@ Deno.test("PodCache: get and all return the latest version of each pod", () => {
   assert.equal(cache.get("a"), latest);
   assert.equal(cache.get("c"), undefined);
   assert.deepEqual(cache.all().map((x) => x.metadata.name), ["a", "b"]);
+  assert.equal(cache.all()[0], latest, "all() holds the latest version too");
 });
 
 Deno.test("containerStatuses: init containers first; none without a status", () => {

@@ -191,8 +191,17 @@ Deno.test("PodLogRelay.stop: aborts every follower, and aborts are not errors", 
 });
 
 Deno.test("PodLogRelay.drain: resolves at once when nothing was followed", async () => {
-  const { relay } = setup();
-  await relay.drain({ runningGraceMs: 10_000, doneGraceMs: 10_000 });
+  const { relay, calls, errors } = setup();
+  let resolved = false;
+  const drained = relay.drain({ runningGraceMs: 10_000, doneGraceMs: 10_000 })
+    .then(() => resolved = true);
+  // "At once": settled before the first timer fires, so neither a grace nor
+  // drain's own poll interval was waited for.
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(resolved, true, "drain waited for a timer with nothing to drain");
+  await drained;
+  assert.equal(calls.length, 0);
+  assert.deepEqual(errors, []);
 });
 
 Deno.test("PodLogRelay.drain: waits for a done container's follower to deliver its last lines", async () => {

@@ -331,6 +331,8 @@ Deno.test("RunTracker: ImageInspectError fails the run after the grace", async (
     side: { running: { startedAt: "2026-11-29T10:00:00Z" } },
     main: { waiting: { reason: "ImageInspectError", message: "Failed to inspect image" } },
   }));
-  advance(30_000);
+  advance(29_999);
+  assert.equal(await settled(tracker.decided), undefined, "not before the grace");
+  advance(1);
   assert.equal((await settled(tracker.decided))?.reason, "ImageInspectError");
 });

@@ -8,6 +8,7 @@ import {
   unreachableKubeConfig,
   unreachableKubeconfigFile,
 } from "./_unreachable.ts";
+import { startStubApi, status, stubKubeConfig } from "../kube/_stub_api.ts";
 
 const WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 1\n";
 
@@ -58,20 +59,33 @@ Deno.test("run: bad input resolves to an Error result with exit code 2, before a
       /\/nonexistent\/kjo\/kubeconfig/,
     ],
   ];
-  for (const [name, options, message] of cases) {
-    const started = performance.now();
-    const { result, events } = await runCollect({ runId: "testrun00001", ...options });
-    assert.equal(result.type, "result", name);
-    assert.equal(result.state, "Error", name);
-    assert.equal(result.exitCode, ExitCode.BadInput, name);
-    assert.equal(result.reason, "InputError", name);
-    assert.match(result.message ?? "", message, name);
-    assert.equal(result.message?.includes("\n"), false, `${name}: one-line message`);
-    assert.equal(result.runId, "testrun00001", name);
-    assert.deepEqual(result.resources, [], name);
-    assert.deepEqual(result.xcom, {}, name);
-    assert.deepEqual(events.map((e) => e.type), ["result"], `${name}: nothing was announced`);
-    assert.ok(performance.now() - started < 1_000, `${name}: no cluster access`);
+  // A reachable API server that counts requests: bad input must not make any.
+  const stub = startStubApi(() => status(500, "InternalError", "no request expected"));
+  try {
+    for (const [name, options, message] of cases) {
+      const { result, events } = await runCollect({
+        runId: "testrun00001",
+        kubeConfig: stubKubeConfig(stub.port),
+        ...options,
+      });
+      assert.equal(result.type, "result", name);
+      assert.equal(result.state, "Error", name);
+      assert.equal(result.exitCode, ExitCode.BadInput, name);
+      assert.equal(result.reason, "InputError", name);
+      assert.match(result.message ?? "", message, name);
+      assert.equal(result.message?.includes("\n"), false, `${name}: one-line message`);
+      assert.equal(result.runId, "testrun00001", name);
+      assert.deepEqual(result.resources, [], name);
+      assert.deepEqual(result.xcom, {}, name);
+      assert.deepEqual(events.map((e) => e.type), ["result"], `${name}: nothing was announced`);
+      assert.deepEqual(
+        stub.requests.map((r) => `${r.method} ${r.path}`),
+        [],
+        `${name}: no cluster access`,
+      );
+    }
+  } finally {
+    await stub.close();
   }
 });
 

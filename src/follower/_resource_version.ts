@@ -1,0 +1,27 @@
+/**
+ * Ordering of one object's copies by `metadata.resourceVersion`.
+ *
+ * @module
+ */
+
+/**
+ * Whether `version` is newer than `previous` for the same object. Kubernetes
+ * resourceVersions are opaque strings; the API servers in use (etcd-backed)
+ * give integers that grow with every write, so two integers are compared as
+ * numbers. Anything else counts as newer unless equal, so a copy is never
+ * lost for not being comparable.
+ *
+ * @example
+ * ```ts
+ * import { isNewer } from "./_resource_version.ts";
+ *
+ * isNewer("120", "99"); // true
+ * isNewer("99", "120"); // false
+ * isNewer("7", undefined); // true
+ * ```
+ */
+export function isNewer(version: string | undefined, previous: string | undefined): boolean {
+  if (previous === undefined || version === undefined) return true;
+  if (/^\d+$/.test(version) && /^\d+$/.test(previous)) return BigInt(version) > BigInt(previous);
+  return version !== previous;
+}

@@ -1,0 +1,395 @@
+/**
+ * `RunFollower`: follows many existing runs of one cluster in one process.
+ * Per namespace the runs share one watch per tracked kind, one pod watch and
+ * one event watch (see {@linkcode NamespaceHub}); per run there is a small
+ * state, and log streams only for runs that want logs.
+ *
+ * @module
+ */
+
+import type { KubeConfig } from "@kubernetes/client-node";
+import { resolveNamespace } from "../config/resolve_namespace.ts";
+import type { DeletePolicy } from "../config/settings.ts";
+import { InputError } from "../errors.ts";
+import { KindRegistry } from "../kinds/kind_registry.ts";
+import type { KubeClient } from "../kube/kube_client.ts";
+import { describeObject, type KubeObject } from "../kube/kube_object.ts";
+import { XComCollector } from "../logs/xcom_collector.ts";
+import {
+  type EventSink,
+  type ResultEvent,
+  type RunEventInput,
+  stampEvent,
+} from "../output/run_event.ts";
+import { cleanUpRun } from "../runner/cleanup.ts";
+import { findTrackedResources, loadRunResources } from "../runner/find_run.ts";
+import { interruptedResult } from "../runner/follow_run.ts";
+import type { FinalVerdict } from "../runner/_run_tracker.ts";
+import type { PodLike } from "../runner/_pod_cache.ts";
+import { withResult } from "../runner/run.ts";
+import { RUN_ID_LABEL } from "../runner/run_id.ts";
+import type { KubeConnectionOptions, RunOptions } from "../runner/run_options.ts";
+import { linkedAbort, openSession } from "../runner/_session.ts";
+import { decidedResult, DETACH, detachedResult } from "./_follow_result.ts";
+import { NamespaceHub } from "./namespace_hub.ts";
+import { RunState } from "./_run_state.ts";
+
+export { DETACH } from "./_follow_result.ts";
+
+/** Options of {@linkcode RunFollower}: the cluster, and defaults of its follows. */
+export interface RunFollowerOptions extends KubeConnectionOptions {
+  /** State rules of the runs' tracked kinds; the built-ins (Pod, Job) when absent. */
+  kinds?: KindRegistry;
+  /**
+   * Silence after which a shared watch is reconnected, in ms.
+   * @default {30000}
+   */
+  watchStallTimeoutMs?: number;
+}
+
+/** Options of {@linkcode RunFollower.follow}. */
+export interface FollowOptions extends
+  Pick<
+    RunOptions,
+    | "relayApiEventLines"
+    | "startupTimeoutSeconds"
+    | "executionTimeoutSeconds"
+    | "imagePullFailureGraceSeconds"
+    | "stallTimeoutMs"
+    | "logsSince"
+    | "detectLogLevel"
+    | "parseXcom"
+    | "xcomMaxBytes"
+    | "xcomMaxDepth"
+    | "eventsFrom"
+  > {
+  /** The run to follow (its `kjo/run-id` label). */
+  runId: string;
+  /** Namespace of the run (default: the context's, the service account's, `default`). */
+  namespace?: string;
+  /**
+   * When the run's resources are deleted once it is decided.
+   * @default {"IfSucceeded"}
+   */
+  deletePolicy?: DeletePolicy;
+  /**
+   * Follow container logs. When false no log stream is opened at all, so
+   * there are no log events, no `::kube_api:` events and no XCom.
+   * @default {true}
+   */
+  getLogs?: boolean;
+  /** State rules; the follower's when absent. */
+  kinds?: KindRegistry;
+  /** Receives every event of the run, the result last. */
+  onEvent?: EventSink;
+  /**
+   * Aborting stops the follow. With reason `"detach"` ({@linkcode DETACH})
+   * nothing is deleted and the result is `Detached`; with any other reason
+   * (`"SIGINT"`, `"SIGTERM"`) the run's resources are deleted, as `attach`
+   * does.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@linkcode RunFollower.cleanup}. */
+export interface CleanupRunOptions {
+  /** The run to delete (its `kjo/run-id` label). */
+  runId: string;
+  /** Namespace of the run (default: the context's, the service account's, `default`). */
+  namespace?: string;
+  /** Receives every event of the cleanup, the result last. */
+  onEvent?: EventSink;
+}
+
+/** How often every followed run's clocks (timeouts, image pull grace) are checked, in ms. */
+const TICK_MS = 500;
+
+/**
+ * Follows runs that already exist, many at once, with one HTTP client and
+ * shared watches. Each {@linkcode RunFollower.follow} ends with the result
+ * `attach()` would give, with the same delete policy; a follow aborted with
+ * reason `"detach"` deletes nothing.
+ *
+ * @example Follow two runs started with `kjo run --detach`
+ * ```ts
+ * import { RunFollower } from "../../mod.ts";
+ *
+ * const follower = new RunFollower({ kubeconfig: ".devcluster/kubeconfig" });
+ * const results = await Promise.all(["k3f9x0q2m7ab", "p0q8w2e4r6ty"].map((runId) =>
+ *   follower.follow({
+ *     runId,
+ *     namespace: "jobs",
+ *     deletePolicy: "Always",
+ *     onEvent: (e) => e.type === "log" && console.log(runId, e.line),
+ *   })
+ * ));
+ * console.log(results.map((r) => r.state));
+ * await follower.close();
+ * ```
+ */
+export class RunFollower {
+  #client: KubeClient;
+  #kubeConfig: KubeConfig;
+  #kinds: KindRegistry;
+  #stallTimeoutMs: number;
+  #hubs = new Map<string, NamespaceHub>();
+  #active = new Set<RunState>();
+  #follows = new Set<Promise<unknown>>();
+  #ticker?: ReturnType<typeof setInterval>;
+  #closing = new AbortController();
+
+  /**
+   * Loads the kube config and creates the cluster's client (no request yet).
+   * Throws {@linkcode InputError} for an unusable kube config.
+   */
+  constructor(options: RunFollowerOptions = {}) {
+    const session = openSession(options, {});
+    this.#client = session.client;
+    this.#kubeConfig = session.kubeConfig;
+    this.#kinds = options.kinds ?? KindRegistry.withBuiltins();
+    this.#stallTimeoutMs = options.watchStallTimeoutMs ?? 30_000;
+  }
+
+  /** Runs being followed now. */
+  get size(): number {
+    return this.#active.size;
+  }
+
+  /** Namespaces with shared watches running now. */
+  get namespaces(): string[] {
+    return [...this.#hubs.values()].filter((h) => h.watching).map((h) => h.namespace);
+  }
+
+  /**
+   * Follows run `runId` to its end. Never rejects: a missing run, a cluster
+   * error or an abort is a result too (as with `attach()`).
+   */
+  follow(options: FollowOptions): Promise<ResultEvent> {
+    const following = withResult(
+      options,
+      options.runId,
+      (context) => this.#follow(options, context.emit),
+    );
+    this.#follows.add(following);
+    following.finally(() => this.#follows.delete(following));
+    return following;
+  }
+
+  /**
+   * Deletes run `runId`'s resources (propagation Background) and waits until
+   * they and its pods are gone; resolves to a `Deleted` result (exit 0), also
+   * when nothing of the run was left. Never rejects.
+   */
+  cleanup(options: CleanupRunOptions): Promise<ResultEvent> {
+    return withResult(options, options.runId, async ({ emit }) => {
+      const namespace = this.#namespace(options.namespace);
+      const created = await this.#findRun(options.runId, namespace, this.#kinds, false);
+      await cleanUpRun({
+        client: this.#client,
+        namespace,
+        created,
+        runLabelSelector: `${RUN_ID_LABEL}=${options.runId}`,
+        policy: "Always",
+        succeeded: false,
+        emit,
+      });
+      return stampEvent({
+        type: "result",
+        state: "Deleted",
+        exitCode: 0,
+        message: created.length
+          ? `deleted ${created.map(describeObject).join(", ")}`
+          : `nothing of run ${options.runId} left in namespace ${namespace}`,
+        xcom: {},
+        resources: created.map(describeObject),
+        namespace,
+        runId: options.runId,
+      }) as ResultEvent;
+    });
+  }
+
+  /** Detaches every follow (deleting nothing), waits for their results and closes the client. */
+  async close(): Promise<void> {
+    this.#closing.abort(DETACH);
+    await Promise.allSettled([...this.#follows]);
+    this.#client.close();
+  }
+
+  async #follow(
+    options: FollowOptions,
+    emit: (event: RunEventInput) => void,
+  ): Promise<ResultEvent> {
+    const { runId } = options;
+    const client = this.#client;
+    const namespace = this.#namespace(options.namespace);
+    const stop = linkedAbort(options.signal);
+    const onClose = () => stop.abort(DETACH);
+    if (this.#closing.signal.aborted) onClose();
+    this.#closing.signal.addEventListener("abort", onClose, { once: true });
+    try {
+      const ended = (resources: string[]) =>
+        stop.signal.reason === DETACH
+          ? detachedResult({ runId, namespace, resources })
+          : interruptedResult(stop.signal.reason, { runId, namespace, resources });
+      if (stop.signal.aborted) return ended([]);
+      const kinds = options.kinds ?? this.#kinds;
+      const created = await this.#findRun(runId, namespace, kinds, true);
+      if (stop.signal.aborted) return ended(created.map(describeObject));
+      emit({
+        type: "info",
+        level: "info",
+        message: `following run ${runId}: ${created.map(describeObject).join(", ")}`,
+      });
+      const xcom = new XComCollector({ maxBytes: options.xcomMaxBytes });
+      const state = new RunState({
+        client,
+        namespace,
+        runId,
+        created,
+        rule: kinds.require(created[0]),
+        options,
+        xcom,
+        emit,
+      });
+      const verdict = await this.#track(state, namespace, created, stop.signal);
+      const detached = stop.signal.reason === DETACH;
+      const interrupted = stop.signal.aborted;
+      const tracking = state.outcome(verdict);
+      const common = {
+        runId,
+        namespace,
+        resources: created.map(describeObject),
+        xcom: xcom.toObject(),
+        stats: tracking.stats,
+      };
+      if (detached) return detachedResult(common);
+      await cleanUpRun({
+        client,
+        namespace,
+        created,
+        runLabelSelector: `${RUN_ID_LABEL}=${runId}`,
+        policy: interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded",
+        succeeded: !interrupted && verdict?.state === "Succeeded" &&
+          tracking.lineErrors.length === 0,
+        emit,
+      });
+      if (interrupted) return interruptedResult(stop.signal.reason, common, tracking.summary);
+      return decidedResult(tracking, common);
+    } finally {
+      this.#closing.signal.removeEventListener("abort", onClose);
+    }
+  }
+
+  /** Feeds `state` from the namespace's shared watches until it is decided or `signal` aborts. */
+  async #track(
+    state: RunState,
+    namespace: string,
+    created: KubeObject[],
+    signal: AbortSignal,
+  ): Promise<FinalVerdict | undefined> {
+    let hub = this.#hubs.get(namespace);
+    if (!hub) {
+      hub = new NamespaceHub({
+        client: this.#client,
+        namespace,
+        stallTimeoutMs: this.#stallTimeoutMs,
+      });
+      this.#hubs.set(namespace, hub);
+    }
+    const joined = hub.watching;
+    const leave = hub.subscribe(state);
+    this.#active.add(state);
+    this.#ticker ??= setInterval(() => {
+      for (const s of this.#active) s.tracker.tick();
+    }, TICK_MS);
+    const aborted = new Promise<undefined>((resolve) => {
+      if (signal.aborted) resolve(undefined);
+      signal.addEventListener("abort", () => resolve(undefined), { once: true });
+    });
+    try {
+      for (const object of created) hub.claim(state.runId, object.metadata.uid);
+      state.onTracked("MODIFIED", created[0]);
+      if (joined) {
+        // The shared watches listed before this run joined: read its pods and
+        // their events once (the state drops copies older than what it has).
+        await Promise.race([this.#catchUp(hub, state, namespace, created), aborted]);
+      }
+      const verdict = await Promise.race([state.tracker.decided, aborted, state.failed]);
+      if (verdict && !signal.aborted) {
+        // Pods the watch has not shown yet (a Job can complete before its
+        // last pod update arrives): list them once so every container is followed.
+        // A detach meanwhile stops the drain (the finally block stops the followers).
+        await Promise.race([
+          this.#listPods(state.runId, namespace).then((pods) => state.drain(pods)),
+          aborted,
+        ]);
+      }
+      return signal.aborted ? undefined : verdict;
+    } finally {
+      state.stop();
+      this.#active.delete(state);
+      if (this.#active.size === 0) {
+        clearInterval(this.#ticker);
+        this.#ticker = undefined;
+      }
+      await leave();
+      if (hub.size === 0 && this.#hubs.get(namespace) === hub) this.#hubs.delete(namespace);
+    }
+  }
+
+  async #catchUp(
+    hub: NamespaceHub,
+    state: RunState,
+    namespace: string,
+    created: KubeObject[],
+  ): Promise<void> {
+    const pods = await this.#listPods(state.runId, namespace);
+    for (const pod of pods) {
+      hub.claim(state.runId, pod.metadata.uid); // later Events of the pod go to the run
+      state.onPod("MODIFIED", pod);
+    }
+    const uids = [...created, ...pods].map((o) => o.metadata.uid).filter((u) => u !== undefined);
+    await Promise.all(uids.map(async (uid) => {
+      const list = await this.#client.request<{ items?: KubeObject[] }>({
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+        query: { fieldSelector: `involvedObject.uid=${uid}` },
+      }).catch(() => ({ items: [] as KubeObject[] }));
+      for (const event of list.items ?? []) state.onEvent(event as never);
+    }));
+  }
+
+  async #listPods(runId: string, namespace: string): Promise<PodLike[]> {
+    const pods = await this.#client.request<{ items?: PodLike[] }>({
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      query: { labelSelector: `${RUN_ID_LABEL}=${runId}` },
+    }).catch(() => ({ items: [] as PodLike[] }));
+    return (pods.items ?? []).map((pod) => ({ ...pod, apiVersion: "v1", kind: "Pod" }));
+  }
+
+  async #findRun(
+    runId: string,
+    namespace: string,
+    kinds: KindRegistry,
+    required: boolean,
+  ): Promise<KubeObject[]> {
+    const [tracked] = await findTrackedResources({
+      client: this.#client,
+      namespace,
+      selector: `${RUN_ID_LABEL}=${runId}`,
+      kinds,
+    });
+    if (!tracked) {
+      if (!required) return [];
+      throw new InputError(
+        `no run ${runId} in namespace ${namespace} (looked for ${
+          kinds.kinds().map((k) => k.kind).join(", ")
+        } labelled ${RUN_ID_LABEL}=${runId}; custom kinds need rules)`,
+      );
+    }
+    return await loadRunResources({ client: this.#client, namespace, tracked });
+  }
+
+  #namespace(flag: string | undefined): string {
+    return resolveNamespace({ flag, kubeConfig: this.#kubeConfig });
+  }
+}
