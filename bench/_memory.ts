@@ -231,24 +231,22 @@ export function renderMemoryMarkdown(report: MemoryReport): string {
     "(VmRSS of the kjo process) is sampled every 0.5 s, and a pod counts as done when kjo relayed its last line. " +
     "Each checkout runs in a fresh namespace, one after the other.",
     "",
-    "RSS swings by tens of MiB with V8's garbage collections, so each cell gives the range (min–max) of " +
-    `the samples taken while the last ${WINDOW} pods before the checkpoint completed; the minimum (after a ` +
-    "collection) is the figure that shows growth.",
+    "RSS swings by tens of MiB with V8's garbage collections, so besides the sample taken when N pods " +
+    `were done, the second table gives the range (min–max) of every sample per window of ${WINDOW} pods; ` +
+    "the minimum (after a collection) is the figure that shows growth.",
     "",
     ...(report.notes ?? []).map((n) => `- ${n}`),
     ...(report.notes?.length ? [""] : []),
     `| checkout | result | wall s | ${
-      checkpoints.map((c) => `RSS MiB, pods ${Math.max(0, c - WINDOW)}–${c}`).join(" | ")
+      checkpoints.map((c) => `RSS at ${c} pods MiB`).join(" | ")
     } | peak RSS MiB |`,
     `| --- | --- | --- | ${checkpoints.map(() => "---").join(" | ")} | --- |`,
   ];
   for (const run of report.runs) {
     const r = run.result;
     const cells = checkpoints.map((c) => {
-      const window = r.samples.filter((x) => x.pods > c - WINDOW && x.pods <= c);
-      if (window.length === 0 || !r.atCheckpoints.some((x) => x.pods === c)) return "—";
-      const kbs = window.map((x) => x.rssKb);
-      return `${mib(Math.min(...kbs))}–${mib(Math.max(...kbs))}`;
+      const hit = r.atCheckpoints.find((x) => x.pods === c);
+      return hit ? mib(hit.rssKb) : "—";
     });
     const outcome = `${r.result?.state ?? "?"} (exit ${r.exitCode}${
       r.timedOut ? ", timed out" : ""
@@ -259,12 +257,36 @@ export function renderMemoryMarkdown(report: MemoryReport): string {
       } |`,
     );
   }
+  const windows: [number, number][] = [];
+  for (let lo = 0; lo < report.completions; lo += WINDOW) {
+    windows.push([lo, Math.min(lo + WINDOW, report.completions)]);
+  }
+  lines.push(
+    "",
+    `| checkout | ${
+      windows.map(([lo, hi]) => `pods ${lo}–${hi}`).join(" | ")
+    } | after the last pod |`,
+    `| --- | ${windows.map(() => "---").join(" | ")} | --- |`,
+  );
+  for (const run of report.runs) {
+    const range = (pick: (x: MemorySample) => boolean) => {
+      const kbs = run.result.samples.filter(pick).map((x) => x.rssKb);
+      return kbs.length ? `${mib(Math.min(...kbs))}–${mib(Math.max(...kbs))}` : "—";
+    };
+    const cells = windows.map(([lo, hi]) =>
+      // The last window stops short of the last pod: what follows is the end of the run.
+      range((x) => x.pods > lo && x.pods <= hi && x.pods < report.completions)
+    );
+    lines.push(
+      `| ${run.label} | ${cells.join(" | ")} | ${range((x) => x.pods >= report.completions)} |`,
+    );
+  }
   lines.push("", "Every sample (seconds, pods done, RSS) is in the .json next to this file.", "");
   return lines.join("\n");
 }
 
-/** Pods before each checkpoint whose samples make its RSS range. */
-const WINDOW = 100;
+/** Pods per window of the range table. */
+const WINDOW = 250;
 
 /** The memory runs of one bench invocation. */
 export interface MemoryReport {
