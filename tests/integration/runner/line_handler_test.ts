@@ -2,18 +2,19 @@
 // over-long line are never events, xcom values are capped, and events can
 // be limited to the main container.
 import assert from "node:assert/strict";
-import { useTestNamespace } from "../_cluster.ts";
+import { namespaceTests, useTestNamespace } from "../_cluster.ts";
 import { eventsOf, kjo, resultOf } from "../_kjo.ts";
 
 const cluster = await useTestNamespace("kjo-untrusted");
 const ns = cluster.namespace;
+const test = namespaceTests("untrusted pod output (integration)", cluster);
 const run = (...args: string[]) =>
   kjo(["run", "-n", ns, "-o", "jsonl", "--delete-policy", "Always", ...args]);
 
 /** A shell snippet printing `count` times the character `char` (no newline). */
 const repeat = (char: string, count: number) => `head -c ${count} /dev/zero | tr '\\000' '${char}'`;
 
-Deno.test("kjo run: a line over 1 MiB whose continuation starts with ::kube_api:xcom= injects no XCom", async () => {
+test("kjo run: a line over 1 MiB whose continuation starts with ::kube_api:xcom= injects no XCom", async () => {
   const script = `${repeat("a", 1024 * 1024)}; printf '%s\\n' '::kube_api:xcom={"injected":1}'; ` +
     `echo '::kube_api:xcom={"real":1}'`;
   const { code, events, stderr } = await run("--image", "busybox", "--", "sh", "-c", script);
@@ -33,7 +34,7 @@ Deno.test("kjo run: a line over 1 MiB whose continuation starts with ::kube_api:
   assert.deepEqual(eventsOf(events, "api_event").map((e) => e.value), ['{"real":1}']);
 });
 
-Deno.test("kjo run: an xcom value nested 2000 levels deep fails the run, naming the pod/container and the cap", async () => {
+test("kjo run: an xcom value nested 2000 levels deep fails the run, naming the pod/container and the cap", async () => {
   const script = `printf '::kube_api:xcom={"a":'; ${repeat("[", 2000)}; ${
     repeat("]", 2000)
   }; echo '}'`;
@@ -49,7 +50,7 @@ Deno.test("kjo run: an xcom value nested 2000 levels deep fails the run, naming 
   assert.deepEqual(result.xcom, {});
 });
 
-Deno.test("kjo run: --xcom-max-bytes and KJO_XCOM_MAX_DEPTH cap xcom values", async () => {
+test("kjo run: --xcom-max-bytes and KJO_XCOM_MAX_DEPTH cap xcom values", async () => {
   const big = await run(
     "--xcom-max-bytes",
     "50",
@@ -80,7 +81,7 @@ Deno.test("kjo run: --xcom-max-bytes and KJO_XCOM_MAX_DEPTH cap xcom values", as
   assert.match(resultOf(deep.events).message ?? "", /cap of 2 levels/);
 });
 
-Deno.test("kjo run: --events-from main ignores a sidecar's ::kube_api: lines (they stay log lines)", async () => {
+test("kjo run: --events-from main ignores a sidecar's ::kube_api: lines (they stay log lines)", async () => {
   const body = {
     apiVersion: "v1",
     kind: "Pod",
@@ -117,9 +118,4 @@ Deno.test("kjo run: --events-from main ignores a sidecar's ::kube_api: lines (th
       e.container === "side" && e.line.startsWith("::kube_api:xcom=")
     ),
   );
-});
-
-Deno.test({
-  name: "cleanup: delete the test namespace",
-  fn: async () => await cluster.dispose(),
 });
