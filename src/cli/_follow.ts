@@ -64,6 +64,20 @@ export function addFollowOptions(command: Command): Command {
     .option(
       "--no-parse-xcom",
       "leave ::kube_api:xcom= values unparsed (api events carry the raw value)",
+    )
+    .option(
+      "--xcom-max-bytes <bytes>",
+      "largest XCom of a run, as JSON; more fails it (default 1 MiB)",
+    )
+    .option(
+      "--xcom-max-depth <levels>",
+      "deepest nesting of an xcom value; deeper fails the run (default 32)",
+    )
+    .addOption(
+      new Option(
+        "--events-from <containers>",
+        "read ::kube_api: events from all containers or only each pod's main container (default all)",
+      ).choices(["all", "main"]),
     );
 }
 
@@ -111,6 +125,9 @@ export async function followSetup(
       getLogs: rawFlags.logs !== false,
       relayApiEventLines: rawFlags.showApiEvents === true,
       parseXcom: rawFlags.parseXcom !== false,
+      xcomMaxBytes: settings.xcomMaxBytes,
+      xcomMaxDepth: settings.xcomMaxDepth,
+      eventsFrom: settings.eventsFrom,
       startupTimeoutSeconds: settings.startupTimeoutSeconds,
       executionTimeoutSeconds: settings.executionTimeoutSeconds,
       imagePullFailureGraceSeconds: settings.imagePullFailureGraceSeconds,

@@ -9,6 +9,7 @@
 import { dirname, resolve } from "node:path";
 import { parseYamlValue, readTextFileLimited } from "../body/safe_parse.ts";
 import { InputError } from "../errors.ts";
+import { DEFAULT_XCOM_MAX_BYTES, DEFAULT_XCOM_MAX_DEPTH } from "../logs/kube_api_event.ts";
 import { EVENT_MODES, type EventMode } from "../output/event_filter.ts";
 
 /**
@@ -67,6 +68,17 @@ export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /**
+ * Which containers' `::kube_api:` lines are read as events: every container,
+ * or only each pod's main container.
+ *
+ * @example
+ * ```ts
+ * EVENTS_FROM; // ["all", "main"]
+ * ```
+ */
+export const EVENTS_FROM = ["all", "main"] as const;
+
+/**
  * Every setting, resolved. Each field names its config file key.
  *
  * @example
@@ -115,6 +127,12 @@ export interface SettingValues {
   stallTimeoutSeconds: number;
   /** `log_level`: level of kjo's own messages. Default `info`. */
   logLevel: typeof LOG_LEVELS[number];
+  /** `xcom_max_bytes`: largest XCom of a run (its JSON, UTF-8 bytes). Default 1048576. */
+  xcomMaxBytes: number;
+  /** `xcom_max_depth`: deepest nesting of an xcom value. Default 32. */
+  xcomMaxDepth: number;
+  /** `events_from`: `all` containers, or only each pod's `main` container, emit `::kube_api:` events. Default `all`. */
+  eventsFrom: typeof EVENTS_FROM[number];
 }
 
 /**
@@ -237,6 +255,9 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   imagePullFailureGraceSeconds: { parse: number({ min: 0 }), default: 30 },
   stallTimeoutSeconds: { parse: number({ min: 5 }), default: 30 },
   logLevel: { parse: oneOf(LOG_LEVELS), default: "info" },
+  xcomMaxBytes: { parse: number({ min: 2, integer: true }), default: DEFAULT_XCOM_MAX_BYTES },
+  xcomMaxDepth: { parse: number({ min: 1, integer: true }), default: DEFAULT_XCOM_MAX_DEPTH },
+  eventsFrom: { parse: oneOf(EVENTS_FROM), default: "all" },
 };
 
 /**

@@ -60,6 +60,9 @@ export interface FollowOptions extends
     | "logsSince"
     | "detectLogLevel"
     | "parseXcom"
+    | "xcomMaxBytes"
+    | "xcomMaxDepth"
+    | "eventsFrom"
   > {
   /** The run to follow (its `kjo/run-id` label). */
   runId: string;
@@ -241,7 +244,7 @@ export class RunFollower {
         level: "info",
         message: `following run ${runId}: ${created.map(describeObject).join(", ")}`,
       });
-      const xcom = new XComCollector();
+      const xcom = new XComCollector({ maxBytes: options.xcomMaxBytes });
       const state = new RunState({
         client,
         namespace,

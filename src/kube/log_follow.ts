@@ -32,6 +32,12 @@ export interface LogLine {
   ts: string;
   /** The text, without timestamp and newline. */
   line: string;
+  /**
+   * Set only on pieces of a line longer than `maxLineBytes`: `first` for its
+   * first piece, `continuation` for the later ones. Absent on a whole line.
+   * Only whole lines are meant to be read as `::kube_api:` events.
+   */
+  piece?: "first" | "continuation";
 }
 
 /**
@@ -148,7 +154,15 @@ export type LogFollow = Promise<LogFollowEnd> & {
 };
 
 const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
-const ONE_MIB = 1024 * 1024;
+/**
+ * Default longest line relayed whole (1 MiB); longer lines come in pieces.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_MAX_LINE_BYTES; // 1048576
+ * ```
+ */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 const MAX_UNAUTHORIZED = 3;
 
 /**
@@ -214,7 +228,7 @@ async function runFollow(
   stats: LogFollowStats,
 ): Promise<LogFollowEnd> {
   const backoff = o.backoff ?? DEFAULT_BACKOFF;
-  const maxLineBytes = o.maxLineBytes ?? ONE_MIB;
+  const maxLineBytes = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const path = `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${
     encodeURIComponent(o.pod)
   }/log`;
@@ -294,8 +308,9 @@ async function runFollow(
     let ts: string;
     let text: string;
     let ns: bigint | undefined;
-    if (piece.continuation && tail.lineTs) {
-      ({ ts, ns } = tail.lineTs);
+    if (piece.continuation) {
+      // Never read a timestamp from the middle of a line.
+      ({ ts, ns } = tail.lineTs ?? { ts: "", ns: undefined });
       text = piece.text;
     } else {
       const space = piece.text.indexOf(" ");
@@ -334,7 +349,8 @@ async function runFollow(
       updatePosition();
     }
     stats.lines++;
-    await o.onLine({ ts, line: text });
+    const kind = piece.continuation ? "continuation" : piece.truncated ? "first" : undefined;
+    await o.onLine(kind ? { ts, line: text, piece: kind } : { ts, line: text });
     return true;
   }
 

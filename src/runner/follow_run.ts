@@ -55,7 +55,7 @@ type TrackingEnd =
 /** Tracks the run with the heartbeat held; never throws. */
 async function trackFollowed(follow: FollowRunOptions): Promise<TrackingEnd> {
   const { client, namespace, runId, created, options, emit, signal } = follow;
-  const xcom = new XComCollector();
+  const xcom = new XComCollector({ maxBytes: options.xcomMaxBytes });
   const heartbeat = startHeartbeat({ client, namespace, runId, tracked: created[0], emit });
   try {
     const tracking = await trackRun({
