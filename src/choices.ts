@@ -1,6 +1,7 @@
 /**
  * The lists of values a setting, option or flag can take: delete policies,
- * output formats, pull policies, the kinds of an image-only run, log levels.
+ * output formats, event modes, the containers events are read from, pull
+ * policies, the kinds of an image-only run, log levels.
  * Settings, body options and CLI flags all check against these lists. Like
  * `errors.ts` this module sits below every layer, since the body (pull
  * policies, kinds) and the runner (delete policies) both need them.
@@ -31,6 +32,24 @@ export type ExecutionObject = typeof EXECUTION_OBJECTS[number];
 
 /** Output formats of `kjo run` and `kjo attach` (`-o`, `output`). */
 export const OUTPUT_FORMATS = ["text", "jsonl"] as const;
+
+/**
+ * Which Kubernetes events a writer shows (`--events`, `events`): `all`,
+ * `warnings` (every type but `Normal`) or `none`.
+ */
+export const EVENT_MODES = ["all", "warnings", "none"] as const;
+
+/** One of {@linkcode EVENT_MODES}. */
+export type EventMode = typeof EVENT_MODES[number];
+
+/**
+ * Which containers' `::kube_api:` lines are read as events (`--events-from`,
+ * `events_from`): every container, or only each pod's main container.
+ */
+export const EVENTS_FROM = ["all", "main"] as const;
+
+/** One of {@linkcode EVENTS_FROM}. */
+export type EventsFrom = typeof EVENTS_FROM[number];
 
 /** Image pull policies Kubernetes accepts. */
 export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;

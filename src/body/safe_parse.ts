@@ -91,6 +91,7 @@ export function checkSize(text: string, origin: string): void {
 }
 
 /** C0 control characters and DEL, except tab, line feed and carriage return. */
+// deno-lint-ignore no-control-regex -- matching control characters is this pattern's job
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /**

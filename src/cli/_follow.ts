@@ -7,12 +7,11 @@
  */
 
 import { type Command, Option } from "commander";
-import { DELETE_POLICIES, OUTPUT_FORMATS } from "../choices.ts";
+import { DELETE_POLICIES, EVENT_MODES, EVENTS_FROM, OUTPUT_FORMATS } from "../choices.ts";
 import { settingDefault, type Settings } from "../config/settings.ts";
 import { loadCustomKindRules } from "../kinds/custom_kind_rules.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import { shouldUseColor } from "../output/ansi_colors.ts";
-import { EVENT_MODES } from "../output/event_filter.ts";
 import type { EventWriter } from "../output/event_sink.ts";
 import { JsonlWriter } from "../output/jsonl_writer.ts";
 import type { ResultEvent } from "../output/run_event.ts";
@@ -75,6 +74,20 @@ export function addFollowOptions(command: Command): Command {
     .option(
       "--no-parse-xcom",
       "leave ::kube_api:xcom= values unparsed (api events carry the raw value)",
+    )
+    .option(
+      "--xcom-max-bytes <bytes>",
+      "largest XCom of a run, as JSON; more fails it (default 1 MiB)",
+    )
+    .option(
+      "--xcom-max-depth <levels>",
+      "deepest nesting of an xcom value; deeper fails the run (default 32)",
+    )
+    .addOption(
+      new Option(
+        "--events-from <containers>",
+        "read ::kube_api: events from all containers or only each pod's main container (default all)",
+      ).choices(EVENTS_FROM),
     );
 }
 
@@ -119,6 +132,9 @@ export async function followSetup(
       getLogs: rawFlags.logs !== false,
       relayApiEventLines: rawFlags.showApiEvents === true,
       parseXcom: rawFlags.parseXcom !== false,
+      xcomMaxBytes: settings.xcomMaxBytes,
+      xcomMaxDepth: settings.xcomMaxDepth,
+      eventsFrom: settings.eventsFrom,
       startupTimeoutSeconds: settings.startupTimeoutSeconds,
       executionTimeoutSeconds: settings.executionTimeoutSeconds,
       imagePullFailureGraceSeconds: settings.imagePullFailureGraceSeconds,

@@ -34,10 +34,11 @@ export function addRbacCommand(program: Command): Command {
       "Print the least-privilege Role (rbac.authorization.k8s.io/v1) that `kjo run` needs for a " +
         "body: get, list, watch, create and delete on each kind of the body (create also covers " +
         "the server-side dry run; no patch or update), plus get/list/watch on pods, get on " +
-        "pods/log and get/list/watch on events. Rules are merged per API group. Common kinds are " +
+        "pods/log, get/list/watch on events and create/patch/delete on leases (the follower's " +
+        "heartbeat). Rules are merged per API group. Common kinds are " +
         "known; other kinds are looked up in the cluster (give --kubeconfig or --context). A body " +
         "spanning namespaces gives one Role per namespace; cluster-scoped kinds need " +
-        "--cluster-role. With --for cleanup: list and delete on the kinds `kjo cleanup` looks in " +
+        "--cluster-role. With --for cleanup: list on leases and list and delete on the kinds `kjo cleanup` looks in " +
         "(Job, Pod, Service, ConfigMap, Secret and the body's kinds, when a body is given). " +
         "Exit codes: 0 printed, 2 bad input, 3 cluster error.",
     );

@@ -12,6 +12,10 @@ import { dirname, resolve } from "node:path";
 import {
   DELETE_POLICIES,
   type DeletePolicy,
+  EVENT_MODES,
+  type EventMode,
+  EVENTS_FROM,
+  type EventsFrom,
   EXECUTION_OBJECTS,
   LOG_LEVELS,
   OUTPUT_FORMATS,
@@ -19,7 +23,7 @@ import {
 } from "../choices.ts";
 import { InputError } from "../errors.ts";
 import { DNS_LABEL_RULE, isDnsLabel } from "../kube/name_rules.ts";
-import { EVENT_MODES, type EventMode } from "../output/event_filter.ts";
+import { DEFAULT_XCOM_MAX_BYTES, DEFAULT_XCOM_MAX_DEPTH } from "../logs/kube_api_event.ts";
 
 /**
  * Every setting, resolved. Each field names its config file key.
@@ -68,6 +72,12 @@ export interface SettingValues {
   stallTimeoutSeconds: number;
   /** `log_level`: `debug` also shows kjo's debug messages in text output. Default `info`. */
   logLevel: typeof LOG_LEVELS[number];
+  /** `xcom_max_bytes`: largest XCom of a run (its JSON, UTF-8 bytes). Default 1048576. */
+  xcomMaxBytes: number;
+  /** `xcom_max_depth`: deepest nesting of an xcom value. Default 32. */
+  xcomMaxDepth: number;
+  /** `events_from`: `all` containers, or only each pod's `main` container, emit `::kube_api:` events. Default `all`. */
+  eventsFrom: EventsFrom;
 }
 
 /**
@@ -188,6 +198,9 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   imagePullFailureGraceSeconds: { parse: number({ min: 0 }), default: 30 },
   stallTimeoutSeconds: { parse: number({ min: 5 }), default: 30 },
   logLevel: { parse: oneOf(LOG_LEVELS), default: "info" },
+  xcomMaxBytes: { parse: number({ min: 2, integer: true }), default: DEFAULT_XCOM_MAX_BYTES },
+  xcomMaxDepth: { parse: number({ min: 1, integer: true }), default: DEFAULT_XCOM_MAX_DEPTH },
+  eventsFrom: { parse: oneOf(EVENTS_FROM), default: "all" },
 };
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Creating the objects of a run: a server-side dry run of every object first
  * (so bad input creates nothing), then creation in order with
- * ownerReferences to the first object, and removal of what was created when
- * a later create fails.
+ * ownerReferences to the first object, reporting each object as its create
+ * is sent and as it is created.
  *
  * @module
  */
@@ -10,7 +10,6 @@
 import { ClusterError, InputError } from "../errors.ts";
 import { ApiError, ConnectionError, isTransientError, unauthorizedError } from "./api_error.ts";
 import { backoffDelay, sleep } from "./_backoff.ts";
-import { deleteResources } from "./delete_resources.ts";
 import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject, type OwnerReference } from "./kube_object.ts";
 import { RUN_ID_LABEL } from "./labels.ts";
@@ -23,11 +22,6 @@ import {
 
 /**
  * Options of {@linkcode applyResources}.
- *
- * @example
- * ```ts
- * const options: ApplyResourcesOptions = { client, objects, namespace: "ci", dryRun: true };
- * ```
  */
 export interface ApplyResourcesOptions {
   client: KubeClient;
@@ -39,8 +33,13 @@ export interface ApplyResourcesOptions {
   dryRun?: boolean;
   /** Field manager recorded by the server (default `kjo`). */
   fieldManager?: string;
-  /** Called when removing created objects after a failure fails too. */
-  onCleanupError?: (error: unknown) => void;
+  /**
+   * Called before the first create request of each object is sent: from then
+   * on the object may exist even if the request fails or is aborted.
+   */
+  onCreating?: (object: KubeObject) => void;
+  /** Called with each object as the server created it (with uid). */
+  onCreated?: (object: KubeObject) => void;
   signal?: AbortSignal;
 }
 
@@ -53,16 +52,26 @@ export interface ApplyResourcesOptions {
  *
  * Errors: {@linkcode InputError} (exit 2) for objects the server rejects as
  * invalid (`document N (Kind/name): field: reason`), {@linkcode ClusterError}
- * for forbidden, unauthorized or unreachable. If a create fails after others
- * succeeded, those are deleted (propagation Background) and the error is
- * rethrown.
+ * for forbidden, unauthorized or unreachable. A create that fails (or is
+ * aborted) leaves what was created in place: the caller, told by `onCreating`
+ * and `onCreated`, removes it (the runner's cleanup does, by object and by
+ * the run's label).
  *
  * @returns the created objects as the server returned them (with uid and
  * resourceVersion), or with `dryRun` the server's dry-run answers.
  *
  * @example
  * ```ts
- * const created = await applyResources({ client, objects, namespace: "ci" });
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const created = await applyResources({
+ *   client: createKubeClient(kubeConfig),
+ *   objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } }],
+ *   namespace: "ci",
+ * });
  * console.log(created[0].metadata.uid);
  * ```
  */
@@ -115,22 +124,14 @@ export async function applyResources(options: ApplyResourcesOptions): Promise<Ku
 
   // 2. Create in order.
   const created: KubeObject[] = [];
-  try {
-    for (const plan of planned) {
-      const owner = created[0];
-      if (owner && mayOwn(planned[0], plan)) addOwnerReference(plan.body, owner);
-      created.push(await createOne(options, plan, fieldManager));
-    }
-  } catch (err) {
-    if (created.length > 0) {
-      try {
-        // Not bound to options.signal: an interrupted apply must still clean up.
-        await deleteResources({ client, objects: created, propagationPolicy: "Background" });
-      } catch (cleanupError) {
-        options.onCleanupError?.(cleanupError);
-      }
-    }
-    throw err;
+  for (const plan of planned) {
+    const owner = created[0];
+    if (owner && mayOwn(planned[0], plan)) addOwnerReference(plan.body, owner);
+    options.signal?.throwIfAborted();
+    options.onCreating?.(plan.body);
+    const object = await createOne(options, plan, fieldManager);
+    created.push(object);
+    options.onCreated?.(object);
   }
   return created;
 }

@@ -1,98 +1,62 @@
 /**
- * Deleting the objects of a run: by object (with a uid precondition, so a
- * newer object of the same name is never removed).
+ * Deleting one object of a run with a uid precondition, so a newer object of
+ * the same name is never removed.
  *
  * @module
  */
 
-import { ClusterError, errorText } from "../errors.ts";
+import { ClusterError } from "../errors.ts";
 import { ApiError } from "./api_error.ts";
 import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject } from "./kube_object.ts";
 import { objectPath, resolveResource } from "./resource_paths.ts";
 
-/**
- * How dependents of a deleted object are removed.
- *
- * @example
- * ```ts
- * const policy: PropagationPolicy = "Foreground";
- * ```
- */
+/** How dependents of a deleted object are removed. */
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
 
-/**
- * Options of {@linkcode deleteResources}.
- *
- * @example
- * ```ts
- * const options: DeleteResourcesOptions = { client, objects: created, gracePeriodSeconds: 0 };
- * ```
- */
-export interface DeleteResourcesOptions {
+/** Options of {@linkcode deleteObject}. */
+export interface DeleteObjectOptions {
   client: KubeClient;
-  /** Objects to delete (as created or as read back); deleted in reverse order. */
-  objects: KubeObject[];
-  /** Namespace for namespaced objects without `metadata.namespace`. */
+  /** The object as created or as read back (its uid becomes a precondition). */
+  object: KubeObject;
+  /** Namespace of a namespaced object without `metadata.namespace`. */
   namespace?: string;
-  /** Default `Background`. */
+  /**
+   * How dependents go.
+   *
+   * @default {"Background"}
+   */
   propagationPolicy?: PropagationPolicy;
-  /** Grace period of pods; server default when absent. */
+  /** Grace period of pods; the server's default when absent. */
   gracePeriodSeconds?: number;
   signal?: AbortSignal;
 }
 
 /**
- * What happened to one object.
- *
- * @example
- * ```ts
- * const outcome: DeleteOutcome = { object: job, result: "gone" };
- * ```
+ * What happened to a deleted object: `deleted` (the server accepted the
+ * delete) or `gone` (it was already gone, or its name now belongs to another
+ * object).
  */
-export interface DeleteOutcome {
-  object: KubeObject;
-  /** `deleted`: the server accepted the delete; `gone`: it was already gone (or replaced). */
-  result: "deleted" | "gone";
-}
+export type DeleteResult = "deleted" | "gone";
 
 /**
- * Deletes objects, ignoring those already gone. Connection errors are retried
- * (DELETE is idempotent); every object is attempted even if one fails, then
- * the first failure is thrown as a {@linkcode ClusterError} naming all that
- * failed.
+ * Deletes one object, with its uid as precondition when it has one.
+ * Connection errors are retried (DELETE is idempotent); other errors are
+ * thrown as the client's {@linkcode ApiError} or {@linkcode ClusterError}.
  *
  * @example
  * ```ts
- * await deleteResources({ client, objects: created, propagationPolicy: "Foreground" });
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j", namespace: "ci", uid: "u" } };
+ * await deleteObject({ client: createKubeClient(kubeConfig), object: job }); // "deleted" or "gone"
  * ```
  */
-export async function deleteResources(options: DeleteResourcesOptions): Promise<DeleteOutcome[]> {
-  const outcomes: DeleteOutcome[] = [];
-  const failures: { object: KubeObject; error: unknown }[] = [];
-  for (const object of [...options.objects].reverse()) {
-    try {
-      outcomes.push({ object, result: await deleteOne(options, object) });
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      failures.push({ object, error });
-    }
-  }
-  if (failures.length > 0) {
-    const list = failures.map((f) => `${describeObject(f.object)}: ${errorText(f.error)}`).join(
-      "; ",
-    );
-    throw new ClusterError(`could not delete ${failures.length} object(s): ${list}`, {
-      cause: failures[0].error,
-    });
-  }
-  return outcomes;
-}
-
-async function deleteOne(
-  options: DeleteResourcesOptions,
-  object: KubeObject,
-): Promise<DeleteOutcome["result"]> {
+export async function deleteObject(options: DeleteObjectOptions): Promise<DeleteResult> {
+  const { object } = options;
   const name = object.metadata?.name;
   if (!name) {
     throw new ClusterError(`${describeObject(object)}: cannot delete an object without a name`);

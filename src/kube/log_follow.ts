@@ -33,6 +33,12 @@ export interface LogLine {
   ts: string;
   /** The text, without timestamp and newline. */
   line: string;
+  /**
+   * Set only on pieces of a line longer than `maxLineBytes`: `first` for its
+   * first piece, `continuation` for the later ones. Absent on a whole line.
+   * Only whole lines are meant to be read as `::kube_api:` events.
+   */
+  piece?: "first" | "continuation";
 }
 
 /**
@@ -148,7 +154,15 @@ export type LogFollow = Promise<LogFollowEnd> & {
   readonly stats: Readonly<LogFollowStats>;
 };
 
-const ONE_MIB = 1024 * 1024;
+/**
+ * Default longest line relayed whole (1 MiB); longer lines come in pieces.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_MAX_LINE_BYTES; // 1048576
+ * ```
+ */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 /**
  * Follows `container` of `pod` (`GET .../pods/{pod}/log?follow=true&timestamps=true`)
@@ -213,7 +227,7 @@ async function runFollow(
   stats: LogFollowStats,
 ): Promise<LogFollowEnd> {
   const backoff = o.backoff ?? STREAM_BACKOFF;
-  const maxLineBytes = o.maxLineBytes ?? ONE_MIB;
+  const maxLineBytes = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const path = `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${
     encodeURIComponent(o.pod)
   }/log`;
@@ -280,8 +294,9 @@ async function runFollow(
     let ts: string;
     let text: string;
     let ns: bigint | undefined;
-    if (piece.continuation && tail.lineTs) {
-      ({ ts, ns } = tail.lineTs);
+    if (piece.continuation) {
+      // Never read a timestamp from the middle of a line.
+      ({ ts, ns } = tail.lineTs ?? { ts: "", ns: undefined });
       text = piece.text;
     } else {
       const space = piece.text.indexOf(" ");
@@ -320,7 +335,8 @@ async function runFollow(
       updatePosition();
     }
     stats.lines++;
-    await o.onLine({ ts, line: text });
+    const kind = piece.continuation ? "continuation" : piece.truncated ? "first" : undefined;
+    await o.onLine(kind ? { ts, line: text, piece: kind } : { ts, line: text });
     return true;
   }
 

@@ -160,7 +160,9 @@ const HEALTHY_STREAM_MS = 1_000;
  * Watches a collection until `signal` aborts, delivering every change once
  * the list has been read: a synthetic ADDED for each listed object, then the
  * stream's events. After a 410 it lists again and reports the difference
- * (MODIFIED for objects it knew, ADDED for new ones, DELETED for those gone).
+ * (MODIFIED for objects it knew, ADDED for new ones, DELETED for those gone;
+ * such a DELETED carries only the object's apiVersion, kind and identifying
+ * metadata, which is all the watch keeps of each object it has seen).
  * Connection problems never end it; 401 (repeated), 403, 404 and 400 do.
  *
  * @example
@@ -278,7 +280,7 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
         apiVersion: raw.apiVersion ?? itemApiVersion ?? "",
       };
       const key = objectKey(object);
-      seen.set(key, object);
+      seen.set(key, identity(object));
       await emit(known.has(key) ? "MODIFIED" : "ADDED", object, true);
     }
     for (const [key, object] of known) {
@@ -358,7 +360,7 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
         if (!object?.metadata) return "ignored";
         const key = objectKey(object);
         if (event.type === "DELETED") known.delete(key);
-        else known.set(key, object);
+        else known.set(key, identity(object));
         setVersion(object.metadata.resourceVersion);
         await emit(event.type, object, false);
         return "event";
@@ -428,6 +430,20 @@ interface KubeListBody {
   apiVersion?: string;
   metadata?: { resourceVersion?: string; continue?: string };
   items?: KubeObject[];
+}
+
+/**
+ * What the watch remembers of each object it has seen, for the DELETED events
+ * a re-list finds: its identity, not the whole object (a watch of a busy
+ * namespace sees thousands).
+ */
+function identity(object: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion, labels } = object.metadata;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name, namespace, uid, resourceVersion, ...(labels ? { labels } : {}) },
+  };
 }
 
 function objectKey(object: KubeObject): string {

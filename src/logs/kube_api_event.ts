@@ -10,7 +10,10 @@
  *
  * `xcom` values must be a JSON object; anything else yields an invalid
  * result with an explanation instead of throwing, so the runner can report it
- * (warning or failure reason) without ending the run.
+ * (warning or failure reason) without ending the run. Pod output is
+ * untrusted: an `xcom` value longer than a byte cap or nested deeper than a
+ * depth cap is invalid too, and its depth is measured on the text before it
+ * is parsed.
  *
  * @module
  */
@@ -62,6 +65,109 @@ export function isKubeApiEventLine(line: string): boolean {
   return MARKED.test(line);
 }
 
+/**
+ * Caps on `xcom` values (pod output is untrusted).
+ *
+ * @example
+ * ```ts
+ * const caps: XComCaps = { maxBytes: 65_536, maxDepth: 8 };
+ * ```
+ */
+export interface XComCaps {
+  /** Longest value, in UTF-8 bytes. @default {@linkcode DEFAULT_XCOM_MAX_BYTES} */
+  maxBytes?: number;
+  /** Deepest nesting of objects and arrays (`{}` is 1). @default {@linkcode DEFAULT_XCOM_MAX_DEPTH} */
+  maxDepth?: number;
+}
+
+/** Default cap on the size of XCom values: 1 MiB (also the longest line kjo reads whole). */
+export const DEFAULT_XCOM_MAX_BYTES = 1024 * 1024;
+/** Default cap on the nesting of XCom values. */
+export const DEFAULT_XCOM_MAX_DEPTH = 32;
+
+/**
+ * The UTF-8 length of a string, in bytes.
+ *
+ * @example
+ * ```ts
+ * utf8Length("a€"); // 4
+ * ```
+ */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * The nesting depth of `[`/`{` in JSON text (brackets inside strings do not
+ * count), scanning at most until it exceeds `stopAbove`; so a hostile value
+ * costs one linear scan and no recursion.
+ *
+ * @example
+ * ```ts
+ * jsonDepth('{"a":[1,{"b":"[["}]}'); // 3
+ * jsonDepth("1"); // 0
+ * ```
+ */
+export function jsonDepth(text: string, stopAbove = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) {
+        max = depth;
+        if (max > stopAbove) return max;
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * Checks an `xcom` value's text against the caps; returns why it is over
+ * one, or `undefined`. Works on raw values too (they need not be JSON).
+ *
+ * @example
+ * ```ts
+ * checkXComCaps("[[[1]]]", { maxDepth: 2 });
+ * // "xcom value nests deeper than the cap of 2 levels (xcom max depth)"
+ * ```
+ */
+export function checkXComCaps(text: string, caps: XComCaps = {}): string | undefined {
+  const maxBytes = caps.maxBytes ?? DEFAULT_XCOM_MAX_BYTES;
+  const maxDepth = caps.maxDepth ?? DEFAULT_XCOM_MAX_DEPTH;
+  // A string is at least as many UTF-8 bytes as UTF-16 units: no need to count when over.
+  const over = text.length > maxBytes;
+  const bytes = over ? text.length : utf8Length(text);
+  if (bytes > maxBytes) {
+    return `xcom value is ${
+      over ? "at least " : ""
+    }${bytes} bytes, over the cap of ${maxBytes} bytes (xcom max bytes)`;
+  }
+  if (jsonDepth(text, maxDepth) > maxDepth) {
+    return `xcom value nests deeper than the cap of ${maxDepth} levels (xcom max depth)`;
+  }
+  return undefined;
+}
+
 function describeJson(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -69,7 +175,7 @@ function describeJson(value: unknown): string {
 }
 
 /**
- * Parses an `xcom` value: a JSON object, or an error sentence.
+ * Parses an `xcom` value: a JSON object within the caps, or an error sentence.
  *
  * @example
  * ```ts
@@ -79,7 +185,10 @@ function describeJson(value: unknown): string {
  */
 export function parseXComValue(
   text: string,
+  caps: XComCaps = {},
 ): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+  const over = checkXComCaps(text, caps);
+  if (over) return { ok: false, error: over };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -94,7 +203,9 @@ export function parseXComValue(
 
 /**
  * Parses a log line (without its newline) as a `::kube_api:` event.
- * Returns `undefined` for ordinary log lines.
+ * Returns `undefined` for ordinary log lines. Give it whole lines only: a
+ * piece of a line cut at the line limit is not an event (see
+ * `LogLine.piece`). `xcom` values are checked against `caps`.
  *
  * @example
  * ```ts
@@ -105,7 +216,10 @@ export function parseXComValue(
  * parseKubeApiEvent("hello"); // undefined
  * ```
  */
-export function parseKubeApiEvent(line: string): KubeApiEventResult | undefined {
+export function parseKubeApiEvent(
+  line: string,
+  caps: XComCaps = {},
+): KubeApiEventResult | undefined {
   if (!isKubeApiEventLine(line)) return undefined;
   const m = EVENT.exec(line);
   if (!m) {
@@ -119,7 +233,7 @@ export function parseKubeApiEvent(line: string): KubeApiEventResult | undefined 
   }
   const [, name, value] = m;
   if (name !== "xcom") return { ok: true, name, value };
-  const parsed = parseXComValue(value);
+  const parsed = parseXComValue(value, caps);
   return parsed.ok
     ? { ok: true, name, value, parsed: parsed.value }
     : { ok: false, name, value, error: parsed.error };

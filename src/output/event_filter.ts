@@ -5,18 +5,7 @@
  * @module
  */
 
-/**
- * The values of `--events`.
- *
- * @example
- * ```ts
- * EVENT_MODES.includes("warnings"); // true
- * ```
- */
-export const EVENT_MODES = ["all", "warnings", "none"] as const;
-
-/** Which Kubernetes events to show: all, only non-Normal ones, or none. */
-export type EventMode = typeof EVENT_MODES[number];
+import type { EventMode } from "../choices.ts";
 
 /**
  * Whether an event of `eventType` (`Normal`, `Warning`) is shown in `mode`.

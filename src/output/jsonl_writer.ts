@@ -12,7 +12,8 @@
 import type { RunEvent } from "./run_event.ts";
 import { BufferedText, type BufferedTextOptions } from "./buffered_text.ts";
 import type { EventWriter } from "./event_sink.ts";
-import { type EventMode, showsEvent } from "./event_filter.ts";
+import type { EventMode } from "../choices.ts";
+import { showsEvent } from "./event_filter.ts";
 import type { TextTarget } from "./text_target.ts";
 
 /**

@@ -33,7 +33,8 @@ import type { K8sEvent, RunEvent } from "./run_event.ts";
 import { containerColor, paint, podColor } from "./ansi_colors.ts";
 import { BufferedText, type BufferedTextOptions } from "./buffered_text.ts";
 import type { EventWriter } from "./event_sink.ts";
-import { type EventMode, showsEvent } from "./event_filter.ts";
+import type { EventMode } from "../choices.ts";
+import { showsEvent } from "./event_filter.ts";
 import { EventRepeats, isRepeatMilestone } from "./_event_repeats.ts";
 import type { TerminalInfo, TextTarget } from "./text_target.ts";
 

@@ -117,6 +117,16 @@ export const RUN_BASE_GRANTS: readonly Grant[] = [
   { group: "", resource: "pods", verbs: ["get", "list", "watch"] },
   { group: "", resource: "pods/log", verbs: ["get"] },
   { group: "", resource: "events", verbs: ["get", "list", "watch"] },
+  // The follower's heartbeat Lease (src/runner/heartbeat.ts): created, renewed, deleted.
+  { group: "coordination.k8s.io", resource: "leases", verbs: ["create", "patch", "delete"] },
+];
+
+/**
+ * What every `kjo cleanup` needs besides its kinds: listing the heartbeat
+ * Leases, so `--older-than` leaves runs a kjo still follows alone.
+ */
+export const CLEANUP_BASE_GRANTS: readonly Grant[] = [
+  { group: "coordination.k8s.io", resource: "leases", verbs: ["list"] },
 ];
 
 const VERB_ORDER = [
@@ -195,7 +205,11 @@ export function grantsFor(
 ): Grant[] {
   const verbs = purpose === "run" ? RUN_VERBS : CLEANUP_VERBS;
   const own = resources.map((r) => ({ group: r.group, resource: r.plural, verbs }));
-  return purpose === "run" ? [...RUN_BASE_GRANTS, ...own] : own;
+  return [...baseGrants(purpose), ...own];
+}
+
+function baseGrants(purpose: RolePurpose): readonly Grant[] {
+  return purpose === "run" ? RUN_BASE_GRANTS : CLEANUP_BASE_GRANTS;
 }
 
 function describe(resource: BodyResource): string {
@@ -256,7 +270,7 @@ export function roleForBody(options: RoleForBodyOptions): KubeObject[] {
   for (const [namespace, resources] of byNamespace) {
     const grants = namespace === runNamespace
       ? grantsFor(resources, purpose)
-      : grantsFor(resources, purpose).slice(purpose === "run" ? RUN_BASE_GRANTS.length : 0);
+      : grantsFor(resources, purpose).slice(baseGrants(purpose).length);
     if (grants.length === 0) continue;
     roles.push({
       apiVersion,

@@ -10,7 +10,7 @@ import { loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import { createKubeClient, type KubeClient } from "../kube/kube_client.ts";
 import type { ResultEvent } from "../output/run_event.ts";
-import { interruptedResult } from "./follow_run.ts";
+import { interruptedResult } from "./_result_events.ts";
 import type { StepContext } from "./run.ts";
 import type { KubeConnectionOptions } from "./run_options.ts";
 

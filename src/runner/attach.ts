@@ -55,7 +55,12 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
         } labelled ${RUN_ID_LABEL}=${options.runId}; custom kinds need --rules)`,
       );
     }
-    const created = await loadRunResources({ client, namespace, tracked });
+    const created = await loadRunResources({
+      client,
+      namespace,
+      tracked,
+      emit: context.emit,
+    });
     context.emit({
       type: "info",
       level: "info",

@@ -27,7 +27,7 @@ Deno.test("key names in the file, the environment and on the command line", () =
   assert.equal(envKey("kubeConfigExtraLocations"), "KJO_KUBE_CONFIG_EXTRA_LOCATIONS");
   assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace");
   assert.equal(flagName("startupTimeoutSeconds"), "--startup-timeout");
-  assert.equal(SETTING_KEYS.length, 19);
+  assert.equal(SETTING_KEYS.length, 22);
 });
 
 Deno.test("resolveSettings: defaults", async () => {
@@ -47,6 +47,9 @@ Deno.test("resolveSettings: defaults", async () => {
     imagePullFailureGraceSeconds: 30,
     stallTimeoutSeconds: 30,
     logLevel: "info",
+    xcomMaxBytes: 1048576,
+    xcomMaxDepth: 32,
+    eventsFrom: "all",
     configFile: undefined,
   });
   assert.ok(Object.values(sources).every((source) => source === "default"));
@@ -86,6 +89,48 @@ Deno.test("resolveSettings: flags > KJO_* env > config file > defaults", async (
     assert.equal(settings.sources.logLevel, "default");
     assert.equal(settings.configFile, file);
   });
+});
+
+Deno.test("resolveSettings: xcom caps and events_from, flags > env > file, and their checks", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "kjo.yaml");
+    await Deno.writeTextFile(file, "xcom_max_bytes: 100\nxcom_max_depth: 4\nevents_from: main\n");
+    const fromFile = await resolveSettings({ configFile: file, env: {} });
+    assert.deepEqual(
+      [fromFile.xcomMaxBytes, fromFile.xcomMaxDepth, fromFile.eventsFrom],
+      [100, 4, "main"],
+    );
+    const fromEnv = await resolveSettings({
+      configFile: file,
+      env: { KJO_XCOM_MAX_BYTES: "200", KJO_XCOM_MAX_DEPTH: "5", KJO_EVENTS_FROM: "all" },
+    });
+    assert.deepEqual([fromEnv.xcomMaxBytes, fromEnv.xcomMaxDepth, fromEnv.eventsFrom], [
+      200,
+      5,
+      "all",
+    ]);
+    const fromFlags = await resolveSettings({
+      configFile: file,
+      env: { KJO_XCOM_MAX_BYTES: "200" },
+      flags: { xcomMaxBytes: "300", xcomMaxDepth: "6", eventsFrom: "main" },
+    });
+    assert.deepEqual(
+      [fromFlags.xcomMaxBytes, fromFlags.xcomMaxDepth, fromFlags.eventsFrom],
+      [300, 6, "main"],
+    );
+  });
+  assert.equal(
+    await settingsError({ env: { KJO_XCOM_MAX_DEPTH: "0" } }),
+    'KJO_XCOM_MAX_DEPTH: must be an integer from 1 up, got "0"',
+  );
+  assert.equal(
+    await settingsError({ env: {}, flags: { xcomMaxBytes: "1.5" } }),
+    '--xcom-max-bytes: must be an integer from 2 up, got "1.5"',
+  );
+  assert.equal(
+    await settingsError({ env: { KJO_EVENTS_FROM: "sidecar" } }),
+    'KJO_EVENTS_FROM: must be one of all, main, got "sidecar"',
+  );
 });
 
 Deno.test("resolveSettings: the config file from flags.config or KJO_CONFIG", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { EVENT_MODES, showsEvent } from "../../../src/output/event_filter.ts";
+import { EVENT_MODES } from "../../../src/choices.ts";
+import { showsEvent } from "../../../src/output/event_filter.ts";
 
 Deno.test("showsEvent: all shows every type, warnings all but Normal, none nothing", () => {
   const types = ["Normal", "Warning", "Error"];
