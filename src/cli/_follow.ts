@@ -77,16 +77,22 @@ export function addFollowOptions(command: Command): Command {
     )
     .option(
       "--xcom-max-bytes <bytes>",
-      "largest XCom of a run, as JSON; more fails it (default 1 MiB)",
+      `largest XCom of a run, as JSON bytes; more fails it (default ${
+        settingDefault("xcomMaxBytes")
+      })`,
     )
     .option(
       "--xcom-max-depth <levels>",
-      "deepest nesting of an xcom value; deeper fails the run (default 32)",
+      `deepest nesting of an xcom value; deeper fails the run (default ${
+        settingDefault("xcomMaxDepth")
+      })`,
     )
     .addOption(
       new Option(
         "--events-from <containers>",
-        "read ::kube_api: events from all containers or only each pod's main container (default all)",
+        `read ::kube_api: events from all containers or only each pod's main container (default ${
+          settingDefault("eventsFrom")
+        })`,
       ).choices(EVENTS_FROM),
     );
 }
