@@ -152,4 +152,3 @@ test("kjo serve: SIGTERM detaches every follow and exits 0 without deleting", as
     } catch { /* already gone */ }
   }
 });
-
