@@ -23,3 +23,9 @@ export const TRACKED_LABEL = "kjo/tracked";
 
 /** Annotation on the tracked resource listing every resource of the run (a JSON list). */
 export const RESOURCES_ANNOTATION = "kjo/resources";
+
+/** Label (value `"true"`) on the Lease of a process that follows many runs of a namespace. */
+export const FOLLOWER_LABEL = "kjo/follower";
+
+/** Annotation on a follower's Lease: the JSON list of the run ids it follows. */
+export const FOLLOWED_RUNS_ANNOTATION = "kjo/followed-runs";

@@ -13,7 +13,7 @@ import { KindRegistry } from "../kinds/kind_registry.ts";
 import { ApiError } from "../kube/api_error.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
-import { RUN_ID_LABEL, TRACKED_LABEL } from "../kube/labels.ts";
+import { FOLLOWER_LABEL, RUN_ID_LABEL, TRACKED_LABEL } from "../kube/labels.ts";
 import { resolveResource } from "../kube/resource_paths.ts";
 import { listByLabel, type Place } from "./_list_by_label.ts";
 import { followedRunIds, LEASE_INFO } from "./heartbeat.ts";
@@ -299,10 +299,12 @@ async function dropLiveRuns(
 ): Promise<void> {
   let leases: KubeObject[];
   try {
-    leases = await listByLabel(options.client, {
-      info: LEASE_INFO,
-      namespace: options.namespace,
-    }, RUN_ID_LABEL);
+    const place = { info: LEASE_INFO, namespace: options.namespace };
+    // A run's own Lease carries its run id; a many-run follower's Lease lists its runs.
+    leases = [
+      ...await listByLabel(options.client, place, RUN_ID_LABEL),
+      ...await listByLabel(options.client, place, `${FOLLOWER_LABEL}=true`),
+    ];
   } catch (error) {
     if (error instanceof ApiError && error.status === 403) {
       throw new ClusterError(

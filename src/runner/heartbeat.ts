@@ -18,7 +18,7 @@ import { errorText } from "../errors.ts";
 import { ApiError } from "../kube/api_error.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
-import { RUN_ID_LABEL } from "../kube/labels.ts";
+import { FOLLOWED_RUNS_ANNOTATION, FOLLOWER_LABEL, RUN_ID_LABEL } from "../kube/labels.ts";
 import { objectPath, type ResourceInfo } from "../kube/resource_paths.ts";
 import type { RunEventInput } from "../output/run_event.ts";
 
@@ -159,14 +159,28 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
 export function followedRunIds(leases: readonly KubeObject[], nowMs: number): Set<string> {
   const followed = new Set<string>();
   for (const lease of leases) {
-    const runId = lease.metadata?.labels?.[RUN_ID_LABEL];
     const spec = (lease as { spec?: { renewTime?: string; leaseDurationSeconds?: number } }).spec;
     const renewed = Date.parse(String(spec?.renewTime ?? ""));
-    if (!runId || !Number.isFinite(renewed)) continue;
     const staleMs = Math.max(HEARTBEAT_STALE_MS, (spec?.leaseDurationSeconds ?? 0) * 1000);
-    if (nowMs - renewed < staleMs) followed.add(runId);
+    if (!Number.isFinite(renewed) || nowMs - renewed >= staleMs) continue;
+    for (const runId of runIdsOfLease(lease)) followed.add(runId);
   }
   return followed;
+}
+
+/** A run's own Lease names its run in a label; a follower's Lease lists its runs in an annotation. */
+function runIdsOfLease(lease: KubeObject): string[] {
+  const own = lease.metadata?.labels?.[RUN_ID_LABEL];
+  if (own) return [own];
+  if (lease.metadata?.labels?.[FOLLOWER_LABEL] !== "true") return [];
+  try {
+    const listed: unknown = JSON.parse(
+      lease.metadata.annotations?.[FOLLOWED_RUNS_ANNOTATION] ?? "[]",
+    );
+    return Array.isArray(listed) ? listed.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 function leaseBody(options: HeartbeatOptions): KubeObject {
@@ -203,6 +217,6 @@ function leaseBody(options: HeartbeatOptions): KubeObject {
 }
 
 /** RFC 3339 with microseconds, as `MicroTime` fields need. */
-function microTime(date: Date): string {
+export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
