@@ -38,17 +38,6 @@ export type { SecretFiles } from "./augment_pod.ts";
 
 /**
  * Options of {@linkcode buildBody}.
- *
- * @example
- * ```ts
- * const options: BuildBodyOptions = {
- *   source: { bodyFile: "job.yaml" },
- *   runId: "r-123",
- *   namePrefix: "my-task",
- *   values: { image: "busybox" },
- *   envs: { MODE: "full" },
- * };
- * ```
  */
 export interface BuildBodyOptions {
   /** Where the body comes from: `{ image, command?, args?, kind? }`, `{ bodyFile }` (`"-"` = stdin) or `{ body }`. */
@@ -237,14 +226,18 @@ function checkOptions(options: BuildBodyOptions): void {
  *
  * @throws {InputError} naming the option, or the document, field and reason.
  *
- * @example
+ * @example The resources of an image run
  * ```ts
- * const resources = await buildBody({
- *   source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
- *   runId: "r-123",
- *   namePrefix: "hello",
- * });
- * // [{ apiVersion: "batch/v1", kind: "Job", metadata: { name: "hello-job-k3x9a0qz", ... }, ... }]
+ * import { buildBody } from "./build_body.ts";
+ *
+ * if (import.meta.main) {
+ *   const resources = await buildBody({
+ *     source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
+ *     runId: "r-123",
+ *     namePrefix: "hello",
+ *   });
+ *   console.log(resources.map((r) => `${r.kind}/${r.metadata.name}`)); // ["Job/hello-job-k3x9a0qz"]
+ * }
  * ```
  */
 export async function buildBody(options: BuildBodyOptions): Promise<KubeObject[]> {

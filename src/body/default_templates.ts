@@ -10,11 +10,6 @@ import type { KubeObject } from "../kube/kube_object.ts";
 
 /**
  * What the default body runs.
- *
- * @example
- * ```ts
- * const source: ImageBody = { image: "busybox", command: ["sh", "-c", "echo hi"], kind: "Pod" };
- * ```
  */
 export interface ImageBody {
   /** Container image. */
@@ -29,11 +24,6 @@ export interface ImageBody {
 
 /**
  * Name of the single container of the default bodies.
- *
- * @example
- * ```ts
- * DEFAULT_CONTAINER_NAME; // "main"
- * ```
  */
 export const DEFAULT_CONTAINER_NAME = "main";
 
@@ -43,11 +33,6 @@ export const DEFAULT_CONTAINER_NAME = "main";
  * `restartPolicy: Never`; one container named `main`. Neither has a name:
  * augmentation names it after the lowercase kind (plus prefix, postfix and
  * random postfix).
- *
- * @example
- * ```ts
- * const [job] = defaultBody({ image: "busybox", command: ["sh", "-c", "echo hi"] });
- * ```
  */
 export function defaultBody(source: ImageBody): KubeObject[] {
   const container: Record<string, unknown> = { name: DEFAULT_CONTAINER_NAME, image: source.image };

@@ -21,11 +21,6 @@ const TEMPLATE_HEAP_MIB = 256;
 
 /**
  * Options of {@linkcode renderTemplate}.
- *
- * @example
- * ```ts
- * const options: RenderTemplateOptions = { runId: "r1", values: { image: "busybox" }, origin: "stdin" };
- * ```
  */
 export interface RenderTemplateOptions {
   /** Values available as `it.job` (from `--set` / `--values`). */
@@ -109,13 +104,17 @@ function makeEta(): Eta {
  * (naming the line: `body file job.yaml: template line 3: Unexpected token ';'`),
  * a template that runs too long or writes too much.
  *
- * @example
+ * @example Render a body template (in a sandboxed subprocess)
  * ```ts
- * await renderTemplate("image: <%= it.quote(it.job.image) %>", {
- *   runId: "r1",
- *   values: { image: "busybox" },
- * });
- * // 'image: "busybox"'
+ * import { renderTemplate } from "./render_template.ts";
+ *
+ * if (import.meta.main) {
+ *   const text = await renderTemplate("image: <%= it.quote(it.job.image) %>", {
+ *     runId: "r1",
+ *     values: { image: "busybox" },
+ *   });
+ *   console.log(text); // 'image: "busybox"'
+ * }
  * ```
  */
 export async function renderTemplate(

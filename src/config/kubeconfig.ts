@@ -11,21 +11,11 @@ import { errorText, InputError } from "../errors.ts";
 
 /**
  * Where a pod's service account files live.
- *
- * @example
- * ```ts
- * `${SERVICE_ACCOUNT_DIR}/token`;
- * ```
  */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /**
  * Options of {@linkcode loadKubeConfig}.
- *
- * @example
- * ```ts
- * const options: LoadKubeConfigOptions = { kubeconfig: ".devcluster/kubeconfig", context: "dev" };
- * ```
  */
 export interface LoadKubeConfigOptions {
   /** An explicit kube config file (`--kubeconfig`); it must exist. */
@@ -46,11 +36,6 @@ export interface LoadKubeConfigOptions {
 
 /**
  * A loaded kube config and where it came from.
- *
- * @example
- * ```ts
- * const { kubeConfig, source }: LoadedKubeConfig = loadKubeConfig();
- * ```
  */
 export interface LoadedKubeConfig {
   /** The client-node config, with the requested context selected. */
@@ -182,11 +167,6 @@ function selectContext(loaded: LoadedKubeConfig, context: string | undefined): L
  * @throws {InputError} when nothing is found (`no kube config found (looked
  * in: ...)`), a file cannot be loaded, or the context does not exist (listing
  * the contexts there are).
- *
- * @example
- * ```ts
- * const { kubeConfig, source } = loadKubeConfig({ context: "dev" });
- * ```
  */
 export function loadKubeConfig(options: LoadKubeConfigOptions = {}): LoadedKubeConfig {
   const env = options.env ?? Deno.env.toObject();

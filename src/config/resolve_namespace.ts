@@ -10,11 +10,6 @@ import { SERVICE_ACCOUNT_DIR } from "./kubeconfig.ts";
 
 /**
  * Options of {@linkcode resolveNamespace}.
- *
- * @example
- * ```ts
- * const options: ResolveNamespaceOptions = { flag: "jobs" };
- * ```
  */
 export interface ResolveNamespaceOptions {
   /** `--namespace` / `KJO_NAMESPACE` / config file. */
@@ -31,11 +26,6 @@ export interface ResolveNamespaceOptions {
  * The namespace of a run: the flag, else the body's, else the current
  * context's, else the service account's namespace file (in a pod), else
  * `default`. Empty strings count as unset.
- *
- * @example
- * ```ts
- * resolveNamespace({ flag: undefined, bodyNamespace: "jobs", kubeConfig }); // "jobs"
- * ```
  */
 export function resolveNamespace(options: ResolveNamespaceOptions = {}): string {
   if (options.flag) return options.flag;

@@ -59,21 +59,6 @@ export interface ApplyResourcesOptions {
  *
  * @returns the created objects as the server returned them (with uid and
  * resourceVersion), or with `dryRun` the server's dry-run answers.
- *
- * @example
- * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
- * import { createKubeClient } from "./kube_client.ts";
- *
- * const kubeConfig = new KubeConfig();
- * kubeConfig.loadFromDefault();
- * const created = await applyResources({
- *   client: createKubeClient(kubeConfig),
- *   objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } }],
- *   namespace: "ci",
- * });
- * console.log(created[0].metadata.uid);
- * ```
  */
 export async function applyResources(options: ApplyResourcesOptions): Promise<KubeObject[]> {
   const { client, objects } = options;

@@ -21,11 +21,6 @@ import {
 
 /**
  * A core v1 Event (the fields kjo reads).
- *
- * @example
- * ```ts
- * const text = (e: KubeEvent) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason} ${e.message}`;
- * ```
  */
 export interface KubeEvent extends KubeObject {
   involvedObject: {
@@ -51,12 +46,6 @@ export interface KubeEvent extends KubeObject {
 
 /**
  * An object whose events are wanted: by uid, or by name (and kind).
- *
- * @example
- * ```ts
- * const byUid: InvolvedObjectRef = { uid: pod.metadata.uid };
- * const byName: InvolvedObjectRef = { kind: "Job", name: "build" };
- * ```
  */
 export interface InvolvedObjectRef {
   uid?: string;
@@ -66,13 +55,6 @@ export interface InvolvedObjectRef {
 
 /**
  * Options of {@linkcode watchEvents}.
- *
- * @example
- * ```ts
- * const options: WatchEventsOptions = {
- *   client, namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent: (e) => console.log(e.reason),
- * };
- * ```
  */
 export interface WatchEventsOptions {
   client: KubeClient;
@@ -105,12 +87,6 @@ export interface WatchEventsOptions {
 
 /**
  * A running event watch.
- *
- * @example
- * ```ts
- * const events = watchEvents({ client, namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent });
- * events.track({ uid: job.metadata.uid });
- * ```
  */
 export type EventWatch = ResourceWatch & {
   /**
@@ -129,14 +105,29 @@ export type EventWatch = ResourceWatch & {
  * is delivered once per occurrence count (`count` or `series.count`); events
  * whose last occurrence is before `since` are dropped.
  *
- * @example
+ * @example Relay the events of a Job and, later, of its pods
  * ```ts
- * const events = watchEvents({
- *   client, namespace: "ci", signal: ac.signal, stallTimeoutMs: 60_000,
- *   objects: [{ uid: job.metadata.uid }],
- *   onEvent: (e) => console.log(e.involvedObject.name, e.reason, e.message),
- * });
- * podWatchSaw((pod) => events.track({ uid: pod.metadata.uid }));
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { watchEvents } from "./event_watch.ts";
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * if (import.meta.main) {
+ *   const kubeConfig = new KubeConfig();
+ *   kubeConfig.loadFromDefault();
+ *   const ac = new AbortController();
+ *   const events = watchEvents({
+ *     client: createKubeClient(kubeConfig),
+ *     namespace: "ci",
+ *     signal: ac.signal,
+ *     stallTimeoutMs: 60_000,
+ *     objects: [{ uid: "uid-of-the-job" }],
+ *     onEvent: (e) => console.log(e.involvedObject.name, e.reason, e.message),
+ *   });
+ *   // When a pod of the Job appears:
+ *   events.track({ uid: "uid-of-the-pod" });
+ *   setTimeout(() => ac.abort(), 10_000);
+ *   await events;
+ * }
  * ```
  */
 export function watchEvents(options: WatchEventsOptions): EventWatch {

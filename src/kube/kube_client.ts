@@ -24,11 +24,6 @@ import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
 
 /**
  * Options of {@linkcode createKubeClient}.
- *
- * @example
- * ```ts
- * const options: KubeClientOptions = { requestTimeoutMs: 10_000, maxRetries: 2 };
- * ```
  */
 export interface KubeClientOptions {
   /** Time limit of one non-streaming request attempt, in ms (default 30 000). */
@@ -49,31 +44,16 @@ export interface KubeClientOptions {
  * - `unsent`: only errors proving the server never got the request
  *   (connection refused, DNS failure) and 429 (rejected before processing).
  * - `none`: never.
- *
- * @example
- * ```ts
- * await client.request({ method: "POST", path, body, retry: "none" });
- * ```
  */
 export type RetryMode = "safe" | "unsent" | "none";
 
 /**
  * Query parameters; `undefined` values are left out.
- *
- * @example
- * ```ts
- * const query: Query = { labelSelector: "a=b", limit: 500, continue: undefined };
- * ```
  */
 export type Query = Record<string, string | number | boolean | undefined>;
 
 /**
  * One non-streaming API request.
- *
- * @example
- * ```ts
- * const req: ApiRequest = { method: "DELETE", path: "/api/v1/namespaces/ci/pods/p", body: { propagationPolicy: "Background" } };
- * ```
  */
 export interface ApiRequest {
   /** HTTP method (default `GET`). */
@@ -95,11 +75,6 @@ export interface ApiRequest {
 
 /**
  * One streaming GET (watch, log follow).
- *
- * @example
- * ```ts
- * const req: StreamRequest = { path: "/api/v1/namespaces/ci/pods", query: { watch: "true" }, signal };
- * ```
  */
 export interface StreamRequest {
   path: string;
@@ -112,12 +87,6 @@ export interface StreamRequest {
 
 /**
  * A 200 answer to a {@linkcode StreamRequest}.
- *
- * @example
- * ```ts
- * const res: StreamResponse = await client.stream({ path });
- * for await (const chunk of res.body) console.log(chunk.length);
- * ```
  */
 export interface StreamResponse {
   status: number;
@@ -131,16 +100,6 @@ export interface StreamResponse {
 
 /**
  * What the rest of kjo needs to talk to one cluster.
- *
- * @example
- * ```ts
- * const client = createKubeClient(kubeConfig);
- * const pods = await client.request<{ items: unknown[] }>({
- *   path: "/api/v1/namespaces/default/pods",
- *   query: { labelSelector: "kjo/run-id=abc" },
- * });
- * client.close();
- * ```
  */
 export interface KubeClient {
   /** The kube config the client was built from. */
@@ -173,9 +132,16 @@ const DEFAULTS: Required<KubeClientOptions> = {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * const kc = new KubeConfig();
- * kc.loadFromDefault();
- * const client = createKubeClient(kc, { requestTimeoutMs: 10_000 });
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromString(JSON.stringify({
+ *   clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:6443" } }],
+ *   users: [{ name: "u", user: { token: "t" } }],
+ *   contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+ *   "current-context": "ctx",
+ * }));
+ * const client = createKubeClient(kubeConfig, { requestTimeoutMs: 10_000 });
  * ```
  */
 export function createKubeClient(

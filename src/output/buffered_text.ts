@@ -12,11 +12,6 @@ import type { TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode BufferedText}.
- *
- * @example
- * ```ts
- * const options: BufferedTextOptions = { delayMs: 50, maxBufferedChars: 1 << 20 };
- * ```
  */
 export interface BufferedTextOptions {
   /** Flush this long after the first buffered write; 0 (default) flushes on a microtask. */
@@ -28,14 +23,6 @@ export interface BufferedTextOptions {
 /**
  * A buffering {@linkcode TextTarget}. An error thrown by the target during a
  * scheduled flush is kept and thrown by the next `write`, `flush` or `close`.
- *
- * @example
- * ```ts
- * const out = new BufferedText(denoStdout());
- * out.write("a\n");
- * out.write("b\n"); // one write of "a\nb\n" when the microtasks run
- * out.close();
- * ```
  */
 export class BufferedText implements TextTarget {
   readonly #target: TextTarget;
@@ -57,11 +44,6 @@ export class BufferedText implements TextTarget {
 
   /**
    * Buffers text. Writes after {@linkcode close} are ignored.
-   *
-   * @example
-   * ```ts
-   * buffered.write("line\n");
-   * ```
    */
   write(text: string): void {
     this.#rethrow();
@@ -74,11 +56,6 @@ export class BufferedText implements TextTarget {
 
   /**
    * Writes everything buffered now.
-   *
-   * @example
-   * ```ts
-   * buffered.flush();
-   * ```
    */
   flush(): void {
     this.#rethrow();
@@ -92,11 +69,6 @@ export class BufferedText implements TextTarget {
 
   /**
    * Flushes and stops accepting writes.
-   *
-   * @example
-   * ```ts
-   * buffered.close();
-   * ```
    */
   close(): void {
     if (this.#closed) return;

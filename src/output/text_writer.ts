@@ -40,15 +40,6 @@ import type { TerminalInfo, TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode TextWriter}.
- *
- * @example
- * ```ts
- * const options: TextWriterOptions = {
- *   stdout: denoStdout(), stderr: denoStderr(),
- *   color: { stdout: shouldUseColor(Deno.stdout), stderr: shouldUseColor(Deno.stderr) },
- *   timestamps: false,
- * };
- * ```
  */
 export interface TextWriterOptions {
   stdout: TextTarget;
@@ -97,13 +88,6 @@ function detail(reason?: string, message?: string): string {
 
 /**
  * Formats one `pod/container | line` log line (without newline).
- *
- * @example
- * ```ts
- * formatLogLine({ pod: "p", container: "main", line: "hi" }); // "p/main | hi"
- * formatLogLine({ pod: "p", container: "main", line: "hi", ts: "2026-11-29T10:00:00Z" },
- *   { timestamps: true }); // "p/main | 2026-11-29T10:00:00Z hi"
- * ```
  */
 export function formatLogLine(
   log: { pod: string; container: string; line: string; ts?: string },
@@ -119,12 +103,25 @@ export function formatLogLine(
 /**
  * Writes run events as text.
  *
- * @example
+ * @example Write events as text lines to two string sinks
  * ```ts
- * const out: string[] = [], err: string[] = [];
- * const writer = new TextWriter({ stdout: { write: (t) => void out.push(t) }, stderr: { write: (t) => void err.push(t) } });
- * writer.write({ type: "log", time: "2026-11-29T10:00:01.000Z", pod: "p", container: "main", line: "hello" });
- * writer.close(); // out: ["p/main | hello\n"]
+ * import { TextWriter } from "./text_writer.ts";
+ *
+ * const out: string[] = [];
+ * const err: string[] = [];
+ * const writer = new TextWriter({
+ *   stdout: { write: (text) => void out.push(text) },
+ *   stderr: { write: (text) => void err.push(text) },
+ * });
+ * writer.write({
+ *   type: "log",
+ *   time: "2026-11-29T10:00:01.000Z",
+ *   pod: "p",
+ *   container: "main",
+ *   line: "hello",
+ * });
+ * writer.close();
+ * console.log(out); // ["p/main | hello\n"]
  * ```
  */
 export class TextWriter implements EventWriter {
@@ -157,12 +154,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Writes one event.
-   *
-   * @example
-   * ```ts
-   * writer.write(stampEvent({ type: "status", resource: "Job/x", state: "Running" }));
-   * // stderr: "[kjo] Job/x: Running"
-   * ```
    */
   write(event: RunEvent): void {
     switch (event.type) {
@@ -199,11 +190,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Writes everything buffered.
-   *
-   * @example
-   * ```ts
-   * writer.flush();
-   * ```
    */
   flush(): void {
     this.#other(this.#last)?.flush();
@@ -212,11 +198,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Flushes and closes both streams.
-   *
-   * @example
-   * ```ts
-   * writer.close();
-   * ```
    */
   close(): void {
     try {
