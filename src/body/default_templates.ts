@@ -18,7 +18,11 @@ export interface ImageBody {
   command?: string[];
   /** Container arguments; the image's when absent. */
   args?: string[];
-  /** `Job` (default) or `Pod`. */
+  /**
+   * `Job` or `Pod`.
+   *
+   * @default {"Job"}
+   */
   kind?: ExecutionObject;
 }
 

@@ -40,9 +40,17 @@ export type LoadedBody =
  * Options of {@linkcode loadBody}.
  */
 export interface LoadBodyOptions {
-  /** Directory relative `bodyFile` paths are resolved against; the working directory when absent. */
+  /**
+   * Directory relative `bodyFile` paths are resolved against.
+   *
+   * @default {Deno.cwd()}
+   */
   baseDir?: string;
-  /** Stream read for `bodyFile: "-"`; `Deno.stdin.readable` when absent. */
+  /**
+   * Stream read for `bodyFile: "-"`.
+   *
+   * @default {Deno.stdin.readable}
+   */
   stdin?: ReadableStream<Uint8Array>;
 }
 

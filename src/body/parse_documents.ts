@@ -13,7 +13,11 @@ import { checkDepth, INPUT_LIMITS, parseJsonLimited, parseYamlStream } from "./s
  * Options of {@linkcode parseDocuments}.
  */
 export interface ParseDocumentsOptions {
-  /** Names the text in error messages (`body file job.yaml`, `stdin`, `body`). */
+  /**
+   * Names the text in error messages (`body file job.yaml`, `stdin`, `body`).
+   *
+   * @default {"body"}
+   */
   origin?: string;
 }
 

@@ -23,7 +23,11 @@ const TEMPLATE_HEAP_MIB = 256;
  * Options of {@linkcode renderTemplate}.
  */
 export interface RenderTemplateOptions {
-  /** Values available as `it.job` (from `--set` / `--values`). */
+  /**
+   * Values available as `it.job` (from `--set` / `--values`).
+   *
+   * @default {{}}
+   */
   values?: Record<string, unknown>;
   /** The run id, available as `it.run_id`. */
   runId: string;
@@ -35,7 +39,11 @@ export interface RenderTemplateOptions {
    * another (e.g. a Job mounting the run's ConfigMap).
    */
   resourceName?: (name: string, kind?: string) => string;
-  /** Names the text in error messages (`body file job.yaml`, `stdin`, `body`). */
+  /**
+   * Names the text in error messages (`body file job.yaml`, `stdin`, `body`).
+   *
+   * @default {"body"}
+   */
   origin?: string;
   /**
    * Time the render may take, in milliseconds; a template still running then

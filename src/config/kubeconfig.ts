@@ -22,15 +22,35 @@ export interface LoadKubeConfigOptions {
   kubeconfig?: string;
   /** The context to use (`--context`); must exist in the loaded config. */
   context?: string;
-  /** Use the pod's service account (`--in-cluster`). */
+  /**
+   * Use the pod's service account (`--in-cluster`).
+   *
+   * @default {false}
+   */
   inCluster?: boolean;
-  /** Files searched first, in order (`kube_config_extra_locations`); the first existing one is used. */
+  /**
+   * Files searched first, in order (`kube_config_extra_locations`); the first existing one is used.
+   *
+   * @default {[]}
+   */
   extraLocations?: string[];
-  /** Environment (`KUBECONFIG`, `HOME`, `KUBERNETES_SERVICE_HOST`/`PORT`); `Deno.env.toObject()` when absent. */
+  /**
+   * Environment (`KUBECONFIG`, `HOME`, `KUBERNETES_SERVICE_HOST`/`PORT`).
+   *
+   * @default {Deno.env.toObject()}
+   */
   env?: Record<string, string | undefined>;
-  /** Home directory for `~/.kube/config`; `HOME` (or `USERPROFILE`) from `env` when absent. */
+  /**
+   * Home directory for `~/.kube/config`.
+   *
+   * @default {env.HOME ?? env.USERPROFILE}
+   */
   homeDir?: string;
-  /** Service account directory; {@linkcode SERVICE_ACCOUNT_DIR} when absent. */
+  /**
+   * Service account directory.
+   *
+   * @default {SERVICE_ACCOUNT_DIR}
+   */
   serviceAccountDir?: string;
 }
 

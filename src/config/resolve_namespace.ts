@@ -18,7 +18,11 @@ export interface ResolveNamespaceOptions {
   bodyNamespace?: string;
   /** The loaded kube config; its current context's namespace is used. */
   kubeConfig?: KubeConfig;
-  /** File holding the service account's namespace; `<SERVICE_ACCOUNT_DIR>/namespace` when absent. */
+  /**
+   * File holding the service account's namespace.
+   *
+   * @default {`${SERVICE_ACCOUNT_DIR}/namespace`}
+   */
   serviceAccountNamespaceFile?: string;
 }
 

@@ -227,11 +227,21 @@ export function flagName(key: string): string {
  * Options of {@linkcode resolveSettings}.
  */
 export interface ResolveSettingsOptions {
-  /** Parsed CLI flags, camelCase (commander's output); unknown keys are ignored; `undefined` means not given. */
+  /**
+   * Parsed CLI flags, camelCase (commander's output); unknown keys are ignored; `undefined` means not given.
+   *
+   * @default {{}}
+   */
   flags?: Record<string, unknown>;
-  /** Environment variables; `Deno.env.toObject()` when absent. Empty values count as unset. */
+  /**
+   * Environment variables. Empty values count as unset.
+   *
+   * @default {Deno.env.toObject()}
+   */
   env?: Record<string, string | undefined>;
-  /** Config file path; else `flags.config`, else `KJO_CONFIG`, else none. */
+  /**
+   * Config file path; when absent `flags.config`, else `KJO_CONFIG`, else none.
+   */
   configFile?: string;
 }
 

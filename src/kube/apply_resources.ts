@@ -29,9 +29,17 @@ export interface ApplyResourcesOptions {
   objects: KubeObject[];
   /** Namespace of namespaced objects without `metadata.namespace`. */
   namespace: string;
-  /** Only run the server-side dry run and return the server's answers. */
+  /**
+   * Only run the server-side dry run and return the server's answers.
+   *
+   * @default {false}
+   */
   dryRun?: boolean;
-  /** Field manager recorded by the server (default `kjo`). */
+  /**
+   * Field manager recorded by the server.
+   *
+   * @default {"kjo"}
+   */
   fieldManager?: string;
   /**
    * Called before the first create request of each object is sent: from then

@@ -27,7 +27,9 @@ export interface DeleteObjectOptions {
    * @default {"Background"}
    */
   propagationPolicy?: PropagationPolicy;
-  /** Grace period of pods; the server's default when absent. */
+  /**
+   * Grace period of pods; the server's default when absent.
+   */
   gracePeriodSeconds?: number;
   signal?: AbortSignal;
 }

@@ -61,26 +61,38 @@ export interface WatchEventsOptions {
   namespace: string;
   signal: AbortSignal;
   stallTimeoutMs: number;
-  /** Events last seen before this time are ignored (default: now). Compared at second precision. */
+  /**
+   * Events last seen before this time are ignored. Compared at second precision.
+   *
+   * @default {new Date()}
+   */
   since?: Date;
-  /** Objects known at the start; more can be added with `track`. */
+  /**
+   * Objects known at the start; more can be added with `track`.
+   *
+   * @default {[]}
+   */
   objects?: InvolvedObjectRef[];
   /** Receives each new event (or new occurrence count of one), in order. */
   onEvent: (event: KubeEvent) => void | Promise<void>;
   onReconnect?: WatchResourcesOptions["onReconnect"];
   onError?: WatchResourcesOptions["onError"];
-  /** Unmatched recent events kept in case their object is tracked later (default 500). */
+  /**
+   * Unmatched recent events kept in case their object is tracked later.
+   *
+   * @default {500}
+   */
   pendingLimit?: number;
   /**
    * Objects added with `track` kept (the most recently tracked); the
    * `objects` given at the start are always kept.
-   * @default 5000
+   * @default {5000}
    */
   trackLimit?: number;
   /**
    * Delivered events whose occurrence count is remembered, to drop repeats
    * (the most recently delivered).
-   * @default 5000
+   * @default {5000}
    */
   deliveredLimit?: number;
 }

@@ -26,15 +26,35 @@ import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
  * Options of {@linkcode createKubeClient}.
  */
 export interface KubeClientOptions {
-  /** Time limit of one non-streaming request attempt, in ms (default 30 000). */
+  /**
+   * Time limit of one non-streaming request attempt, in ms.
+   *
+   * @default {30_000}
+   */
   requestTimeoutMs?: number;
-  /** Retries after the first attempt of a retryable request (default 4). */
+  /**
+   * Retries after the first attempt of a retryable request.
+   *
+   * @default {4}
+   */
   maxRetries?: number;
-  /** Back-off between retries (default 250 ms .. 5 s, jittered). */
+  /**
+   * Back-off between retries (jittered).
+   *
+   * @default {{ minMs: 250, maxMs: 5_000 }}
+   */
   retryBackoff?: BackoffBounds;
-  /** TCP keepalive idle time of every connection, in ms (default 30 000). */
+  /**
+   * TCP keepalive idle time of every connection, in ms.
+   *
+   * @default {30_000}
+   */
   tcpKeepAliveMs?: number;
-  /** `User-Agent` header (default `kjo`). */
+  /**
+   * `User-Agent` header.
+   *
+   * @default {"kjo"}
+   */
   userAgent?: string;
 }
 
@@ -56,20 +76,32 @@ export type Query = Record<string, string | number | boolean | undefined>;
  * One non-streaming API request.
  */
 export interface ApiRequest {
-  /** HTTP method (default `GET`). */
+  /**
+   * HTTP method.
+   *
+   * @default {"GET"}
+   */
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Path below the server URL, e.g. `/api/v1/namespaces/default/pods`. */
   path: string;
   query?: Query;
   /** JSON body. */
   body?: unknown;
-  /** Content type of the body (default `application/json`). */
+  /**
+   * Content type of the body.
+   *
+   * @default {"application/json"}
+   */
   contentType?: string;
   /** Aborts the request (and its retries). */
   signal?: AbortSignal;
-  /** Overrides the client's request timeout for this request. */
+  /**
+   * Time limit of this request's attempts, in ms; the client's `requestTimeoutMs` when absent.
+   */
   timeoutMs?: number;
-  /** Retry rule; default `safe` for GET and DELETE, `unsent` otherwise. */
+  /**
+   * Retry rule: `safe` for GET and DELETE, `unsent` otherwise when absent.
+   */
   retry?: RetryMode;
 }
 
@@ -81,7 +113,9 @@ export interface StreamRequest {
   query?: Query;
   /** Aborting it closes the connection; reads then throw. */
   signal?: AbortSignal;
-  /** Time limit until the response headers arrive (default: request timeout). */
+  /**
+   * Time limit until the response headers arrive, in ms; the client's `requestTimeoutMs` when absent.
+   */
   headersTimeoutMs?: number;
 }
 

@@ -100,9 +100,17 @@ export interface FollowContainerLogOptions {
   /** Asked when a stream ends normally (and while the container waits): true ends the follow. */
   isContainerDone: () => boolean | Promise<boolean>;
   onReconnect?: (info: LogReconnect) => void;
-  /** Longer lines are relayed in pieces of at most this many bytes (default 1 MiB). */
+  /**
+   * Longer lines are relayed in pieces of at most this many bytes.
+   *
+   * @default {DEFAULT_MAX_LINE_BYTES}
+   */
   maxLineBytes?: number;
-  /** Reconnect back-off (default 200 ms .. 10 s, jittered). */
+  /**
+   * Reconnect back-off (jittered).
+   *
+   * @default {{ minMs: 200, maxMs: 10_000 }}
+   */
   backoff?: BackoffBounds;
 }
 

@@ -88,11 +88,21 @@ export interface WatchResourcesOptions {
   signal: AbortSignal;
   /** A stream silent this long is dropped and re-opened. Use ≥ 5 s against real clusters. */
   stallTimeoutMs: number;
-  /** Server-side watch timeout (default 80 % of stallTimeoutMs, at least 1 s). */
+  /**
+   * Server-side watch timeout: when absent, 80 % of `stallTimeoutMs`, at least 1 s.
+   */
   timeoutSeconds?: number;
-  /** Reconnect back-off (default 200 ms .. 10 s, jittered). */
+  /**
+   * Reconnect back-off (jittered).
+   *
+   * @default {{ minMs: 200, maxMs: 10_000 }}
+   */
   backoff?: BackoffBounds;
-  /** LIST page size (default 500). */
+  /**
+   * LIST page size.
+   *
+   * @default {500}
+   */
   pageSize?: number;
   /**
    * Receives every change, in order; awaited before the next one (same shape

@@ -58,9 +58,17 @@ export function isKubeApiEventLine(line: string): boolean {
  * Caps on `xcom` values (pod output is untrusted).
  */
 export interface XComCaps {
-  /** Longest value, in UTF-8 bytes. @default {@linkcode DEFAULT_XCOM_MAX_BYTES} */
+  /**
+   * Longest value, in UTF-8 bytes.
+   *
+   * @default {DEFAULT_XCOM_MAX_BYTES}
+   */
   maxBytes?: number;
-  /** Deepest nesting of objects and arrays (`{}` is 1). @default {@linkcode DEFAULT_XCOM_MAX_DEPTH} */
+  /**
+   * Deepest nesting of objects and arrays (`{}` is 1).
+   *
+   * @default {DEFAULT_XCOM_MAX_DEPTH}
+   */
   maxDepth?: number;
 }
 

@@ -19,7 +19,8 @@ import { DEFAULT_XCOM_MAX_BYTES, type KubeApiEventResult, utf8Length } from "./k
 export interface XComCollectorOptions {
   /**
    * Largest JSON text of the merged result, in UTF-8 bytes.
-   * @default {@linkcode DEFAULT_XCOM_MAX_BYTES}
+   *
+   * @default {DEFAULT_XCOM_MAX_BYTES}
    */
   maxBytes?: number;
 }

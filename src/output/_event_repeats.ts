@@ -27,7 +27,7 @@ function bitLength(n: number): number {
 export interface EventRepeatsOptions {
   /**
    * How many events are remembered; the oldest is forgotten beyond it.
-   * @default 1024
+   * @default {1024}
    */
   maxKeys?: number;
 }

@@ -14,9 +14,17 @@ import type { TextTarget } from "./text_target.ts";
  * Options of {@linkcode BufferedText}.
  */
 export interface BufferedTextOptions {
-  /** Flush this long after the first buffered write; 0 (default) flushes on a microtask. */
+  /**
+   * Flush this long after the first buffered write; 0 flushes on a microtask.
+   *
+   * @default {0}
+   */
   delayMs?: number;
-  /** Flush at once when more than this many characters wait. Default 64 Ki. */
+  /**
+   * Flush at once when more than this many characters wait.
+   *
+   * @default {64 * 1024}
+   */
   maxBufferedChars?: number;
 }
 

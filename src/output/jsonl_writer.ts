@@ -25,7 +25,7 @@ export interface JsonlWriterOptions {
   /**
    * Which Kubernetes events to write: `all`, `warnings` (all but `Normal`)
    * or `none`.
-   * @default "all"
+   * @default {"all"}
    */
   events?: EventMode;
 }

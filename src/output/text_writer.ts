@@ -44,21 +44,41 @@ import type { TerminalInfo, TextTarget } from "./text_target.ts";
 export interface TextWriterOptions {
   stdout: TextTarget;
   stderr: TextTarget;
-  /** Colour output (both streams, or each); default none. */
+  /**
+   * Colour output (both streams, or each).
+   *
+   * @default {false}
+   */
   color?: boolean | { stdout: boolean; stderr: boolean };
-  /** Show the container runtime's timestamp of each log line. */
+  /**
+   * Show the container runtime's timestamp of each log line.
+   *
+   * @default {false}
+   */
   timestamps?: boolean;
-  /** Show `::kube_api:` events on stdout, as the line the container wrote. */
+  /**
+   * Show `::kube_api:` events on stdout, as the line the container wrote.
+   *
+   * @default {false}
+   */
   apiEvents?: boolean;
-  /** Show debug info events. */
+  /**
+   * Show debug info events.
+   *
+   * @default {false}
+   */
   debug?: boolean;
   /**
    * Which Kubernetes events to show: `all`, `warnings` (all but `Normal`)
    * or `none`.
-   * @default "warnings"
+   * @default {"warnings"}
    */
   events?: EventMode;
-  /** Prefix of kjo's own lines; default `[kjo]`. */
+  /**
+   * Prefix of kjo's own lines.
+   *
+   * @default {"[kjo]"}
+   */
   prefix?: string;
   /** Buffering of both streams. */
   buffer?: BufferedTextOptions;

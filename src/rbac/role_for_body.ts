@@ -58,11 +58,23 @@ export type RolePurpose = "run" | "cleanup";
 export interface RoleForBodyOptions {
   /** The body's resources (for `cleanup`: the kinds cleaned up). */
   resources: BodyResource[];
-  /** Default `run`. */
+  /**
+   * What the role is for.
+   *
+   * @default {"run"}
+   */
   purpose?: RolePurpose;
-  /** Emit one ClusterRole instead of Roles. */
+  /**
+   * Emit one ClusterRole instead of Roles.
+   *
+   * @default {false}
+   */
   clusterRole?: boolean;
-  /** `metadata.name` of the role(s). Default `kjo`. */
+  /**
+   * `metadata.name` of the role(s).
+   *
+   * @default {"kjo"}
+   */
   name?: string;
   /**
    * Namespace of the run (where pods and events are watched, and where
