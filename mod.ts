@@ -7,14 +7,16 @@
  * ```ts
  * import { run } from "./mod.ts";
  *
- * const result = await run({
- *   source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
- *   deletePolicy: "Always",
- *   onEvent: (event) => {
- *     if (event.type === "log") console.log(`${event.pod}/${event.container} | ${event.line}`);
- *   },
- * });
- * console.log(result.state, result.exitCode, result.xcom);
+ * if (import.meta.main) {
+ *   const result = await run({
+ *     source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
+ *     deletePolicy: "Always",
+ *     onEvent: (event) => {
+ *       if (event.type === "log") console.log(`${event.pod}/${event.container} | ${event.line}`);
+ *     },
+ *   });
+ *   console.log(result.state, result.exitCode, result.xcom);
+ * }
  * ```
  *
  * @example A custom kind judged by a function
@@ -25,7 +27,9 @@
  *   const phase = (widget.status as { phase?: string } | undefined)?.phase;
  *   return { state: phase === "Done" ? "Succeeded" : phase === "Error" ? "Failed" : "Running" };
  * });
- * await run({ source: { bodyFile: "widget.yaml" }, kinds });
+ * if (import.meta.main) {
+ *   await run({ source: { bodyFile: "widget.yaml" }, kinds });
+ * }
  * ```
  *
  * @module

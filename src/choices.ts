@@ -11,13 +11,6 @@
 
 /**
  * When the resources of a run are deleted.
- *
- * @example
- * ```ts
- * import { DELETE_POLICIES } from "./choices.ts";
- *
- * DELETE_POLICIES.includes("IfSucceeded"); // true
- * ```
  */
 export const DELETE_POLICIES = ["Always", "Never", "IfFailed", "IfSucceeded"] as const;
 

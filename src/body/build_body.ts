@@ -38,28 +38,29 @@ export type { SecretFiles } from "./augment_pod.ts";
 
 /**
  * Options of {@linkcode buildBody}.
- *
- * @example
- * ```ts
- * const options: BuildBodyOptions = {
- *   source: { bodyFile: "job.yaml" },
- *   runId: "r-123",
- *   namePrefix: "my-task",
- *   values: { image: "busybox" },
- *   envs: { MODE: "full" },
- * };
- * ```
  */
 export interface BuildBodyOptions {
   /** Where the body comes from: `{ image, command?, args?, kind? }`, `{ bodyFile }` (`"-"` = stdin) or `{ body }`. */
   source: BodySource;
-  /** Render text bodies (file, stdin, string) with eta. Default `true`. Object bodies are never rendered. */
+  /**
+   * Render text bodies (file, stdin, string) with eta. Object bodies are never rendered.
+   *
+   * @default {true}
+   */
   templating?: boolean;
   /** Template values, available as `it.job` (see `parseSetValues`, `loadValuesFile`, `mergeValues`). */
   values?: Record<string, unknown>;
-  /** Directory a relative `bodyFile` is resolved against. Default: the working directory. */
+  /**
+   * Directory a relative `bodyFile` is resolved against.
+   *
+   * @default {Deno.cwd()}
+   */
   baseDir?: string;
-  /** Stream read for `bodyFile: "-"`. Default `Deno.stdin.readable`. */
+  /**
+   * Stream read for `bodyFile: "-"`.
+   *
+   * @default {Deno.stdin.readable}
+   */
   stdin?: ReadableStream<Uint8Array>;
   /** Namespace of every namespaced resource, replacing the body's own (`--namespace`). */
   namespace?: string;
@@ -69,7 +70,11 @@ export interface BuildBodyOptions {
   namePrefix?: string;
   /** Postfix of every resource name, before the random postfix. */
   namePostfix?: string;
-  /** Length of the random postfix of every name, 0 to {@linkcode MAX_RANDOM_POSTFIX_LENGTH}; 0 disables it. @default {8} */
+  /**
+   * Length of the random postfix of every name, 0 to {@linkcode MAX_RANDOM_POSTFIX_LENGTH}; 0 disables it.
+   *
+   * @default {8}
+   */
   randomPostfixLength?: number;
   /** Environment variables for every container of the first resource; they win over the body's. */
   envs?: Record<string, string>;
@@ -93,7 +98,10 @@ export interface BuildBodyOptions {
   activeDeadlineSeconds?: number;
   /** `spec.ttlSecondsAfterFinished` of the first resource (Job) when the body does not set it. */
   ttlSecondsAfterFinished?: number;
-  /** Random source for the name postfix, like `Math.random` (tests inject a fixed one). Default: crypto, or the run id with `seedFromRunId`. */
+  /**
+   * Random source for the name postfix, like `Math.random` (tests inject a fixed one).
+   * When absent: {@linkcode cryptoRandom}, or the run id's with `seedFromRunId`.
+   */
   random?: RandomSource;
   /**
    * Draw the random name postfix from a source seeded by the run id
@@ -237,14 +245,18 @@ function checkOptions(options: BuildBodyOptions): void {
  *
  * @throws {InputError} naming the option, or the document, field and reason.
  *
- * @example
+ * @example The resources of an image run
  * ```ts
- * const resources = await buildBody({
- *   source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
- *   runId: "r-123",
- *   namePrefix: "hello",
- * });
- * // [{ apiVersion: "batch/v1", kind: "Job", metadata: { name: "hello-job-k3x9a0qz", ... }, ... }]
+ * import { buildBody } from "./build_body.ts";
+ *
+ * if (import.meta.main) {
+ *   const resources = await buildBody({
+ *     source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
+ *     runId: "r-123",
+ *     namePrefix: "hello",
+ *   });
+ *   console.log(resources.map((r) => `${r.kind}/${r.metadata.name}`)); // ["Job/hello-job-k3x9a0qz"]
+ * }
  * ```
  */
 export async function buildBody(options: BuildBodyOptions): Promise<KubeObject[]> {

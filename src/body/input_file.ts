@@ -19,13 +19,6 @@ import { readTextFileLimited } from "./safe_parse.ts";
  * resolved against a base directory); named too when the file is missing.
  * @throws {InputError} `${what} ${path}: not found`, `: is a directory`,
  * `: cannot read: <reason>`, or the input limits' errors.
- *
- * @example
- * ```ts
- * import { readInputFile } from "./input_file.ts";
- *
- * const text = await readInputFile("fixtures/job_hello.yaml", "body file");
- * ```
  */
 export async function readInputFile(
   path: string,

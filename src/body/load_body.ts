@@ -23,13 +23,6 @@ import { checkDepth, readStreamLimited } from "./safe_parse.ts";
  *   are resolved against `baseDir` when given, else the working directory.
  * - `{ body }`: a YAML or JSON string (templated), or an object or a list of
  *   objects (used as they are, not templated).
- *
- * @example
- * ```ts
- * const fromFile: BodySource = { bodyFile: "fixtures/job_hello.yaml" };
- * const fromStdin: BodySource = { bodyFile: "-" };
- * const fromImage: BodySource = { image: "busybox", command: ["sh", "-c", "echo hi"] };
- * ```
  */
 export type BodySource =
   | ImageBody
@@ -38,11 +31,6 @@ export type BodySource =
 
 /**
  * A loaded body: text still to render and parse, or objects.
- *
- * @example
- * ```ts
- * const loaded: LoadedBody = { text: "kind: Pod", origin: "stdin" };
- * ```
  */
 export type LoadedBody =
   | { text: string; origin: string }
@@ -50,16 +38,19 @@ export type LoadedBody =
 
 /**
  * Options of {@linkcode loadBody}.
- *
- * @example
- * ```ts
- * const options: LoadBodyOptions = { baseDir: "/dags" };
- * ```
  */
 export interface LoadBodyOptions {
-  /** Directory relative `bodyFile` paths are resolved against; the working directory when absent. */
+  /**
+   * Directory relative `bodyFile` paths are resolved against.
+   *
+   * @default {Deno.cwd()}
+   */
   baseDir?: string;
-  /** Stream read for `bodyFile: "-"`; `Deno.stdin.readable` when absent. */
+  /**
+   * Stream read for `bodyFile: "-"`.
+   *
+   * @default {Deno.stdin.readable}
+   */
   stdin?: ReadableStream<Uint8Array>;
 }
 
@@ -71,12 +62,6 @@ const SOURCE_KEYS = ["image", "bodyFile", "body"] as const;
  *
  * @throws {InputError} when not exactly one source is given, the file does
  * not exist or cannot be read, or the image source is malformed.
- *
- * @example
- * ```ts
- * const loaded = await loadBody({ bodyFile: "fixtures/job_hello.yaml" });
- * if ("text" in loaded) console.log(loaded.text);
- * ```
  */
 export async function loadBody(
   source: BodySource,

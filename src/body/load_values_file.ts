@@ -15,11 +15,6 @@ import { readYamlFile } from "./read_yaml_file.ts";
  * @throws {InputError} when the file is missing or unreadable, is not valid
  * YAML (with line and column), holds several documents, or is not an object;
  * when a limit of `INPUT_LIMITS` is passed (size, depth, YAML aliases).
- *
- * @example
- * ```ts
- * const values = await loadValuesFile("fixtures/job_template.values.yaml");
- * ```
  */
 export async function loadValuesFile(path: string): Promise<Record<string, unknown>> {
   const value = await readYamlFile(path, "values file");

@@ -21,12 +21,6 @@ export interface ResourceRef {
  * Adds the {@linkcode TRACKED_LABEL} and the {@linkcode RESOURCES_ANNOTATION}
  * (a JSON list of {@linkcode ResourceRef}, in apply order) to the first
  * object. Call after names and namespaces are final.
- *
- * @example
- * ```ts
- * markTrackedResource(objects);
- * objects[0].metadata.labels?.["kjo/tracked"]; // "true"
- * ```
  */
 export function markTrackedResource(objects: KubeObject[]): void {
   const first = objects[0];
@@ -47,11 +41,6 @@ export function markTrackedResource(objects: KubeObject[]): void {
 /**
  * Reads the {@linkcode RESOURCES_ANNOTATION} of a tracked resource; an empty
  * list when it is missing or unreadable.
- *
- * @example
- * ```ts
- * const refs = readResourceRefs(job); // [{ apiVersion: "batch/v1", kind: "Job", name: "x-1" }, ...]
- * ```
  */
 export function readResourceRefs(object: KubeObject): ResourceRef[] {
   const text = object.metadata.annotations?.[RESOURCES_ANNOTATION];

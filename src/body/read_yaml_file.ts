@@ -16,13 +16,6 @@ import { parseYamlValue } from "./safe_parse.ts";
  * @throws {InputError} when the file cannot be read (see `readInputFile`),
  * is not valid YAML (with line and column), holds several documents, or
  * breaks an input limit.
- *
- * @example
- * ```ts
- * import { readYamlFile } from "./read_yaml_file.ts";
- *
- * const values = await readYamlFile("fixtures/job_template.values.yaml", "values file");
- * ```
  */
 export async function readYamlFile(path: string, what: string): Promise<unknown> {
   return parseYamlValue(await readInputFile(path, what), `${what} ${path}`);

@@ -21,14 +21,13 @@ const TEMPLATE_HEAP_MIB = 256;
 
 /**
  * Options of {@linkcode renderTemplate}.
- *
- * @example
- * ```ts
- * const options: RenderTemplateOptions = { runId: "r1", values: { image: "busybox" }, origin: "stdin" };
- * ```
  */
 export interface RenderTemplateOptions {
-  /** Values available as `it.job` (from `--set` / `--values`). */
+  /**
+   * Values available as `it.job` (from `--set` / `--values`).
+   *
+   * @default {{}}
+   */
   values?: Record<string, unknown>;
   /** The run id, available as `it.run_id`. */
   runId: string;
@@ -40,7 +39,11 @@ export interface RenderTemplateOptions {
    * another (e.g. a Job mounting the run's ConfigMap).
    */
   resourceName?: (name: string, kind?: string) => string;
-  /** Names the text in error messages (`body file job.yaml`, `stdin`, `body`). */
+  /**
+   * Names the text in error messages (`body file job.yaml`, `stdin`, `body`).
+   *
+   * @default {"body"}
+   */
   origin?: string;
   /**
    * Time the render may take, in milliseconds; a template still running then
@@ -109,13 +112,17 @@ function makeEta(): Eta {
  * (naming the line: `body file job.yaml: template line 3: Unexpected token ';'`),
  * a template that runs too long or writes too much.
  *
- * @example
+ * @example Render a body template (in a sandboxed subprocess)
  * ```ts
- * await renderTemplate("image: <%= it.quote(it.job.image) %>", {
- *   runId: "r1",
- *   values: { image: "busybox" },
- * });
- * // 'image: "busybox"'
+ * import { renderTemplate } from "./render_template.ts";
+ *
+ * if (import.meta.main) {
+ *   const text = await renderTemplate("image: <%= it.quote(it.job.image) %>", {
+ *     runId: "r1",
+ *     values: { image: "busybox" },
+ *   });
+ *   console.log(text); // 'image: "busybox"'
+ * }
  * ```
  */
 export async function renderTemplate(

@@ -7,21 +7,11 @@
 
 /**
  * Characters of the random name postfix.
- *
- * @example
- * ```ts
- * RANDOM_ALPHABET.length; // 36
- * ```
  */
 export const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /**
  * Largest accepted `randomPostfixLength`.
- *
- * @example
- * ```ts
- * randomPostfix(MAX_RANDOM_POSTFIX_LENGTH).length; // 32
- * ```
  */
 export const MAX_RANDOM_POSTFIX_LENGTH = 32;
 
@@ -30,21 +20,11 @@ export const DEFAULT_RANDOM_POSTFIX_LENGTH = 8;
 
 /**
  * A source of random numbers in [0, 1), like `Math.random`.
- *
- * @example
- * ```ts
- * const fixed: RandomSource = () => 0; // postfix "aaaaaaaa"
- * ```
  */
 export type RandomSource = () => number;
 
 /**
  * Cryptographically strong default {@linkcode RandomSource}.
- *
- * @example
- * ```ts
- * randomPostfix(8, cryptoRandom);
- * ```
  */
 export const cryptoRandom: RandomSource = () => {
   const buffer = new Uint32Array(1);
@@ -56,14 +36,6 @@ export const cryptoRandom: RandomSource = () => {
  * A deterministic {@linkcode RandomSource} seeded by a string (FNV-1a hash,
  * then mulberry32): the same seed gives the same sequence. Rendering with a
  * given run id draws the name postfix from it, so the names repeat.
- *
- * @example
- * ```ts
- * import { seededRandom } from "./resource_name.ts";
- *
- * const a = seededRandom("r1"), b = seededRandom("r1");
- * a() === b(); // true
- * ```
  */
 export function seededRandom(seed: string): RandomSource {
   let state = 0x811c9dc5;
@@ -82,12 +54,6 @@ export function seededRandom(seed: string): RandomSource {
 
 /**
  * A random string of lowercase letters and digits.
- *
- * @example
- * ```ts
- * randomPostfix(8); // e.g. "k3x9a0qz"
- * randomPostfix(0); // ""
- * ```
  */
 export function randomPostfix(length: number, random: RandomSource = cryptoRandom): string {
   let out = "";
@@ -106,11 +72,6 @@ export function randomPostfix(length: number, random: RandomSource = cryptoRando
  * other than `a-z`, `0-9` and `-` (so `_`, `.`, spaces, `/`, …) becomes `-`;
  * runs of dashes collapse to one; leading and trailing dashes are trimmed.
  * May return `""`.
- *
- * @example
- * ```ts
- * sanitizeName("My_Task.v2 "); // "my-task-v2"
- * ```
  */
 export function sanitizeName(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
@@ -145,12 +106,6 @@ const LABEL_LENGTH_KINDS = new Set([
  * are named `<cronjob>-<11-digit schedule time>` and must stay within 63), 63
  * for the kinds in `LABEL_LENGTH_KINDS` (see there), 253 (a DNS-1123
  * subdomain) for every other kind.
- *
- * @example
- * ```ts
- * nameLengthLimit("Job"); // 63
- * nameLengthLimit("ConfigMap"); // 253
- * ```
  */
 export function nameLengthLimit(kind: string): number {
   if (kind === "CronJob") return 52;
@@ -159,11 +114,6 @@ export function nameLengthLimit(kind: string): number {
 
 /**
  * Input of {@linkcode makeResourceName}.
- *
- * @example
- * ```ts
- * const parts: ResourceNameParts = { prefix: "etl", base: "load", random: "a1b2c3d4", kind: "Job" };
- * ```
  */
 export interface ResourceNameParts {
   /** Run-wide prefix (e.g. the Airflow task id). */
@@ -186,6 +136,8 @@ export interface ResourceNameParts {
  *
  * @example
  * ```ts
+ * import { makeResourceName } from "./resource_name.ts";
+ *
  * makeResourceName({ prefix: "etl", base: "Load_Data", random: "x1y2z3w4", kind: "Job" });
  * // "etl-load-data-x1y2z3w4"
  * ```

@@ -33,11 +33,6 @@ const JOB_KINDS = new Set(["Job", "CronJob"]);
 /**
  * How errors name a document: `document 2 (Job/name)`, `document 2 (Job)`
  * or `document 2`.
- *
- * @example
- * ```ts
- * documentLabel({ kind: "Job", metadata: { name: "a" } }, 2); // "document 2 (Job/a)"
- * ```
  */
 export function documentLabel(value: unknown, index: number): string {
   if (!isObject(value) || typeof value.kind !== "string" || value.kind === "") {
@@ -130,12 +125,6 @@ class Checker {
  *
  * @param index 1-based position of the document in the body.
  * @throws {InputError} naming the document, field and reason.
- *
- * @example
- * ```ts
- * validateShape({ apiVersion: "v1", kind: "ConfigMap" }, 1); // ok
- * validateShape({ kind: "ConfigMap" }, 2); // throws "document 2 (ConfigMap): apiVersion: is required (a non-empty string)"
- * ```
  */
 export function validateShape(value: unknown, index: number): asserts value is KubeObject {
   const check: Checker = new Checker(documentLabel(value, index));
@@ -168,14 +157,6 @@ export function validateShape(value: unknown, index: number): asserts value is K
  *
  * @param index 1-based position of the document in the body.
  * @throws {InputError} naming the document, field and reason.
- *
- * @example
- * ```ts
- * validateDocument({
- *   apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
- *   spec: { containers: [{ name: "main", image: "busybox" }] },
- * }, 1);
- * ```
  */
 export function validateDocument(object: KubeObject, index: number): void {
   validateShape(object, index);
@@ -304,11 +285,6 @@ function checkContainer(check: Checker, container: unknown, path: Path): void {
  * checks that no two documents have the same kind, namespace and name.
  *
  * @throws {InputError} naming the first bad document, field and reason.
- *
- * @example
- * ```ts
- * validateDocuments([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }]);
- * ```
  */
 export function validateDocuments(objects: KubeObject[]): void {
   const seen = new Map<string, number>();

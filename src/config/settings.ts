@@ -27,11 +27,6 @@ import { DEFAULT_XCOM_MAX_BYTES, DEFAULT_XCOM_MAX_DEPTH } from "../logs/kube_api
 
 /**
  * Every setting, resolved. Each field names its config file key.
- *
- * @example
- * ```ts
- * const values: Partial<SettingValues> = { deletePolicy: "Never", output: "jsonl" };
- * ```
  */
 export interface SettingValues {
   /** `delete_policy`: when to delete the run's resources. Default `IfSucceeded`. */
@@ -82,22 +77,11 @@ export interface SettingValues {
 
 /**
  * Where a setting's value came from.
- *
- * @example
- * ```ts
- * const source: SettingSource = "env";
- * ```
  */
 export type SettingSource = "flag" | "env" | "file" | "default";
 
 /**
  * Resolved settings, with the config file used and where each value came from.
- *
- * @example
- * ```ts
- * const settings: Settings = await resolveSettings();
- * if (settings.sources.namespace === "default") console.log("no namespace set");
- * ```
  */
 export interface Settings extends SettingValues {
   /** The config file that was read, if any (absolute path). */
@@ -205,21 +189,11 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
 
 /**
  * The camelCase names of every setting.
- *
- * @example
- * ```ts
- * SETTING_KEYS.includes("deletePolicy"); // true
- * ```
  */
 export const SETTING_KEYS = Object.keys(SPECS) as (keyof SettingValues)[];
 
 /**
  * A setting's default (what help texts show); `undefined` when it has none.
- *
- * @example
- * ```ts
- * settingDefault("deletePolicy"); // "IfSucceeded"
- * ```
  */
 export function settingDefault<K extends keyof SettingValues>(
   key: K,
@@ -229,11 +203,6 @@ export function settingDefault<K extends keyof SettingValues>(
 
 /**
  * A setting's config file key.
- *
- * @example
- * ```ts
- * fileKey("deletePolicy"); // "delete_policy"
- * ```
  */
 export function fileKey(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -241,11 +210,6 @@ export function fileKey(key: string): string {
 
 /**
  * A setting's environment variable.
- *
- * @example
- * ```ts
- * envKey("deletePolicy"); // "KJO_DELETE_POLICY"
- * ```
  */
 export function envKey(key: string): string {
   return `KJO_${fileKey(key).toUpperCase()}`;
@@ -254,12 +218,6 @@ export function envKey(key: string): string {
 /**
  * A setting's CLI flag, as named in messages: the flags of the `...Seconds`
  * settings leave the unit out (`--startup-timeout`).
- *
- * @example
- * ```ts
- * flagName("deletePolicy"); // "--delete-policy"
- * flagName("startupTimeoutSeconds"); // "--startup-timeout"
- * ```
  */
 export function flagName(key: string): string {
   return `--${key.replace(/Seconds$/, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -267,18 +225,23 @@ export function flagName(key: string): string {
 
 /**
  * Options of {@linkcode resolveSettings}.
- *
- * @example
- * ```ts
- * const options: ResolveSettingsOptions = { flags: { output: "jsonl" }, env: {}, configFile: "kjo.yaml" };
- * ```
  */
 export interface ResolveSettingsOptions {
-  /** Parsed CLI flags, camelCase (commander's output); unknown keys are ignored; `undefined` means not given. */
+  /**
+   * Parsed CLI flags, camelCase (commander's output); unknown keys are ignored; `undefined` means not given.
+   *
+   * @default {{}}
+   */
   flags?: Record<string, unknown>;
-  /** Environment variables; `Deno.env.toObject()` when absent. Empty values count as unset. */
+  /**
+   * Environment variables. Empty values count as unset.
+   *
+   * @default {Deno.env.toObject()}
+   */
   env?: Record<string, string | undefined>;
-  /** Config file path; else `flags.config`, else `KJO_CONFIG`, else none. */
+  /**
+   * Config file path; when absent `flags.config`, else `KJO_CONFIG`, else none.
+   */
   configFile?: string;
 }
 
@@ -314,10 +277,14 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
  * ...`, `config file kjo.yaml: delete_policy: ...`, `--output: ...`; an
  * unknown key in the config file; a missing or unparsable config file.
  *
- * @example
+ * @example Flags over environment over config file over defaults
  * ```ts
- * const settings = await resolveSettings({ flags: { output: "jsonl" }, env: Deno.env.toObject() });
- * settings.deletePolicy; // "IfSucceeded" unless set somewhere
+ * import { resolveSettings } from "./settings.ts";
+ *
+ * if (import.meta.main) {
+ *   const settings = await resolveSettings({ flags: { output: "jsonl" }, env: Deno.env.toObject() });
+ *   console.log(settings.deletePolicy, settings.sources.deletePolicy); // "IfSucceeded" "default"
+ * }
  * ```
  */
 export async function resolveSettings(options: ResolveSettingsOptions = {}): Promise<Settings> {

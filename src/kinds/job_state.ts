@@ -41,13 +41,6 @@ import { type Condition, trueCondition } from "./object_conditions.ts";
 
 /**
  * The condition that ended a Job, if any.
- *
- * @example
- * ```ts
- * const t: JobTerminalCondition = {
- *   state: "Failed", type: "FailureTarget", final: false, reason: "BackoffLimitExceeded",
- * };
- * ```
  */
 export interface JobTerminalCondition extends Condition {
   state: "Succeeded" | "Failed";
@@ -59,14 +52,6 @@ export interface JobTerminalCondition extends Condition {
  * The condition (status `"True"`) that decides a finished Job: `Failed`, else
  * `FailureTarget`, else `Complete`, else `SuccessCriteriaMet`; `undefined` while
  * the Job has not finished.
- *
- * @example
- * ```ts
- * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, status: {
- *   conditions: [{ type: "FailureTarget", status: "True", reason: "BackoffLimitExceeded",
- *     message: "Job has reached the specified backoff limit" }] } };
- * jobTerminalCondition(job); // { state: "Failed", final: false, type: "FailureTarget", ... }
- * ```
  */
 export function jobTerminalCondition(job: KubeObject): JobTerminalCondition | undefined {
   const failed = trueCondition(job, "Failed", "FailureTarget");
@@ -78,18 +63,6 @@ export function jobTerminalCondition(job: KubeObject): JobTerminalCondition | un
 
 /**
  * Decides the state of a Job (see the module documentation for the rules).
- *
- * @example
- * ```ts
- * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, status: {
- *   conditions: [
- *     { type: "SuccessCriteriaMet", status: "True", reason: "CompletionsReached",
- *       message: "Reached expected number of succeeded pods" },
- *     { type: "Complete", status: "True", reason: "CompletionsReached",
- *       message: "Reached expected number of succeeded pods" },
- *   ], succeeded: 1 } };
- * jobState(job); // { state: "Succeeded", reason: "CompletionsReached", message: "Reached ..." }
- * ```
  */
 export function jobState(job: KubeObject): StateVerdict {
   const terminal = jobTerminalCondition(job);

@@ -55,12 +55,6 @@ export interface StartupProblem {
 /**
  * Whether one of the pod's init or regular containers has run (its state, or
  * its last state, is `running` or `terminated`).
- *
- * @example
- * ```ts
- * podHasStarted({ status: { containerStatuses: [{ name: "main", restartCount: 0,
- *   state: { waiting: { reason: "ContainerCreating" } } }] } }); // false
- * ```
  */
 export function podHasStarted(pod: unknown): boolean {
   return podContainers(pod).some((c) =>
@@ -108,12 +102,6 @@ function claimNames(pod: KubeObject): string[] {
  * moments, so a pod that stays like this suggests a node that is gone or
  * not ready, which only the Node object can tell (see the `node` argument of
  * {@linkcode podStartupProblems}).
- *
- * @example
- * ```ts
- * podAwaitsNode({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
- *   spec: { nodeName: "n1" }, status: { phase: "Pending" } }); // true
- * ```
  */
 export function podAwaitsNode(pod: KubeObject): boolean {
   const status = record(pod.status);
@@ -157,19 +145,6 @@ function nodeLost(
  * known, the Node it is bound to (`null`: the Node does not exist;
  * `undefined`: not known, e.g. not allowed to read Nodes). Finished and
  * terminating pods have none.
- *
- * @example
- * ```ts
- * const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
- *   spec: { nodeName: "n1", containers: [{ name: "main" }] },
- *   status: { phase: "Pending", startTime: "2026-11-29T10:00:00Z", containerStatuses: [
- *     { name: "main", restartCount: 0, state: { waiting: { reason: "ContainerCreating" } } }] } };
- * const event = { apiVersion: "v1", kind: "Event", metadata: { name: "p.1" },
- *   involvedObject: { kind: "Pod", name: "p" }, type: "Warning", reason: "FailedMount",
- *   message: 'MountVolume.SetUp failed for volume "creds" : secret "db-creds" not found' };
- * podStartupProblems(pod, [event]);
- * // [{ subject: "pod p", reason: "FailedMount", permanent: false, message: 'MountVolume.SetUp ...' }]
- * ```
  */
 export function podStartupProblems(
   pod: KubeObject,
@@ -224,16 +199,6 @@ export function podStartupProblems(
  * `undefined` when a `SuccessfulCreate` is as recent, when there is none, or
  * while `livePods` (pods of the run neither finished nor deleting) is not 0:
  * those may still end and free a quota, so the run goes on.
- *
- * @example
- * ```ts
- * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" } };
- * createProblem(job, [{ apiVersion: "v1", kind: "Event", metadata: { name: "j.1" },
- *   involvedObject: { kind: "Job", name: "j" }, type: "Warning", reason: "FailedCreate",
- *   lastTimestamp: "2026-11-29T10:00:05Z",
- *   message: 'Error creating: pods "j-abcde" is forbidden: exceeded quota: q, requested: pods=1, used: pods=0, limited: pods=0' }]);
- * // { subject: "Job/j", reason: "FailedCreate", permanent: false, message: "Error creating: ..." }
- * ```
  */
 export function createProblem(
   object: KubeObject,

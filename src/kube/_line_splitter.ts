@@ -9,11 +9,6 @@
 /**
  * A piece of the stream: a full line, or a slice of a line over the limit.
  * A whole line has neither `continuation` nor `truncated` set.
- *
- * @example
- * ```ts
- * const piece: LinePiece = { text: "hello", continuation: false, truncated: false };
- * ```
  */
 export interface LinePiece {
   /** Decoded text, without the trailing newline (and without `\r`). */
@@ -26,13 +21,6 @@ export interface LinePiece {
 
 /**
  * Incremental line splitter over `Uint8Array` chunks.
- *
- * @example
- * ```ts
- * const splitter = new LineSplitter();
- * splitter.push(new TextEncoder().encode("a\nb")); // [{ text: "a", continuation: false, truncated: false }]
- * splitter.push(new TextEncoder().encode("c\n")); // [{ text: "bc", continuation: false, truncated: false }]
- * ```
  */
 export class LineSplitter {
   #buf = new Uint8Array(0);

@@ -22,19 +22,6 @@ export interface StallGuard {
 /**
  * A {@linkcode StallGuard} for one connection: linked to `signal`, aborting
  * with `${what} silent for N ms` after `stallTimeoutMs` of silence.
- *
- * @example
- * ```ts
- * import { stallGuard } from "./_stall_guard.ts";
- *
- * const guard = stallGuard(new AbortController().signal, 30_000, "watch");
- * guard.arm();
- * try {
- *   // await client.stream({ path, signal: guard.signal }); guard.arm() on each chunk
- * } finally {
- *   guard.dispose();
- * }
- * ```
  */
 export function stallGuard(signal: AbortSignal, stallTimeoutMs: number, what: string): StallGuard {
   const controller = new AbortController();

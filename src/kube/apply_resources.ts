@@ -29,9 +29,17 @@ export interface ApplyResourcesOptions {
   objects: KubeObject[];
   /** Namespace of namespaced objects without `metadata.namespace`. */
   namespace: string;
-  /** Only run the server-side dry run and return the server's answers. */
+  /**
+   * Only run the server-side dry run and return the server's answers.
+   *
+   * @default {false}
+   */
   dryRun?: boolean;
-  /** Field manager recorded by the server (default `kjo`). */
+  /**
+   * Field manager recorded by the server.
+   *
+   * @default {"kjo"}
+   */
   fieldManager?: string;
   /**
    * Called before the first create request of each object is sent: from then
@@ -59,21 +67,6 @@ export interface ApplyResourcesOptions {
  *
  * @returns the created objects as the server returned them (with uid and
  * resourceVersion), or with `dryRun` the server's dry-run answers.
- *
- * @example
- * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
- * import { createKubeClient } from "./kube_client.ts";
- *
- * const kubeConfig = new KubeConfig();
- * kubeConfig.loadFromDefault();
- * const created = await applyResources({
- *   client: createKubeClient(kubeConfig),
- *   objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } }],
- *   namespace: "ci",
- * });
- * console.log(created[0].metadata.uid);
- * ```
  */
 export async function applyResources(options: ApplyResourcesOptions): Promise<KubeObject[]> {
   const { client, objects } = options;

@@ -27,7 +27,9 @@ export interface DeleteObjectOptions {
    * @default {"Background"}
    */
   propagationPolicy?: PropagationPolicy;
-  /** Grace period of pods; the server's default when absent. */
+  /**
+   * Grace period of pods; the server's default when absent.
+   */
   gracePeriodSeconds?: number;
   signal?: AbortSignal;
 }
@@ -43,17 +45,6 @@ export type DeleteResult = "deleted" | "gone";
  * Deletes one object, with its uid as precondition when it has one.
  * Connection errors are retried (DELETE is idempotent); other errors are
  * thrown as the client's {@linkcode ApiError} or {@linkcode ClusterError}.
- *
- * @example
- * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
- * import { createKubeClient } from "./kube_client.ts";
- *
- * const kubeConfig = new KubeConfig();
- * kubeConfig.loadFromDefault();
- * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j", namespace: "ci", uid: "u" } };
- * await deleteObject({ client: createKubeClient(kubeConfig), object: job }); // "deleted" or "gone"
- * ```
  */
 export async function deleteObject(options: DeleteObjectOptions): Promise<DeleteResult> {
   const { object } = options;

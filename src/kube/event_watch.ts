@@ -21,11 +21,6 @@ import {
 
 /**
  * A core v1 Event (the fields kjo reads).
- *
- * @example
- * ```ts
- * const text = (e: KubeEvent) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason} ${e.message}`;
- * ```
  */
 export interface KubeEvent extends KubeObject {
   involvedObject: {
@@ -51,12 +46,6 @@ export interface KubeEvent extends KubeObject {
 
 /**
  * An object whose events are wanted: by uid, or by name (and kind).
- *
- * @example
- * ```ts
- * const byUid: InvolvedObjectRef = { uid: pod.metadata.uid };
- * const byName: InvolvedObjectRef = { kind: "Job", name: "build" };
- * ```
  */
 export interface InvolvedObjectRef {
   uid?: string;
@@ -66,51 +55,50 @@ export interface InvolvedObjectRef {
 
 /**
  * Options of {@linkcode watchEvents}.
- *
- * @example
- * ```ts
- * const options: WatchEventsOptions = {
- *   client, namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent: (e) => console.log(e.reason),
- * };
- * ```
  */
 export interface WatchEventsOptions {
   client: KubeClient;
   namespace: string;
   signal: AbortSignal;
   stallTimeoutMs: number;
-  /** Events last seen before this time are ignored (default: now). Compared at second precision. */
+  /**
+   * Events last seen before this time are ignored. Compared at second precision.
+   *
+   * @default {new Date()}
+   */
   since?: Date;
-  /** Objects known at the start; more can be added with `track`. */
+  /**
+   * Objects known at the start; more can be added with `track`.
+   *
+   * @default {[]}
+   */
   objects?: InvolvedObjectRef[];
   /** Receives each new event (or new occurrence count of one), in order. */
   onEvent: (event: KubeEvent) => void | Promise<void>;
   onReconnect?: WatchResourcesOptions["onReconnect"];
   onError?: WatchResourcesOptions["onError"];
-  /** Unmatched recent events kept in case their object is tracked later (default 500). */
+  /**
+   * Unmatched recent events kept in case their object is tracked later.
+   *
+   * @default {500}
+   */
   pendingLimit?: number;
   /**
    * Objects added with `track` kept (the most recently tracked); the
    * `objects` given at the start are always kept.
-   * @default 5000
+   * @default {5000}
    */
   trackLimit?: number;
   /**
    * Delivered events whose occurrence count is remembered, to drop repeats
    * (the most recently delivered).
-   * @default 5000
+   * @default {5000}
    */
   deliveredLimit?: number;
 }
 
 /**
  * A running event watch.
- *
- * @example
- * ```ts
- * const events = watchEvents({ client, namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent });
- * events.track({ uid: job.metadata.uid });
- * ```
  */
 export type EventWatch = ResourceWatch & {
   /**
@@ -129,14 +117,29 @@ export type EventWatch = ResourceWatch & {
  * is delivered once per occurrence count (`count` or `series.count`); events
  * whose last occurrence is before `since` are dropped.
  *
- * @example
+ * @example Relay the events of a Job and, later, of its pods
  * ```ts
- * const events = watchEvents({
- *   client, namespace: "ci", signal: ac.signal, stallTimeoutMs: 60_000,
- *   objects: [{ uid: job.metadata.uid }],
- *   onEvent: (e) => console.log(e.involvedObject.name, e.reason, e.message),
- * });
- * podWatchSaw((pod) => events.track({ uid: pod.metadata.uid }));
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { watchEvents } from "./event_watch.ts";
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * if (import.meta.main) {
+ *   const kubeConfig = new KubeConfig();
+ *   kubeConfig.loadFromDefault();
+ *   const ac = new AbortController();
+ *   const events = watchEvents({
+ *     client: createKubeClient(kubeConfig),
+ *     namespace: "ci",
+ *     signal: ac.signal,
+ *     stallTimeoutMs: 60_000,
+ *     objects: [{ uid: "uid-of-the-job" }],
+ *     onEvent: (e) => console.log(e.involvedObject.name, e.reason, e.message),
+ *   });
+ *   // When a pod of the Job appears:
+ *   events.track({ uid: "uid-of-the-pod" });
+ *   setTimeout(() => ac.abort(), 10_000);
+ *   await events;
+ * }
  * ```
  */
 export function watchEvents(options: WatchEventsOptions): EventWatch {

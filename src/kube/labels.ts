@@ -8,13 +8,6 @@
 
 /**
  * The label that marks every resource (and pod) of a run with its run id.
- *
- * @example
- * ```ts
- * import { RUN_ID_LABEL } from "./labels.ts";
- *
- * const selector = `${RUN_ID_LABEL}=r-123`; // "kjo/run-id=r-123"
- * ```
  */
 export const RUN_ID_LABEL = "kjo/run-id";
 

@@ -22,11 +22,6 @@ import type { KubeClient } from "./kube_client.ts";
 
 /**
  * One relayed log line.
- *
- * @example
- * ```ts
- * const line: LogLine = { ts: "2026-03-01T10:00:05.123456789Z", line: "hello" };
- * ```
  */
 export interface LogLine {
   /** The runtime's timestamp of the line (RFC 3339, up to nanoseconds), or `""` if it had none. */
@@ -43,11 +38,6 @@ export interface LogLine {
 
 /**
  * Where a follower stands: the last relayed timestamp and how many lines carried it.
- *
- * @example
- * ```ts
- * const position: LogPosition = { ts: "2026-03-01T10:00:05.5Z", count: 2 };
- * ```
  */
 export interface LogPosition {
   ts: string;
@@ -56,11 +46,6 @@ export interface LogPosition {
 
 /**
  * Why the follower connects again.
- *
- * @example
- * ```ts
- * const onReconnect = (r: LogReconnect) => console.warn(`log: ${r.reason}, retry in ${r.delayMs} ms`);
- * ```
  */
 export interface LogReconnect {
   /**
@@ -77,11 +62,6 @@ export interface LogReconnect {
 
 /**
  * Counters of one follower (live).
- *
- * @example
- * ```ts
- * const report = (s: LogFollowStats) => `${s.lines} lines, ${s.reconnects} reconnects`;
- * ```
  */
 export interface LogFollowStats {
   /** Requests after the first one. */
@@ -97,24 +77,11 @@ export interface LogFollowStats {
 
 /**
  * How a follow ended.
- *
- * @example
- * ```ts
- * const end: LogFollowEnd = await followContainerLog(options);
- * ```
  */
 export type LogFollowEnd = "completed" | "pod-gone" | "aborted";
 
 /**
  * Options of {@linkcode followContainerLog}.
- *
- * @example
- * ```ts
- * const options: FollowContainerLogOptions = {
- *   client, namespace: "ci", pod: "p", container: "main", signal, stallTimeoutMs: 60_000,
- *   isContainerDone: () => false, onLine: ({ line }) => console.log(line),
- * };
- * ```
  */
 export interface FollowContainerLogOptions {
   client: KubeClient;
@@ -133,22 +100,23 @@ export interface FollowContainerLogOptions {
   /** Asked when a stream ends normally (and while the container waits): true ends the follow. */
   isContainerDone: () => boolean | Promise<boolean>;
   onReconnect?: (info: LogReconnect) => void;
-  /** Longer lines are relayed in pieces of at most this many bytes (default 1 MiB). */
+  /**
+   * Longer lines are relayed in pieces of at most this many bytes.
+   *
+   * @default {DEFAULT_MAX_LINE_BYTES}
+   */
   maxLineBytes?: number;
-  /** Reconnect back-off (default 200 ms .. 10 s, jittered). */
+  /**
+   * Reconnect back-off (jittered).
+   *
+   * @default {{ minMs: 200, maxMs: 10_000 }}
+   */
   backoff?: BackoffBounds;
 }
 
 /**
  * A running follower: a promise of how it ended (rejecting with
  * {@linkcode ClusterError} on 401/403/bad request) plus live counters.
- *
- * @example
- * ```ts
- * const follow = followContainerLog({ ... });
- * const end = await follow; // "completed"
- * console.log(follow.stats.reconnects);
- * ```
  */
 export type LogFollow = Promise<LogFollowEnd> & {
   readonly stats: Readonly<LogFollowStats>;
@@ -156,11 +124,6 @@ export type LogFollow = Promise<LogFollowEnd> & {
 
 /**
  * Default longest line relayed whole (1 MiB); longer lines come in pieces.
- *
- * @example
- * ```ts
- * DEFAULT_MAX_LINE_BYTES; // 1048576
- * ```
  */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
@@ -170,15 +133,30 @@ export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  * `signal` aborts. Connection problems, 5xx and "waiting to start" are
  * retried with back-off.
  *
- * @example
+ * @example Follow one container's log until it ends
  * ```ts
- * const follow = followContainerLog({
- *   client, namespace: "ci", pod: "build-x1", container: "main",
- *   signal: ac.signal, stallTimeoutMs: 60_000,
- *   isContainerDone: () => tracker.isTerminated("build-x1", "main"),
- *   onLine: ({ ts, line }) => console.log(ts, line),
- * });
- * await follow;
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ * import { followContainerLog } from "./log_follow.ts";
+ *
+ * if (import.meta.main) {
+ *   const kubeConfig = new KubeConfig();
+ *   kubeConfig.loadFromDefault();
+ *   const client = createKubeClient(kubeConfig);
+ *   const ac = new AbortController();
+ *   const follow = followContainerLog({
+ *     client,
+ *     namespace: "ci",
+ *     pod: "build-x1",
+ *     container: "main",
+ *     signal: ac.signal,
+ *     stallTimeoutMs: 60_000,
+ *     // Asked when the stream closes: a running container's stream is resumed.
+ *     isContainerDone: () => false,
+ *     onLine: ({ line }) => console.log(line),
+ *   });
+ *   console.log(await follow, follow.stats); // "completed" { reconnects: 0, ... }
+ * }
  * ```
  */
 export function followContainerLog(options: FollowContainerLogOptions): LogFollow {
@@ -189,11 +167,6 @@ export function followContainerLog(options: FollowContainerLogOptions): LogFollo
 /**
  * Parses an RFC 3339 timestamp into nanoseconds since the epoch, or
  * `undefined` when it is not one.
- *
- * @example
- * ```ts
- * parseTimestampNs("1970-01-01T00:00:01.5Z"); // 1500000000n
- * ```
  */
 export function parseTimestampNs(ts: string): bigint | undefined {
   const m =
@@ -209,11 +182,6 @@ export function parseTimestampNs(ts: string): bigint | undefined {
 /**
  * The whole second (RFC 3339, UTC) at or before a timestamp: what the API
  * server effectively uses as `sinceTime`.
- *
- * @example
- * ```ts
- * floorToSecond("2026-03-01T10:00:05.999Z"); // "2026-03-01T10:00:05Z"
- * ```
  */
 export function floorToSecond(ts: string): string | undefined {
   const ns = parseTimestampNs(ts);

@@ -30,14 +30,6 @@ export const LABEL_KEY_RULE = "optional DNS prefix '/', then at most 63 of [A-Za
  * Whether `text` is a DNS-1123 label: at most 63 lowercase letters, digits
  * and `-`, alphanumeric at both ends (namespaces, container names, most
  * names that become hostnames or label values).
- *
- * @example
- * ```ts
- * import { isDnsLabel } from "./name_rules.ts";
- *
- * isDnsLabel("web-1"); // true
- * isDnsLabel("Web_1"); // false
- * ```
  */
 export function isDnsLabel(text: string): boolean {
   return text.length <= 63 && DNS_LABEL.test(text);
@@ -46,14 +38,6 @@ export function isDnsLabel(text: string): boolean {
 /**
  * Whether `text` is a DNS-1035 label: a DNS-1123 label that starts with a
  * letter (Service names).
- *
- * @example
- * ```ts
- * import { isDns1035Label } from "./name_rules.ts";
- *
- * isDns1035Label("web"); // true
- * isDns1035Label("1web"); // false
- * ```
  */
 export function isDns1035Label(text: string): boolean {
   return text.length <= 63 && DNS_1035_LABEL.test(text);
@@ -62,14 +46,6 @@ export function isDns1035Label(text: string): boolean {
 /**
  * Whether `text` is a DNS-1123 subdomain: dot-separated DNS-1123 labels, at
  * most 253 characters (the names of most kinds, Secrets, label key prefixes).
- *
- * @example
- * ```ts
- * import { isDnsSubdomain } from "./name_rules.ts";
- *
- * isDnsSubdomain("app.example.com"); // true
- * isDnsSubdomain("a..b"); // false
- * ```
  */
 export function isDnsSubdomain(text: string): boolean {
   return text.length <= 253 && DNS_SUBDOMAIN.test(text);
@@ -78,14 +54,6 @@ export function isDnsSubdomain(text: string): boolean {
 /**
  * Whether `text` is a label value: at most 63 of `[A-Za-z0-9-_.]`,
  * alphanumeric at both ends, or empty.
- *
- * @example
- * ```ts
- * import { isLabelValue } from "./name_rules.ts";
- *
- * isLabelValue("r-123"); // true
- * isLabelValue("has space"); // false
- * ```
  */
 export function isLabelValue(text: string): boolean {
   return text.length <= 63 && LABEL_VALUE.test(text);
@@ -95,14 +63,6 @@ export function isLabelValue(text: string): boolean {
  * Whether `key` is a label (or annotation) key: an optional DNS-1123
  * subdomain prefix and `/`, then a name of at most 63 of `[A-Za-z0-9-_.]`,
  * alphanumeric at both ends.
- *
- * @example
- * ```ts
- * import { isLabelKey } from "./name_rules.ts";
- *
- * isLabelKey("kjo/run-id"); // true
- * isLabelKey("-x"); // false
- * ```
  */
 export function isLabelKey(key: string): boolean {
   const slash = key.lastIndexOf("/");

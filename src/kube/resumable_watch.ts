@@ -22,22 +22,11 @@ import type { KubeObject } from "./kube_object.ts";
 
 /**
  * Kind of change.
- *
- * @example
- * ```ts
- * const type: WatchEventType = "MODIFIED";
- * ```
  */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
 /**
  * Extra facts about one delivered change.
- *
- * @example
- * ```ts
- * const onEvent = (type: WatchEventType, object: KubeObject, info: WatchEventInfo) =>
- *   console.log(type, object.metadata.name, info.fromList ? "(list)" : "");
- * ```
  */
 export interface WatchEventInfo {
   /**
@@ -49,11 +38,6 @@ export interface WatchEventInfo {
 
 /**
  * Why the watch connects again.
- *
- * @example
- * ```ts
- * const onReconnect = (r: WatchReconnect) => console.warn(`watch ${r.reason} at ${r.resourceVersion}`);
- * ```
  */
 export interface WatchReconnect {
   /**
@@ -71,11 +55,6 @@ export interface WatchReconnect {
 
 /**
  * Counters of one watch (live; read them any time).
- *
- * @example
- * ```ts
- * const report = (s: WatchStats) => `${s.reconnects} reconnects, ${s.relists} re-lists`;
- * ```
  */
 export interface WatchStats {
   /** Watch requests after the first one. */
@@ -94,13 +73,6 @@ export interface WatchStats {
 
 /**
  * Options of {@linkcode watchResources}.
- *
- * @example
- * ```ts
- * const options: WatchResourcesOptions = {
- *   client, path: "/api/v1/pods", namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent: () => {},
- * };
- * ```
  */
 export interface WatchResourcesOptions {
   client: KubeClient;
@@ -116,11 +88,21 @@ export interface WatchResourcesOptions {
   signal: AbortSignal;
   /** A stream silent this long is dropped and re-opened. Use ≥ 5 s against real clusters. */
   stallTimeoutMs: number;
-  /** Server-side watch timeout (default 80 % of stallTimeoutMs, at least 1 s). */
+  /**
+   * Server-side watch timeout: when absent, 80 % of `stallTimeoutMs`, at least 1 s.
+   */
   timeoutSeconds?: number;
-  /** Reconnect back-off (default 200 ms .. 10 s, jittered). */
+  /**
+   * Reconnect back-off (jittered).
+   *
+   * @default {{ minMs: 200, maxMs: 10_000 }}
+   */
   backoff?: BackoffBounds;
-  /** LIST page size (default 500). */
+  /**
+   * LIST page size.
+   *
+   * @default {500}
+   */
   pageSize?: number;
   /**
    * Receives every change, in order; awaited before the next one (same shape
@@ -140,13 +122,6 @@ export interface WatchResourcesOptions {
  * A running watch: a promise that resolves when the signal aborted (or after
  * `onError` received a fatal error) and rejects with a fatal
  * {@linkcode ClusterError} when there is no `onError`, plus live counters.
- *
- * @example
- * ```ts
- * const watch = watchResources({ client, path, signal, stallTimeoutMs: 60_000, onEvent: console.log });
- * console.log(watch.stats.reconnects);
- * await watch;
- * ```
  */
 export type ResourceWatch = Promise<void> & {
   /** Live counters, e.g. for metrics. */
@@ -165,21 +140,28 @@ const HEALTHY_STREAM_MS = 1_000;
  * metadata, which is all the watch keeps of each object it has seen).
  * Connection problems never end it; 401 (repeated), 403, 404 and 400 do.
  *
- * @example
+ * @example Watch the pods of one run
  * ```ts
- * const ac = new AbortController();
- * const watch = watchResources({
- *   client,
- *   path: "/api/v1/pods",
- *   namespace: "ci",
- *   labelSelector: "kjo/run-id=r1",
- *   signal: ac.signal,
- *   stallTimeoutMs: 90_000,
- *   onEvent: (type, object) => console.log(type, object.metadata.name),
- * });
- * // later
- * ac.abort();
- * await watch;
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ * import { watchResources } from "./resumable_watch.ts";
+ *
+ * if (import.meta.main) {
+ *   const kubeConfig = new KubeConfig();
+ *   kubeConfig.loadFromDefault();
+ *   const ac = new AbortController();
+ *   const watch = watchResources({
+ *     client: createKubeClient(kubeConfig),
+ *     path: "/api/v1/pods",
+ *     namespace: "ci",
+ *     labelSelector: "kjo/run-id=r1",
+ *     signal: ac.signal,
+ *     stallTimeoutMs: 90_000,
+ *     onEvent: (type, object) => console.log(type, object.metadata.name),
+ *   });
+ *   setTimeout(() => ac.abort(), 10_000);
+ *   await watch;
+ * }
  * ```
  */
 export function watchResources(options: WatchResourcesOptions): ResourceWatch {
@@ -196,11 +178,6 @@ export function watchResources(options: WatchResourcesOptions): ResourceWatch {
 
 /**
  * Inserts `namespaces/{namespace}` into a cluster-wide collection path.
- *
- * @example
- * ```ts
- * namespacedPath("/apis/batch/v1/jobs", "ci"); // "/apis/batch/v1/namespaces/ci/jobs"
- * ```
  */
 export function namespacedPath(path: string, namespace?: string): string {
   if (!namespace || path.includes("/namespaces/")) return path;

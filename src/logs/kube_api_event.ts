@@ -25,11 +25,6 @@ export const KUBE_API_MARKER = "::kube_api:";
 
 /**
  * The outcome of {@linkcode parseKubeApiEvent} for an event line.
- *
- * @example
- * ```ts
- * const r: KubeApiEventResult = { ok: true, name: "xcom", value: '{"a":2}', parsed: { a: 2 } };
- * ```
  */
 export type KubeApiEventResult =
   | {
@@ -54,12 +49,6 @@ const EVENT = /^[ \t]*::kube_api:([a-zA-Z0-9_-]+)=(.*)$/s;
 
 /**
  * Whether a line carries the `::kube_api:` marker (valid or not).
- *
- * @example
- * ```ts
- * isKubeApiEventLine("  ::kube_api:xcom={}"); // true
- * isKubeApiEventLine("INFO ::kube_api:xcom={}"); // false
- * ```
  */
 export function isKubeApiEventLine(line: string): boolean {
   return MARKED.test(line);
@@ -67,16 +56,19 @@ export function isKubeApiEventLine(line: string): boolean {
 
 /**
  * Caps on `xcom` values (pod output is untrusted).
- *
- * @example
- * ```ts
- * const caps: XComCaps = { maxBytes: 65_536, maxDepth: 8 };
- * ```
  */
 export interface XComCaps {
-  /** Longest value, in UTF-8 bytes. @default {@linkcode DEFAULT_XCOM_MAX_BYTES} */
+  /**
+   * Longest value, in UTF-8 bytes.
+   *
+   * @default {DEFAULT_XCOM_MAX_BYTES}
+   */
   maxBytes?: number;
-  /** Deepest nesting of objects and arrays (`{}` is 1). @default {@linkcode DEFAULT_XCOM_MAX_DEPTH} */
+  /**
+   * Deepest nesting of objects and arrays (`{}` is 1).
+   *
+   * @default {DEFAULT_XCOM_MAX_DEPTH}
+   */
   maxDepth?: number;
 }
 
@@ -87,11 +79,6 @@ export const DEFAULT_XCOM_MAX_DEPTH = 32;
 
 /**
  * The UTF-8 length of a string, in bytes.
- *
- * @example
- * ```ts
- * utf8Length("a€"); // 4
- * ```
  */
 export function utf8Length(text: string): number {
   let bytes = 0;
@@ -114,12 +101,6 @@ export function utf8Length(text: string): number {
  * The nesting depth of `[`/`{` in JSON text (brackets inside strings do not
  * count), scanning at most until it exceeds `stopAbove`; so a hostile value
  * costs one linear scan and no recursion.
- *
- * @example
- * ```ts
- * jsonDepth('{"a":[1,{"b":"[["}]}'); // 3
- * jsonDepth("1"); // 0
- * ```
  */
 export function jsonDepth(text: string, stopAbove = Infinity): number {
   let depth = 0;
@@ -144,12 +125,6 @@ export function jsonDepth(text: string, stopAbove = Infinity): number {
 /**
  * Checks an `xcom` value's text against the caps; returns why it is over
  * one, or `undefined`. Works on raw values too (they need not be JSON).
- *
- * @example
- * ```ts
- * checkXComCaps("[[[1]]]", { maxDepth: 2 });
- * // "xcom value nests deeper than the cap of 2 levels (xcom max depth)"
- * ```
  */
 export function checkXComCaps(text: string, caps: XComCaps = {}): string | undefined {
   const maxBytes = caps.maxBytes ?? DEFAULT_XCOM_MAX_BYTES;
@@ -176,12 +151,6 @@ function describeJson(value: unknown): string {
 
 /**
  * Parses an `xcom` value: a JSON object within the caps, or an error sentence.
- *
- * @example
- * ```ts
- * parseXComValue('{"a":2}'); // { ok: true, value: { a: 2 } }
- * parseXComValue("[1]"); // { ok: false, error: "xcom value must be a JSON object, got an array" }
- * ```
  */
 export function parseXComValue(
   text: string,
@@ -209,10 +178,12 @@ export function parseXComValue(
  *
  * @example
  * ```ts
+ * import { parseKubeApiEvent } from "./kube_api_event.ts";
+ *
  * parseKubeApiEvent('::kube_api:xcom={"a":2}');
  * // { ok: true, name: "xcom", value: '{"a":2}', parsed: { a: 2 } }
  * parseKubeApiEvent("::kube_api:progress=50%"); // { ok: true, name: "progress", value: "50%" }
- * parseKubeApiEvent("::kube_api:xcom=oops"); // { ok: false, name: "xcom", value: "oops", error: "xcom value is not valid JSON: ..." }
+ * parseKubeApiEvent("::kube_api:xcom=oops"); // { ok: false, name: "xcom", value: "oops", error: "..." }
  * parseKubeApiEvent("hello"); // undefined
  * ```
  */

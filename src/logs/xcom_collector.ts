@@ -15,16 +15,12 @@ import { DEFAULT_XCOM_MAX_BYTES, type KubeApiEventResult, utf8Length } from "./k
 
 /**
  * Options of {@linkcode XComCollector}.
- *
- * @example
- * ```ts
- * const options: XComCollectorOptions = { maxBytes: 65_536 };
- * ```
  */
 export interface XComCollectorOptions {
   /**
    * Largest JSON text of the merged result, in UTF-8 bytes.
-   * @default {@linkcode DEFAULT_XCOM_MAX_BYTES}
+   *
+   * @default {DEFAULT_XCOM_MAX_BYTES}
    */
   maxBytes?: number;
 }
@@ -34,10 +30,13 @@ export interface XComCollectorOptions {
  *
  * @example
  * ```ts
- * const xcom = new XComCollector();
+ * import { XComCollector } from "./xcom_collector.ts";
+ *
+ * const xcom = new XComCollector({ maxBytes: 1024 });
  * xcom.add({ a: 1, b: 1 });
  * xcom.add({ b: 2 });
- * xcom.toObject(); // { a: 1, b: 2 }
+ * console.log(xcom.toObject()); // { a: 1, b: 2 }
+ * console.log(xcom.add({ big: "x".repeat(2000) })); // why it was refused (over the cap)
  * ```
  */
 export class XComCollector {
@@ -55,12 +54,6 @@ export class XComCollector {
    * Merges one object (later keys win). Returns why it was refused (the
    * merged result would exceed `maxBytes`; nothing of it is kept), or
    * `undefined` when it was merged.
-   *
-   * @example
-   * ```ts
-   * new XComCollector({ maxBytes: 8 }).add({ rows: 10 });
-   * // "xcom values would total 11 bytes, over the cap of 8 bytes (xcom max bytes)"
-   * ```
    */
   add(values: Record<string, unknown>): string | undefined {
     const sized = Object.entries(values).map(([key, value]) => ({
@@ -92,12 +85,6 @@ export class XComCollector {
   /**
    * Merges a parsed `::kube_api:` event when it is a valid `xcom` one within
    * the cap; returns whether it was merged.
-   *
-   * @example
-   * ```ts
-   * const r = parseKubeApiEvent(line);
-   * if (r) xcom.addEvent(r);
-   * ```
    */
   addEvent(event: KubeApiEventResult): boolean {
     if (!event.ok || event.name !== "xcom" || !event.parsed) return false;
@@ -106,11 +93,6 @@ export class XComCollector {
 
   /**
    * Number of keys collected.
-   *
-   * @example
-   * ```ts
-   * new XComCollector().size; // 0
-   * ```
    */
   get size(): number {
     return this.#values.size;
@@ -118,11 +100,6 @@ export class XComCollector {
 
   /**
    * The cap on the merged values' JSON size, in UTF-8 bytes.
-   *
-   * @example
-   * ```ts
-   * new XComCollector({ maxBytes: 100 }).maxBytes; // 100
-   * ```
    */
   get maxBytes(): number {
     return this.#maxBytes;
@@ -130,11 +107,6 @@ export class XComCollector {
 
   /**
    * JSON size of the merged values, in UTF-8 bytes.
-   *
-   * @example
-   * ```ts
-   * new XComCollector().bytes; // 2, for "{}"
-   * ```
    */
   get bytes(): number {
     return this.#bytes + Math.max(0, this.#values.size - 1);
@@ -142,11 +114,6 @@ export class XComCollector {
 
   /**
    * The merged values as a new plain object (keys in first-seen order).
-   *
-   * @example
-   * ```ts
-   * JSON.stringify(xcom.toObject());
-   * ```
    */
   toObject(): Record<string, unknown> {
     return Object.fromEntries([...this.#values].map(([key, { value }]) => [key, value]));

@@ -12,13 +12,6 @@
  * Whether a repeat seen with `count` is printed when the event was last
  * printed with `shown`: when `count` reached a power of two above `shown`
  * (a count that jumps past one, 3 → 9, counts too).
- *
- * @example
- * ```ts
- * isRepeatMilestone(1, 2); // true
- * isRepeatMilestone(2, 3); // false
- * isRepeatMilestone(4, 9); // true (8 was passed)
- * ```
  */
 export function isRepeatMilestone(shown: number, count: number): boolean {
   return bitLength(count) > bitLength(shown);
@@ -30,16 +23,11 @@ function bitLength(n: number): number {
 
 /**
  * Options of {@linkcode EventRepeats}.
- *
- * @example
- * ```ts
- * const options: EventRepeatsOptions = { maxKeys: 1000 };
- * ```
  */
 export interface EventRepeatsOptions {
   /**
    * How many events are remembered; the oldest is forgotten beyond it.
-   * @default 1024
+   * @default {1024}
    */
   maxKeys?: number;
 }
@@ -50,15 +38,6 @@ export interface EventRepeatsOptions {
  * remembered. Kubernetes reports each new count of one Event object; another
  * Event object with the same text starts again at 1, and counts as one more
  * occurrence.
- *
- * @example
- * ```ts
- * const repeats = new EventRepeats();
- * repeats.see("Pod/p|Warning|BackOff|x", 1); // { total: 1, shown: undefined }
- * repeats.markShown("Pod/p|Warning|BackOff|x", 1);
- * repeats.see("Pod/p|Warning|BackOff|x", 2); // { total: 2, shown: 1 }
- * repeats.see("Pod/p|Warning|BackOff|x", 1); // { total: 3, shown: 1 }: another Event object
- * ```
  */
 export class EventRepeats {
   readonly #events = new Map<string, { total: number; shown?: number }>();

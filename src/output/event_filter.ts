@@ -9,12 +9,6 @@ import type { EventMode } from "../choices.ts";
 
 /**
  * Whether an event of `eventType` (`Normal`, `Warning`) is shown in `mode`.
- *
- * @example
- * ```ts
- * showsEvent("warnings", "Normal"); // false
- * showsEvent("warnings", "Warning"); // true
- * ```
  */
 export function showsEvent(mode: EventMode, eventType: string): boolean {
   if (mode === "all") return true;

@@ -8,11 +8,6 @@ import type { RunEvent } from "./run_event.ts";
 
 /**
  * Something that takes run events and may buffer them.
- *
- * @example
- * ```ts
- * const writer: EventWriter = new JsonlWriter({ stdout: denoStdout() });
- * ```
  */
 export interface EventWriter {
   write(event: RunEvent): void;

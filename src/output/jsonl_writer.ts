@@ -18,11 +18,6 @@ import type { TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode JsonlWriter}.
- *
- * @example
- * ```ts
- * const options: JsonlWriterOptions = { stdout: denoStdout() };
- * ```
  */
 export interface JsonlWriterOptions {
   stdout: TextTarget;
@@ -30,22 +25,13 @@ export interface JsonlWriterOptions {
   /**
    * Which Kubernetes events to write: `all`, `warnings` (all but `Normal`)
    * or `none`.
-   * @default "all"
+   * @default {"all"}
    */
   events?: EventMode;
 }
 
 /**
  * Writes run events as JSON lines.
- *
- * @example
- * ```ts
- * const lines: string[] = [];
- * const writer = new JsonlWriter({ stdout: { write: (t) => void lines.push(t) } });
- * writer.write({ type: "info", time: "2026-11-29T10:00:00.000Z", level: "info", message: "applied" });
- * writer.close();
- * // lines: ['{"type":"info","time":"2026-11-29T10:00:00.000Z","level":"info","message":"applied"}\n']
- * ```
  */
 export class JsonlWriter implements EventWriter {
   readonly #out: BufferedText;
@@ -60,11 +46,6 @@ export class JsonlWriter implements EventWriter {
 
   /**
    * Writes one event as a line; ignored after the `result` event.
-   *
-   * @example
-   * ```ts
-   * writer.write(stampEvent({ type: "status", resource: "Job/x", state: "Running" }));
-   * ```
    */
   write(event: RunEvent): void {
     if (this.#ended) return;
@@ -78,11 +59,6 @@ export class JsonlWriter implements EventWriter {
 
   /**
    * Writes everything buffered.
-   *
-   * @example
-   * ```ts
-   * writer.flush();
-   * ```
    */
   flush(): void {
     this.#out.flush();
@@ -90,11 +66,6 @@ export class JsonlWriter implements EventWriter {
 
   /**
    * Flushes and closes the stream.
-   *
-   * @example
-   * ```ts
-   * writer.close();
-   * ```
    */
   close(): void {
     this.#out.close();

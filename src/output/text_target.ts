@@ -8,12 +8,6 @@
 
 /**
  * A destination for text.
- *
- * @example
- * ```ts
- * const chunks: string[] = [];
- * const target: TextTarget = { write: (t) => void chunks.push(t) };
- * ```
  */
 export interface TextTarget {
   write(text: string): void;
@@ -26,11 +20,6 @@ export interface TextTarget {
 
 /**
  * What a writer knows about a terminal it writes to.
- *
- * @example
- * ```ts
- * const info: TerminalInfo = { columns: 120 };
- * ```
  */
 export interface TerminalInfo {
   /** Width in columns; absent when unknown. */
@@ -50,12 +39,6 @@ interface SyncWritable {
  * `terminal()` reports a terminal when `file.isTerminal()` says so and
  * `TERM` is not `dumb` (which cannot move the cursor), with the console's
  * width when Deno can read it.
- *
- * @example
- * ```ts
- * const out = fileTarget(Deno.stdout);
- * out.write("hello\n");
- * ```
  */
 export function fileTarget(file: SyncWritable): TextTarget {
   const encoder = new TextEncoder();
@@ -94,11 +77,6 @@ function safely<T>(read: () => T, fallback: T): T {
 
 /**
  * The process's standard output as a {@linkcode TextTarget}.
- *
- * @example
- * ```ts
- * denoStdout().write("line\n");
- * ```
  */
 export function denoStdout(): TextTarget {
   return fileTarget(Deno.stdout);
@@ -106,11 +84,6 @@ export function denoStdout(): TextTarget {
 
 /**
  * The process's standard error as a {@linkcode TextTarget}.
- *
- * @example
- * ```ts
- * denoStderr().write("[kjo] starting\n");
- * ```
  */
 export function denoStderr(): TextTarget {
   return fileTarget(Deno.stderr);

@@ -40,34 +40,45 @@ import type { TerminalInfo, TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode TextWriter}.
- *
- * @example
- * ```ts
- * const options: TextWriterOptions = {
- *   stdout: denoStdout(), stderr: denoStderr(),
- *   color: { stdout: shouldUseColor(Deno.stdout), stderr: shouldUseColor(Deno.stderr) },
- *   timestamps: false,
- * };
- * ```
  */
 export interface TextWriterOptions {
   stdout: TextTarget;
   stderr: TextTarget;
-  /** Colour output (both streams, or each); default none. */
+  /**
+   * Colour output (both streams, or each).
+   *
+   * @default {false}
+   */
   color?: boolean | { stdout: boolean; stderr: boolean };
-  /** Show the container runtime's timestamp of each log line. */
+  /**
+   * Show the container runtime's timestamp of each log line.
+   *
+   * @default {false}
+   */
   timestamps?: boolean;
-  /** Show `::kube_api:` events on stdout, as the line the container wrote. */
+  /**
+   * Show `::kube_api:` events on stdout, as the line the container wrote.
+   *
+   * @default {false}
+   */
   apiEvents?: boolean;
-  /** Show debug info events. */
+  /**
+   * Show debug info events.
+   *
+   * @default {false}
+   */
   debug?: boolean;
   /**
    * Which Kubernetes events to show: `all`, `warnings` (all but `Normal`)
    * or `none`.
-   * @default "warnings"
+   * @default {"warnings"}
    */
   events?: EventMode;
-  /** Prefix of kjo's own lines; default `[kjo]`. */
+  /**
+   * Prefix of kjo's own lines.
+   *
+   * @default {"[kjo]"}
+   */
   prefix?: string;
   /** Buffering of both streams. */
   buffer?: BufferedTextOptions;
@@ -97,13 +108,6 @@ function detail(reason?: string, message?: string): string {
 
 /**
  * Formats one `pod/container | line` log line (without newline).
- *
- * @example
- * ```ts
- * formatLogLine({ pod: "p", container: "main", line: "hi" }); // "p/main | hi"
- * formatLogLine({ pod: "p", container: "main", line: "hi", ts: "2026-11-29T10:00:00Z" },
- *   { timestamps: true }); // "p/main | 2026-11-29T10:00:00Z hi"
- * ```
  */
 export function formatLogLine(
   log: { pod: string; container: string; line: string; ts?: string },
@@ -119,12 +123,25 @@ export function formatLogLine(
 /**
  * Writes run events as text.
  *
- * @example
+ * @example Write events as text lines to two string sinks
  * ```ts
- * const out: string[] = [], err: string[] = [];
- * const writer = new TextWriter({ stdout: { write: (t) => void out.push(t) }, stderr: { write: (t) => void err.push(t) } });
- * writer.write({ type: "log", time: "2026-11-29T10:00:01.000Z", pod: "p", container: "main", line: "hello" });
- * writer.close(); // out: ["p/main | hello\n"]
+ * import { TextWriter } from "./text_writer.ts";
+ *
+ * const out: string[] = [];
+ * const err: string[] = [];
+ * const writer = new TextWriter({
+ *   stdout: { write: (text) => void out.push(text) },
+ *   stderr: { write: (text) => void err.push(text) },
+ * });
+ * writer.write({
+ *   type: "log",
+ *   time: "2026-11-29T10:00:01.000Z",
+ *   pod: "p",
+ *   container: "main",
+ *   line: "hello",
+ * });
+ * writer.close();
+ * console.log(out); // ["p/main | hello\n"]
  * ```
  */
 export class TextWriter implements EventWriter {
@@ -157,12 +174,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Writes one event.
-   *
-   * @example
-   * ```ts
-   * writer.write(stampEvent({ type: "status", resource: "Job/x", state: "Running" }));
-   * // stderr: "[kjo] Job/x: Running"
-   * ```
    */
   write(event: RunEvent): void {
     switch (event.type) {
@@ -199,11 +210,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Writes everything buffered.
-   *
-   * @example
-   * ```ts
-   * writer.flush();
-   * ```
    */
   flush(): void {
     this.#other(this.#last)?.flush();
@@ -212,11 +218,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Flushes and closes both streams.
-   *
-   * @example
-   * ```ts
-   * writer.close();
-   * ```
    */
   close(): void {
     try {
