@@ -147,7 +147,9 @@ export function addFollowOptions(command: Command): Command {
 
 /** Settings and run options of the follow flags. */
 export interface FollowSetup {
+  /** The resolved settings. */
   settings: Settings;
+  /** The options of the followed run, without its body. */
   options: Omit<RunOptions, "source">;
 }
 
