@@ -7,7 +7,15 @@
  */
 
 import { type Command, Option } from "commander";
-import { DELETE_POLICIES, EVENT_MODES, EVENTS_FROM, OUTPUT_FORMATS } from "../choices.ts";
+import {
+  DELETE_POLICIES,
+  type DeletePolicy,
+  EVENT_MODES,
+  type EventMode,
+  EVENTS_FROM,
+  type EventsFrom,
+  OUTPUT_FORMATS,
+} from "../choices.ts";
 import { settingDefault, type Settings } from "../config/settings.ts";
 import { loadCustomKindRules } from "../kinds/custom_kind_rules.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
@@ -19,16 +27,56 @@ import { denoStderr, denoStdout } from "../output/text_target.ts";
 import { TextWriter } from "../output/text_writer.ts";
 import type { RunOptions } from "../runner/run_options.ts";
 import { trapStopSignals } from "../runner/signals.ts";
-import { collect, kubeConfigOptions, settingsFrom } from "./_options.ts";
+import {
+  type ClusterFlags,
+  clusterSettingFlags,
+  collect,
+  kubeConfigOptions,
+  type SettingFlags,
+  settingsFrom,
+} from "./_options.ts";
+
+/** The flags of {@linkcode addFollowOptions}, as commander gives them. */
+export interface FollowFlags {
+  /** `--delete-policy`. */
+  deletePolicy?: DeletePolicy;
+  /** False with `--no-logs`. */
+  logs: boolean;
+  /** `--startup-timeout`, unparsed. */
+  startupTimeout?: string;
+  /** `--execution-timeout`, unparsed. */
+  executionTimeout?: string;
+  /** `--image-pull-failure-grace`, unparsed. */
+  imagePullFailureGrace?: string;
+  /** `--stall-timeout`, unparsed. */
+  stallTimeout?: string;
+  /** `--rules`, in order. */
+  rules?: string[];
+  /** `-o/--output`. */
+  output?: typeof OUTPUT_FORMATS[number];
+  /** `--events`. */
+  events?: EventMode;
+  /** `--show-timestamps`. */
+  showTimestamps?: true;
+  /** `--show-api-events`. */
+  showApiEvents?: true;
+  /** False with `--no-parse-xcom`. */
+  parseXcom: boolean;
+  /** `--xcom-max-bytes`, unparsed. */
+  xcomMaxBytes?: string;
+  /** `--xcom-max-depth`, unparsed. */
+  xcomMaxDepth?: string;
+  /** `--events-from`. */
+  eventsFrom?: EventsFrom;
+}
 
 /**
- * Adds the flags of a followed run.
- *
- * @example
- * ```ts
- * addFollowOptions(program.command("attach"));
- * ```
+ * The flags {@linkcode followSetup} reads: the cluster flags, a namespace,
+ * and any of the follow flags (`kjo serve` has only some of them).
  */
+export type FollowSetupFlags = ClusterFlags & { namespace?: string } & Partial<FollowFlags>;
+
+/** Adds the flags of a followed run. */
 export function addFollowOptions(command: Command): Command {
   return command
     .addOption(
@@ -99,45 +147,49 @@ export function addFollowOptions(command: Command): Command {
 
 /** Settings and run options of the follow flags. */
 export interface FollowSetup {
+  /** The resolved settings. */
   settings: Settings;
+  /** The options of the followed run, without its body. */
   options: Omit<RunOptions, "source">;
 }
 
 /**
- * Resolves settings from the flags (flags > KJO_* env > config file >
- * defaults) and the options of a followed run.
- *
- * @example
- * ```ts
- * const { settings, options } = await followSetup(flags);
- * ```
+ * Resolves settings (flags > KJO_* env > config file > defaults) from the
+ * follow and cluster flags, plus `more` settings of the subcommand's own
+ * flags, and the options of a followed run.
  */
 export async function followSetup(
-  rawFlags: Record<string, unknown>,
-): Promise<FollowSetup & { flags: Record<string, unknown> }> {
-  const flags = {
-    ...rawFlags,
-    startupTimeoutSeconds: rawFlags.startupTimeout,
-    executionTimeoutSeconds: rawFlags.executionTimeout,
-    imagePullFailureGraceSeconds: rawFlags.imagePullFailureGrace,
-    stallTimeoutSeconds: rawFlags.stallTimeout,
-    showKubernetesTimestamps: rawFlags.showTimestamps,
-  };
-  const settings = await settingsFrom(flags);
+  flags: FollowSetupFlags,
+  more: SettingFlags = {},
+): Promise<FollowSetup> {
+  const settings = await settingsFrom({
+    ...clusterSettingFlags(flags),
+    deletePolicy: flags.deletePolicy,
+    startupTimeoutSeconds: flags.startupTimeout,
+    executionTimeoutSeconds: flags.executionTimeout,
+    imagePullFailureGraceSeconds: flags.imagePullFailureGrace,
+    stallTimeoutSeconds: flags.stallTimeout,
+    showKubernetesTimestamps: flags.showTimestamps,
+    output: flags.output,
+    events: flags.events,
+    xcomMaxBytes: flags.xcomMaxBytes,
+    xcomMaxDepth: flags.xcomMaxDepth,
+    eventsFrom: flags.eventsFrom,
+    ...more,
+  });
   const kinds = KindRegistry.withBuiltins();
-  for (const file of (rawFlags.rules as string[] | undefined) ?? []) {
+  for (const file of flags.rules ?? []) {
     kinds.registerAll(await loadCustomKindRules(file));
   }
   return {
-    flags,
     settings,
     options: {
       ...kubeConfigOptions(settings),
       namespace: settings.namespace,
       deletePolicy: settings.deletePolicy,
-      getLogs: rawFlags.logs !== false,
-      relayApiEventLines: rawFlags.showApiEvents === true,
-      parseXcom: rawFlags.parseXcom !== false,
+      getLogs: flags.logs !== false,
+      relayApiEventLines: flags.showApiEvents === true,
+      parseXcom: flags.parseXcom !== false,
       xcomMaxBytes: settings.xcomMaxBytes,
       xcomMaxDepth: settings.xcomMaxDepth,
       eventsFrom: settings.eventsFrom,
@@ -154,11 +206,6 @@ export async function followSetup(
 /**
  * Runs `start` with an event writer for the output format and SIGINT/SIGTERM
  * trapped into its abort signal; resolves to the exit code.
- *
- * @example
- * ```ts
- * return await followWithOutput(settings, runId, (onEvent, signal) => run({ ...options, runId, onEvent, signal }));
- * ```
  */
 export async function followWithOutput(
   settings: Settings,

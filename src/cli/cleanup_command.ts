@@ -23,14 +23,37 @@ import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { isLabelValue, LABEL_VALUE_RULE } from "../kube/name_rules.ts";
 import {
   addClusterOptions,
+  type ClusterFlags,
+  clusterSettingFlags,
   collect,
   kubeConfigOptions,
   seconds,
-  setExitCode,
   settingsFrom,
 } from "./_options.ts";
 
-export { DEFAULT_CLEANUP_KINDS, type KindRef };
+/** The flags of `kjo cleanup`, as commander gives them. */
+export interface CleanupFlags extends ClusterFlags {
+  /** `--run-id`. */
+  runId?: string;
+  /** `-l/--selector`. */
+  selector?: string;
+  /** `--older-than`: a duration. */
+  olderThan?: string;
+  /** `--include-unfinished`. */
+  includeUnfinished?: true;
+  /** `--kind`, `apiVersion/Kind` each. */
+  kind?: string[];
+  /** `-n/--namespace`. */
+  namespace?: string;
+  /** `-A/--all-namespaces`. */
+  allNamespaces?: true;
+  /** `--dry-run`. */
+  dryRun?: true;
+  /** False with `--no-wait`. */
+  wait: boolean;
+  /** `--timeout`, unparsed. */
+  timeout?: string;
+}
 
 const DURATION_UNITS: Record<string, number> = {
   s: 1_000,
@@ -100,16 +123,7 @@ export function parseKindRef(value: string): KindRef {
   return { apiVersion, kind };
 }
 
-/**
- * Adds `kjo cleanup` to `program`.
- *
- * @example
- * ```ts
- * import { Command } from "commander";
- *
- * addCleanupCommand(new Command("kjo"));
- * ```
- */
+/** Adds `kjo cleanup`, without its action ({@linkcode cleanupAction}), to `program`. */
 export function addCleanupCommand(program: Command): Command {
   const command = program.command("cleanup")
     .summary("delete the resources of a run (or of old runs) by label")
@@ -162,10 +176,7 @@ Examples:
   kjo cleanup --older-than 2h --all-namespaces --dry-run
   kjo cleanup -l kjo/dag-id=etl,kjo/task-id=load --kind example.com/v1/Widget
   kjo cleanup --older-than 1d --include-unfinished -l kjo/dag-id=etl --no-wait`,
-    )
-    .action(async (flags: Record<string, unknown>, self: Command) => {
-      setExitCode(self, await cleanupAction(flags));
-    });
+    );
   return command;
 }
 
@@ -177,10 +188,8 @@ interface Plan {
   timeoutMs: number;
 }
 
-function planFrom(flags: Record<string, unknown>): Plan {
-  const runId = flags.runId as string | undefined;
-  const selector = flags.selector as string | undefined;
-  const olderThan = flags.olderThan as string | undefined;
+function planFrom(flags: CleanupFlags): Plan {
+  const { runId, selector, olderThan } = flags;
   if (runId === undefined && selector === undefined && olderThan === undefined) {
     throw new InputError(
       "nothing selected: give --run-id ID, --selector LABEL_SELECTOR or --older-than DURATION",
@@ -206,7 +215,7 @@ function planFrom(flags: Record<string, unknown>): Plan {
   if (flags.allNamespaces && flags.namespace !== undefined) {
     throw new InputError("give only one of -n/--namespace and --all-namespaces");
   }
-  const explicit = ((flags.kind as string[] | undefined) ?? []).map(parseKindRef);
+  const explicit = (flags.kind ?? []).map(parseKindRef);
   const kinds: CleanupKind[] = [];
   for (const ref of [...explicit, ...DEFAULT_CLEANUP_KINDS]) {
     if (kinds.some((k) => k.apiVersion === ref.apiVersion && k.kind === ref.kind)) continue;
@@ -222,9 +231,10 @@ function planFrom(flags: Record<string, unknown>): Plan {
   };
 }
 
-async function cleanupAction(flags: Record<string, unknown>): Promise<number> {
+/** Deletes (or lists) the objects the flags select; resolves to the exit code. */
+export async function cleanupAction(flags: CleanupFlags): Promise<number> {
   const plan = planFrom(flags);
-  const settings = await settingsFrom(flags);
+  const settings = await settingsFrom(clusterSettingFlags(flags));
   const { kubeConfig } = loadKubeConfig(kubeConfigOptions(settings));
   const namespace = flags.allNamespaces
     ? undefined

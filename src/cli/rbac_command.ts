@@ -15,18 +15,32 @@ import { resolveResource } from "../kube/resource_paths.ts";
 import { type BodyResource, roleForBody, type RolePurpose } from "../rbac/role_for_body.ts";
 import { knownResource } from "../kube/known_resources.ts";
 import type { Settings } from "../config/settings.ts";
-import { addBodyOptions, addClusterOptions, setExitCode, settingsFrom } from "./_options.ts";
-import { DEFAULT_CLEANUP_KINDS } from "./cleanup_command.ts";
-import { buildFromFlags, tryLoadKubeConfig } from "./render_command.ts";
+import { DEFAULT_CLEANUP_KINDS } from "../runner/cleanup_runs.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  type BodyFlags,
+  bodySettingFlags,
+  type ClusterFlags,
+  clusterSettingFlags,
+  settingsFrom,
+  tryLoadKubeConfig,
+} from "./_options.ts";
+import { buildFromFlags } from "./_build_from_flags.ts";
 
-/**
- * Adds `kjo rbac` to `program`.
- *
- * @example
- * ```ts
- * addRbacCommand(createProgram());
- * ```
- */
+/** The flags of `kjo rbac`, as commander gives them. */
+export interface RbacFlags extends BodyFlags, ClusterFlags {
+  /** `--name`: of the Role or ClusterRole. */
+  name?: string;
+  /** `--cluster-role`. */
+  clusterRole?: true;
+  /** `--for`: the command the role is for. */
+  for: RolePurpose;
+  /** `-o/--output`. */
+  output: "yaml" | "json";
+}
+
+/** Adds `kjo rbac`, without its action ({@linkcode rbacAction}), to `program`. */
 export function addRbacCommand(program: Command): Command {
   const command = program.command("rbac")
     .summary("print the minimal Role kjo needs for a body")
@@ -62,32 +76,30 @@ Examples:
   kjo rbac -f widget_job.yaml --kubeconfig ~/.kube/config   # custom kinds: ask the cluster
   kjo rbac --image busybox --cluster-role --name kjo
   kjo rbac --for cleanup -n jobs`,
-    )
-    .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      setExitCode(self, await rbacAction(rest, flags));
-    });
+    );
   return command;
 }
 
-async function rbacAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
-  const purpose = (flags.for ?? "run") as RolePurpose;
-  const name = flags.name as string | undefined;
+/** Prints the Role(s) the body and flags need; resolves to the exit code. */
+export async function rbacAction(rest: string[], flags: RbacFlags): Promise<number> {
+  const purpose = flags.for;
+  const name = flags.name;
   if (name !== undefined && !isDnsSubdomain(name)) {
     throw new InputError(`--name ${JSON.stringify(name)}: must be ${DNS_SUBDOMAIN_RULE}`);
   }
-  const hasBody = ["bodyFile", "body", "image"].some((k) => flags[k] !== undefined);
+  const hasBody = flags.bodyFile !== undefined || flags.body !== undefined ||
+    flags.image !== undefined;
   let settings: Settings;
   let objects: KubeObject[] = [];
   if (purpose === "run" || hasBody) {
     // Names do not matter here: a fixed run id and no random postfix keep messages stable.
     ({ settings, objects } = await buildFromFlags(rest, {
-      randomNamePostfixLength: "0",
       ...flags,
+      randomNamePostfixLength: flags.randomNamePostfixLength ?? "0",
       runId: "rbac",
     }));
   } else {
-    const { output: _output, ...settingFlags } = flags;
-    settings = await settingsFrom(settingFlags);
+    settings = await settingsFrom({ ...clusterSettingFlags(flags), ...bodySettingFlags(flags) });
   }
   const resolver = new KindResolver(settings);
   try {
@@ -137,11 +149,6 @@ async function rbacAction(rest: string[], flags: Record<string, unknown>): Promi
 /**
  * Formats roles as a YAML stream, with the lists of each rule in flow style
  * (`verbs: [get, list, watch]`) as Kubernetes docs write them.
- *
- * @example
- * ```ts
- * formatRoles([role]); // "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n..."
- * ```
  */
 export function formatRoles(roles: KubeObject[]): string {
   return roles.map((role) => {

@@ -8,29 +8,25 @@
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
 import { applyNamespace } from "../body/augment_metadata.ts";
-import { type LoadedKubeConfig, loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import type { Settings } from "../config/settings.ts";
 import { ExitCode } from "../errors.ts";
-import type { KubeObject } from "../kube/kube_object.ts";
-import { render } from "../runner/render.ts";
 import {
   addBodyOptions,
   addClusterOptions,
-  bodyOptions,
-  kubeConfigOptions,
-  setExitCode,
-  settingsFrom,
+  type BodyFlags,
+  type ClusterFlags,
+  tryLoadKubeConfig,
 } from "./_options.ts";
+import { buildFromFlags } from "./_build_from_flags.ts";
 
-/**
- * Adds `kjo render` to `program`.
- *
- * @example
- * ```ts
- * addRenderCommand(createProgram());
- * ```
- */
+/** The flags of `kjo render`, as commander gives them. */
+export interface RenderFlags extends BodyFlags, ClusterFlags {
+  /** `-o/--output`. */
+  output: "yaml" | "json";
+}
+
+/** Adds `kjo render`, without its action ({@linkcode renderAction}), to `program`. */
 export function addRenderCommand(program: Command): Command {
   const command = program.command("render")
     .summary("print the final manifests of a body, without a cluster")
@@ -57,66 +53,18 @@ Examples:
   kjo render -f fixtures/job_template.yaml --set greeting=hi --run-id r1   # same output every time
   kjo render --image busybox -n jobs -o json -- sh -c 'echo hello'
   kjo render -f job.yaml --run-id r1 | kubectl diff -f -`,
-    )
-    .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      setExitCode(self, await renderAction(rest, flags));
-    });
+    );
   return command;
 }
 
-async function renderAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
+/** Prints the manifests the flags describe; resolves to the exit code. */
+export async function renderAction(rest: string[], flags: RenderFlags): Promise<number> {
   const { settings, objects } = await buildFromFlags(rest, flags);
   const namespace = settings.namespace ?? objects[0]?.metadata.namespace ??
     localKubeConfigNamespace(settings);
   if (namespace) applyNamespace(objects, { defaultNamespace: namespace });
-  console.log(formatManifests(objects, flags.output === "json" ? "json" : "yaml"));
+  console.log(formatManifests(objects, flags.output));
   return ExitCode.Succeeded;
-}
-
-/**
- * The body the flags describe, built as `kjo run` builds it, with the
- * settings used, by the library's `render()`: a given `--run-id` also seeds
- * the random name postfix, so the result is the same on every call; without
- * it the run id is new and the postfix random. The `output` flag is left out
- * of the settings (its choices differ per subcommand).
- *
- * @example
- * ```ts
- * const { objects } = await buildFromFlags([], { bodyFile: "job.yaml", runId: "r1" });
- * ```
- */
-export async function buildFromFlags(
-  rest: string[],
-  flags: Record<string, unknown>,
-): Promise<{ settings: Settings; objects: KubeObject[] }> {
-  const { output: _output, ...settingFlags } = flags;
-  const settings = await settingsFrom(settingFlags);
-  const options = await bodyOptions(settingFlags, settings, rest);
-  const runId = typeof flags.runId === "string" ? flags.runId : undefined;
-  return { settings, objects: await render({ ...options, runId }) };
-}
-
-/**
- * Loads the kube config the settings point to, without network access.
- * When the settings name one (`--kubeconfig`, `--context`, `--in-cluster` or
- * their env/config equivalents) a failure is an error; otherwise a missing
- * kube config gives `undefined`.
- *
- * @example
- * ```ts
- * const loaded = tryLoadKubeConfig(settings);
- * ```
- */
-export function tryLoadKubeConfig(settings: Settings): LoadedKubeConfig | undefined {
-  const options = kubeConfigOptions(settings);
-  const explicit = settings.kubeconfig !== undefined || settings.context !== undefined ||
-    settings.inCluster;
-  if (explicit) return loadKubeConfig(options);
-  try {
-    return loadKubeConfig(options);
-  } catch {
-    return undefined;
-  }
 }
 
 function localKubeConfigNamespace(settings: Settings): string | undefined {
@@ -130,7 +78,7 @@ function localKubeConfigNamespace(settings: Settings): string | undefined {
  *
  * @example
  * ```ts
- * formatManifests([job, configMap], "yaml"); // "apiVersion: batch/v1\n...\n---\napiVersion: v1\n..."
+ * formatManifests([{ kind: "Job" }, { kind: "ConfigMap" }], "yaml"); // "kind: Job\n---\nkind: ConfigMap"
  * ```
  */
 export function formatManifests(objects: unknown[], format: "yaml" | "json"): string {

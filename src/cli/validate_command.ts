@@ -12,17 +12,22 @@ import { ExitCode } from "../errors.ts";
 import { applyResources } from "../kube/apply_resources.ts";
 import { createKubeClient } from "../kube/kube_client.ts";
 import { describeObject } from "../kube/kube_object.ts";
-import { addBodyOptions, addClusterOptions, kubeConfigOptions, setExitCode } from "./_options.ts";
-import { buildFromFlags } from "./render_command.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  type BodyFlags,
+  type ClusterFlags,
+  kubeConfigOptions,
+} from "./_options.ts";
+import { buildFromFlags } from "./_build_from_flags.ts";
 
-/**
- * Adds `kjo validate` to `program`.
- *
- * @example
- * ```ts
- * addValidateCommand(createProgram());
- * ```
- */
+/** The flags of `kjo validate`, as commander gives them. */
+export interface ValidateFlags extends BodyFlags, ClusterFlags {
+  /** `-o/--output`. */
+  output: "text" | "json";
+}
+
+/** Adds `kjo validate`, without its action ({@linkcode validateAction}), to `program`. */
 export function addValidateCommand(program: Command): Command {
   const command = program.command("validate")
     .summary("check a body with a server-side dry run, creating nothing")
@@ -50,14 +55,15 @@ Examples:
   kjo validate -f fixtures/multi_resource.yaml
   kjo validate -f job.yaml -n jobs --context staging
   kjo validate --image busybox -o json -- sh -c 'echo hello'`,
-    )
-    .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      setExitCode(self, await validateAction(rest, flags));
-    });
+    );
   return command;
 }
 
-async function validateAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
+/**
+ * Checks the body the flags describe with a server-side dry run and prints
+ * the result; resolves to the exit code.
+ */
+export async function validateAction(rest: string[], flags: ValidateFlags): Promise<number> {
   const { settings, objects } = await buildFromFlags(rest, flags);
   const { kubeConfig } = loadKubeConfig(kubeConfigOptions(settings));
   const namespace = resolveNamespace({

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  DEFAULT_CLEANUP_KINDS,
-  parseDuration,
-  parseKindRef,
-} from "../../../src/cli/cleanup_command.ts";
+import { parseDuration, parseKindRef } from "../../../src/cli/cleanup_command.ts";
+import { DEFAULT_CLEANUP_KINDS } from "../../../src/runner/cleanup_runs.ts";
 import { InputError } from "../../../src/errors.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import { json, type SeenRequest, startStubApi, status } from "../kube/_stub_api.ts";
