@@ -7,14 +7,16 @@
  * ```ts
  * import { run } from "./mod.ts";
  *
- * const result = await run({
- *   source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
- *   deletePolicy: "Always",
- *   onEvent: (event) => {
- *     if (event.type === "log") console.log(`${event.pod}/${event.container} | ${event.line}`);
- *   },
- * });
- * console.log(result.state, result.exitCode, result.xcom);
+ * if (import.meta.main) {
+ *   const result = await run({
+ *     source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
+ *     deletePolicy: "Always",
+ *     onEvent: (event) => {
+ *       if (event.type === "log") console.log(`${event.pod}/${event.container} | ${event.line}`);
+ *     },
+ *   });
+ *   console.log(result.state, result.exitCode, result.xcom);
+ * }
  * ```
  *
  * @example A custom kind judged by a function
@@ -25,7 +27,9 @@
  *   const phase = (widget.status as { phase?: string } | undefined)?.phase;
  *   return { state: phase === "Done" ? "Succeeded" : phase === "Error" ? "Failed" : "Running" };
  * });
- * await run({ source: { bodyFile: "widget.yaml" }, kinds });
+ * if (import.meta.main) {
+ *   await run({ source: { bodyFile: "widget.yaml" }, kinds });
+ * }
  * ```
  *
  * @module
@@ -37,7 +41,7 @@ export { runEvents, type RunEventStream } from "./src/runner/run_events.ts";
 export type { KubeConnectionOptions, RunOptions } from "./src/runner/run_options.ts";
 export { render, type RenderOptions } from "./src/runner/render.ts";
 export type { BodySource, BuildBodyOptions } from "./src/body/build_body.ts";
-export type { DeletePolicy } from "./src/config/settings.ts";
+export type { DeletePolicy } from "./src/choices.ts";
 export { KindRegistry } from "./src/kinds/kind_registry.ts";
 export { loadCustomKindRules, parseCustomKindRules } from "./src/kinds/custom_kind_rules.ts";
 export type { ResourceState, StateRule, StateVerdict } from "./src/kinds/resource_state.ts";
@@ -53,7 +57,8 @@ export type {
   StatusEvent,
 } from "./src/output/run_event.ts";
 export { ClusterError, ExitCode, InputError, KjoError } from "./src/errors.ts";
-export { newRunId, RUN_ID_LABEL } from "./src/runner/run_id.ts";
+export { newRunId } from "./src/runner/run_id.ts";
+export { RUN_ID_LABEL } from "./src/kube/labels.ts";
 export {
   type CleanupRunOptions,
   DETACH,

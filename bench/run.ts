@@ -10,6 +10,7 @@ import { measure } from "./_measure.ts";
 import { type BenchContext, type Tool, TOOLS } from "./_tools.ts";
 import { countLines, type Scenario, SCENARIOS } from "./_scenarios.ts";
 import { type BenchResults, renderMarkdown, type RunRecord, summarize } from "./_report.ts";
+import { measureMemory, type MemoryReport, podsBody, renderMemoryMarkdown } from "./_memory.ts";
 
 const USAGE = `deno task bench [-- OPTIONS]
 
@@ -32,6 +33,13 @@ deno task cluster:up) and writes bench/results/<date>.md and .json.
   --namespace NS        namespace of the runs (default kjo-bench; created if missing)
   --relock              re-resolve bench/requirements-*.txt into their .lock files first
   --render FILE.json    only re-write FILE.md from a results FILE.json (no runs)
+  --memory              the memory scenario instead: kjo follows a Job of many short pods
+                        (bodies/pods2000.yaml) and its RSS is reported as pods complete;
+                        writes bench/results/<date>-memory.md and .json
+  --completions N       memory scenario: pods of the Job (default 2000)
+  --parallelism N       memory scenario: pods at a time (default 50)
+  --kjo-root LABEL=DIR  memory scenario: also measure the kjo checkout in DIR (e.g. an older
+                        commit in a worktree); repeat; this checkout is measured as "this"
   --help`;
 
 interface Options {
@@ -47,6 +55,10 @@ interface Options {
   namespace: string;
   relock: boolean;
   render?: string;
+  memory: boolean;
+  completions: number;
+  parallelism: number;
+  kjoRoots: { label: string; dir: string }[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -59,6 +71,10 @@ function parseArgs(argv: string[]): Options {
     loadWait: true,
     namespace: "kjo-bench",
     relock: false,
+    memory: false,
+    completions: 2000,
+    parallelism: 50,
+    kjoRoots: [],
   };
   let scenariosSet = false;
   const args = argv.filter((a) => a !== "--");
@@ -115,6 +131,23 @@ function parseArgs(argv: string[]): Options {
       case "--render":
         o.render = value();
         break;
+      case "--memory":
+        o.memory = true;
+        break;
+      case "--completions":
+      case "--parallelism": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) fail(`${a}: a positive integer`);
+        o[a === "--completions" ? "completions" : "parallelism"] = n;
+        break;
+      }
+      case "--kjo-root": {
+        const v = value();
+        const eq = v.indexOf("=");
+        if (eq <= 0) fail("--kjo-root: LABEL=DIR");
+        o.kjoRoots.push({ label: v.slice(0, eq), dir: v.slice(eq + 1).replace(/\/$/, "") });
+        break;
+      }
       case "--help":
       case "-h":
         console.log(USAGE);
@@ -347,9 +380,15 @@ async function oneRun(opts: {
 async function main(): Promise<void> {
   const o = parseArgs(Deno.args);
   if (o.render) {
-    const results = JSON.parse(await Deno.readTextFile(o.render)) as BenchResults;
-    results.summary = summarize(results);
+    const parsed = JSON.parse(await Deno.readTextFile(o.render));
     const md = o.render.replace(/\.json$/, "") + ".md";
+    if ("completions" in parsed) {
+      await Deno.writeTextFile(md, renderMemoryMarkdown(parsed as MemoryReport));
+      log(`wrote ${md}`);
+      return;
+    }
+    const results = parsed as BenchResults;
+    results.summary = summarize(results);
     await Deno.writeTextFile(md, renderMarkdown(results));
     log(`wrote ${md}`);
     return;
@@ -384,6 +423,7 @@ async function main(): Promise<void> {
   }
   await ensureNamespace(ctx);
   await emptyNamespace(ctx, 5);
+  if (o.memory) return await runMemory(o, ctx, began);
 
   const scenarios = SCENARIOS.filter((s) => o.scenarios.includes(s.id)).map((s) => ({
     ...s,
@@ -483,6 +523,72 @@ async function main(): Promise<void> {
   await Deno.writeTextFile(`${benchDir}/results/${name}.json`, JSON.stringify(results, null, 2));
   await Deno.writeTextFile(md, renderMarkdown(results));
   log(`wrote ${md} and .json (${(results.durationS / 60).toFixed(1)} min)`);
+  console.log(await Deno.readTextFile(md));
+}
+
+/** The memory scenario (see bench/_memory.ts), for this checkout and every `--kjo-root`. */
+async function runMemory(o: Options, ctx: BenchContext, began: Date): Promise<void> {
+  const template = await Deno.readTextFile(`${ctx.benchDir}/bodies/pods2000.yaml`);
+  const body = `${ctx.workDir}/pods.yaml`;
+  await Deno.writeTextFile(body, podsBody(template, o.completions, o.parallelism));
+  const checkpoints = [100, 250, 500, 1000, 1500, 2000].filter((n) => n <= o.completions);
+  if (!checkpoints.includes(o.completions)) checkpoints.push(o.completions);
+  const date = began.toISOString().slice(0, 10);
+  const report: MemoryReport = {
+    date,
+    completions: o.completions,
+    parallelism: o.parallelism,
+    notes: [
+      `Machine: ${machine().nproc} cores, shared with other work; the node agent runs each container as a host process.`,
+    ],
+    runs: [],
+  };
+  const roots = [{ label: "this", dir: ctx.root }, ...o.kjoRoots];
+  for (const root of roots) {
+    await waitForLoad(o);
+    await waitForCluster(ctx, 300);
+    // A fresh namespace each: its Events (kjo lists them) are then only this run's.
+    const namespace = `${o.namespace}-mem-${crypto.randomUUID().slice(0, 8)}`;
+    await ensureNamespace({ ...ctx, namespace });
+    const commit = (await sh("git", ["-C", root.dir, "rev-parse", "--short", "HEAD"])).out.trim();
+    const label = `${root.label} (${commit || "?"})`;
+    log(`memory: ${label}: ${o.completions} pods, ${o.parallelism} at a time`);
+    const load1AtStart = load1();
+    const base = `${ctx.workDir}/memory-${root.label}`;
+    const result = await measureMemory({
+      deno: ctx.deno,
+      kjoRoot: root.dir,
+      body,
+      kubeconfig: ctx.kubeconfig,
+      namespace,
+      completions: o.completions,
+      checkpoints,
+      stdoutPath: `${base}.out`,
+      stderrPath: `${base}.err`,
+      timeoutMs: Math.max(600, o.completions) * 1000,
+      log: (line) => log(`memory: ${root.label}: ${line}`),
+    });
+    log(
+      `memory: ${label}: exit ${result.exitCode}, ${result.podsDone} pods, ${
+        result.wallS.toFixed(0)
+      } s, peak ${(result.peakRssKb / 1024).toFixed(1)} MiB`,
+    );
+    report.runs.push({ label, kjoRoot: root.dir, commit, load1AtStart, result });
+    await emptyNamespace({ ...ctx, namespace }, 120);
+    await sh("kubectl", [
+      "--kubeconfig",
+      ctx.kubeconfig,
+      "delete",
+      "namespace",
+      namespace,
+      "--wait=false",
+    ]);
+  }
+  const name = o.out ?? `${date}-memory`;
+  const md = `${ctx.benchDir}/results/${name}.md`;
+  await Deno.writeTextFile(`${ctx.benchDir}/results/${name}.json`, JSON.stringify(report, null, 2));
+  await Deno.writeTextFile(md, renderMemoryMarkdown(report));
+  log(`wrote ${md} and .json`);
   console.log(await Deno.readTextFile(md));
 }
 

@@ -51,7 +51,19 @@ interface Moment {
   name: string;
   /** `self`: the created object; `pod`: the (first) pod of a created Job. */
   target?: "self" | "pod";
-  when: (o: Json) => boolean;
+  /** `events`: the Events about the target so far (only for `withEvents` moments). */
+  when: (o: Json, events: Json[]) => boolean;
+  /**
+   * Save the Events about the target too (`<scenario>.<moment>.events.json`,
+   * a v1 EventList) and check the startup problems kjo finds in them.
+   */
+  withEvents?: boolean;
+  /** Save the Node the pod is bound to as well (`<scenario>.<moment>.node.json`). */
+  withNode?: boolean;
+  /** Startup problem reasons kjo should find (`podStartupProblems` / `createProblem`). */
+  problems?: string[];
+  /** Text the first problem's message must contain (e.g. the missing Secret's name). */
+  mentions?: string;
   /** Saved if seen; the scenario does not wait for it. */
   optional?: boolean;
   expect: Expectation;
@@ -65,8 +77,22 @@ interface Moment {
 interface Scenario {
   name: string;
   kind: "Pod" | "Job";
-  body: k8s.V1Pod | k8s.V1Job;
+  /** The object to create, or a function of the scenario's namespace giving it. */
+  body: k8s.V1Pod | k8s.V1Job | ((ns: string) => k8s.V1Pod | k8s.V1Job);
   moments: Moment[];
+  /** Run in a namespace of its own (e.g. for a ResourceQuota that would hinder the others). */
+  ownNamespace?: boolean;
+  /** Creates what the scenario needs first (in its namespace). */
+  setup?: (ctx: ScenarioContext) => Promise<void>;
+  /** Removes cluster-scoped objects `setup` made. */
+  teardown?: (ctx: ScenarioContext) => Promise<void>;
+}
+
+interface ScenarioContext {
+  ns: string;
+  raw: RawGetter;
+  core: k8s.CoreV1Api;
+  batch: k8s.BatchV1Api;
 }
 
 /** One entry of `index.json`. */
@@ -77,6 +103,12 @@ interface IndexEntry {
   moment: string;
   expect: Expectation;
   stuck: string[];
+  /** The Events file saved with this sample. */
+  events?: string;
+  /** The Node file saved with this sample. */
+  node?: string;
+  problems?: string[];
+  mentions?: string;
   note?: string;
 }
 
@@ -143,6 +175,20 @@ function expectWaiting(name: string, reason: string): (o: Json) => string | unde
   };
 }
 
+function hasEvent(events: Json[], reason: string): boolean {
+  return events.some((e) => e.reason === reason);
+}
+
+/** Milliseconds since the object was created, by the local clock. */
+function age(o: Json): number {
+  const created = Date.parse(String(rec(o.metadata)?.creationTimestamp ?? ""));
+  return Number.isFinite(created) ? Date.now() - created : 0;
+}
+
+function bound(o: Json): boolean {
+  return typeof rec(o.spec)?.nodeName === "string";
+}
+
 // ------------------------------------------------------------ scenarios
 
 const MAIN_ANNOTATION = "kubernetes_job_operator.main_container";
@@ -173,6 +219,7 @@ function jobBody(
   name: string,
   spec: Partial<k8s.V1JobSpec>,
   command: string[],
+  pod: Partial<k8s.V1PodSpec> = {},
 ): k8s.V1Job {
   return {
     apiVersion: "batch/v1",
@@ -186,7 +233,20 @@ function jobBody(
         spec: {
           restartPolicy: "Never",
           terminationGracePeriodSeconds: 2,
-          containers: [{ name: "main", image: IMAGE, command }],
+          containers: [{
+            name: "main",
+            image: IMAGE,
+            command,
+            ...(pod.volumes
+              ? {
+                volumeMounts: pod.volumes.map((v) => ({
+                  name: v.name,
+                  mountPath: `/mnt/${v.name}`,
+                })),
+              }
+              : {}),
+          }],
+          ...pod,
         },
       },
     },
@@ -217,7 +277,140 @@ function exited(state: "Succeeded" | "Failed", what: string, code: number): Expe
   };
 }
 
+/** The Job is Pending while its only pod is active but not ready. */
+const JOB_POD_PENDING: Expectation = { state: "Pending", message: "pods: 1 active, none ready" };
+const LOST_NODE_SUFFIX = "-lost";
+
 const scenarios: Scenario[] = [
+  {
+    name: "job_missing_secret_volume",
+    kind: "Job",
+    body: jobBody("job-missing-secret-volume", {}, sh("exit 0"), {
+      volumes: [{ name: "creds", secret: { secretName: "kjo-capture-missing" } }],
+    }),
+    moments: [
+      {
+        name: "pod_pending",
+        when: (o) => count(o, "active") === 1,
+        expect: JOB_POD_PENDING,
+      },
+      {
+        name: "failed_mount",
+        target: "pod",
+        withEvents: true,
+        when: (o, events) =>
+          waitingReason(o, "main") === "ContainerCreating" &&
+          hasEvent(events, "FailedMount"),
+        expect: { state: "Pending", reason: "ContainerCreating" },
+        problems: ["FailedMount"],
+        mentions: '"kjo-capture-missing" not found',
+      },
+    ],
+  },
+  {
+    name: "job_missing_configmap_volume",
+    kind: "Job",
+    body: jobBody("job-missing-configmap-volume", {}, sh("exit 0"), {
+      volumes: [{ name: "cfg", configMap: { name: "kjo-capture-missing-cm" } }],
+    }),
+    moments: [{
+      name: "failed_mount",
+      target: "pod",
+      withEvents: true,
+      when: (o, events) =>
+        waitingReason(o, "main") === "ContainerCreating" && hasEvent(events, "FailedMount"),
+      expect: { state: "Pending", reason: "ContainerCreating" },
+      problems: ["FailedMount"],
+      mentions: '"kjo-capture-missing-cm" not found',
+    }],
+  },
+  {
+    name: "job_unbound_claim",
+    kind: "Job",
+    body: jobBody("job-unbound-claim", {}, sh("exit 0"), {
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "kjo-capture-unbound" } }],
+    }),
+    setup: async ({ core, ns }) => {
+      await core.createNamespacedPersistentVolumeClaim({
+        namespace: ns,
+        body: {
+          metadata: { name: "kjo-capture-unbound" },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: "kjo-nobody-provisions",
+            resources: { requests: { storage: "1Mi" } },
+          },
+        },
+      });
+    },
+    moments: [{
+      name: "unbound",
+      target: "pod",
+      withEvents: true,
+      when: (o) => condition(o, "PodScheduled")?.status === "False",
+      expect: { state: "Pending", reason: "Unschedulable" },
+      problems: ["UnboundPersistentVolumeClaim"],
+      mentions: '"kjo-capture-unbound"',
+    }],
+  },
+  {
+    name: "job_quota_refused",
+    kind: "Job",
+    ownNamespace: true,
+    body: jobBody("job-quota-refused", {}, sh("exit 0")),
+    setup: async ({ core, ns }) => {
+      await core.createNamespacedResourceQuota({
+        namespace: ns,
+        body: { metadata: { name: "no-pods" }, spec: { hard: { pods: "0" } } },
+      });
+    },
+    moments: [{
+      name: "failed_create",
+      withEvents: true,
+      when: (_, events) => hasEvent(events, "FailedCreate"),
+      expect: { state: "Pending" },
+      problems: ["FailedCreate"],
+      // "exceeded quota: no-pods", or "status unknown for quota: no-pods" before the
+      // quota controller has counted the namespace.
+      mentions: "quota: no-pods",
+    }],
+  },
+  {
+    name: "job_node_not_ready",
+    kind: "Job",
+    body: (ns) =>
+      jobBody("job-node-not-ready", {}, sh("exit 0"), { nodeName: ns + LOST_NODE_SUFFIX }),
+    setup: async ({ core, ns }) => {
+      await core.createNode({
+        body: {
+          metadata: { name: ns + LOST_NODE_SUFFIX },
+          spec: { taints: [{ key: "kjo/capture", effect: "NoSchedule" }] },
+          status: {
+            conditions: [{
+              type: "Ready",
+              status: "False",
+              reason: "KubeletNotReady",
+              message: "node created by capture_status_samples.ts",
+            }],
+          },
+        },
+      });
+    },
+    teardown: async ({ core, ns }) => {
+      await core.deleteNode({ name: ns + LOST_NODE_SUFFIX });
+    },
+    moments: [{
+      name: "bound_not_acknowledged",
+      target: "pod",
+      withEvents: true,
+      withNode: true,
+      // A kubelet acknowledges a bound pod (status.startTime) within moments.
+      when: (o) => bound(o) && !status(o).startTime && age(o) >= 5_000,
+      expect: { state: "Pending" },
+      problems: ["NodeLost"],
+      mentions: "is not ready (Ready=False: KubeletNotReady",
+    }],
+  },
   {
     name: "job_succeeded",
     kind: "Job",
@@ -263,9 +456,16 @@ const scenarios: Scenario[] = [
     body: jobBody("job-parallel", { completions: 3, parallelism: 3 }, sh("sleep 2")),
     moments: [
       {
+        // The Job controller counts Pending pods as active.
+        name: "starting",
+        optional: true,
+        when: (o) => count(o, "active") === 3 && count(o, "ready") === 0,
+        expect: { state: "Pending", message: "pods: 3 active, none ready" },
+      },
+      {
         name: "running",
         optional: true,
-        when: (o) => count(o, "active") === 3,
+        when: (o) => count(o, "ready") >= 1 && count(o, "succeeded") === 0,
         expect: { state: "Running" },
       },
       {
@@ -534,27 +734,63 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Captured {
   entry: IndexEntry;
   object: Json;
+  /** The Events saved with the sample. */
+  events?: { file: string; list: Json };
+  /** The pod's Node saved with the sample. */
+  node?: { file: string; object: Json };
 }
 
 const POLL_MS = 250;
-const MOMENT_TIMEOUT_MS = 60_000;
+const MOMENT_TIMEOUT_MS = 120_000;
 
-async function runScenario(
-  s: Scenario,
-  ctx: { ns: string; raw: RawGetter; core: k8s.CoreV1Api; batch: k8s.BatchV1Api },
-): Promise<Captured[]> {
+/** An Event as saved: what kjo reads, without uids, resource versions or managedFields. */
+function eventSnapshot(e: Json): Json {
+  const involved = rec(e.involvedObject) ?? {};
+  const keep = (o: Json, keys: string[]) =>
+    Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: rec(e.metadata)?.name },
+    involvedObject: keep(involved, ["apiVersion", "kind", "name", "fieldPath"]),
+    ...keep(e, [
+      "reason",
+      "message",
+      "type",
+      "count",
+      "firstTimestamp",
+      "lastTimestamp",
+      "eventTime",
+      "series",
+      "source",
+      "reportingComponent",
+    ]),
+  };
+}
+
+async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Captured[]> {
   const { ns, raw } = ctx;
-  const name = s.body.metadata!.name!;
+  const body = typeof s.body === "function" ? s.body(ns) : s.body;
+  const name = body.metadata!.name!;
+  await s.setup?.(ctx);
   let selfPath: string;
   if (s.kind === "Job") {
-    await ctx.batch.createNamespacedJob({ namespace: ns, body: s.body as k8s.V1Job });
+    await ctx.batch.createNamespacedJob({ namespace: ns, body: body as k8s.V1Job });
     selfPath = `/apis/batch/v1/namespaces/${ns}/jobs/${name}`;
   } else {
-    await ctx.core.createNamespacedPod({ namespace: ns, body: s.body as k8s.V1Pod });
+    await ctx.core.createNamespacedPod({ namespace: ns, body: body as k8s.V1Pod });
     selfPath = `/api/v1/namespaces/${ns}/pods/${name}`;
   }
   const podsPath = `/api/v1/namespaces/${ns}/pods?labelSelector=` +
     encodeURIComponent(`batch.kubernetes.io/job-name=${name}`);
+  const eventsOf = async (o: Json): Promise<Json[]> => {
+    const uid = rec(o.metadata)?.uid;
+    const list = await raw.get(
+      `/api/v1/namespaces/${ns}/events?fieldSelector=` +
+        encodeURIComponent(`involvedObject.uid=${uid}`),
+    );
+    return arr(list?.items);
+  };
 
   const out: Captured[] = [];
   const pending = new Set(s.moments);
@@ -571,7 +807,9 @@ async function runScenario(
     const pod = needsPod ? arr((await raw.get(podsPath))?.items)[0] : undefined;
     for (const m of [...pending]) {
       const o = m.target === "pod" ? pod : self;
-      if (!o || !m.when(o)) continue;
+      if (!o) continue;
+      const events = m.withEvents ? await eventsOf(o) : [];
+      if (!m.when(o, events)) continue;
       pending.delete(m);
       deadline = Date.now() + MOMENT_TIMEOUT_MS;
       const object = snapshot(
@@ -580,15 +818,38 @@ async function runScenario(
       const mismatch = m.check?.(object);
       const note = [m.note, mismatch].filter(Boolean).join("; ") || undefined;
       if (mismatch) console.warn(`${s.name}.${m.name}: ${mismatch}`);
+      const file = `${s.name}.${m.name}.json`;
+      const eventsFile = m.withEvents ? `${s.name}.${m.name}.events.json` : undefined;
+      const nodeName = rec(o.spec)?.nodeName;
+      const node = m.withNode && typeof nodeName === "string"
+        ? await raw.get(`/api/v1/nodes/${nodeName}`)
+        : undefined;
+      if (m.withNode && !node) throw new Error(`${s.name}.${m.name}: no Node ${nodeName}`);
+      const nodeFile = node ? `${s.name}.${m.name}.node.json` : undefined;
       out.push({
         object,
+        ...(node && nodeFile
+          ? { node: { file: nodeFile, object: { ...snapshot(node), spec: undefined } } }
+          : {}),
+        ...(eventsFile
+          ? {
+            events: {
+              file: eventsFile,
+              list: { apiVersion: "v1", kind: "EventList", items: events.map(eventSnapshot) },
+            },
+          }
+          : {}),
         entry: {
-          file: `${s.name}.${m.name}.json`,
+          file,
           kind: String(object.kind),
           scenario: s.name,
           moment: m.name,
           expect: m.expect,
           stuck: m.stuck ?? [],
+          ...(eventsFile ? { events: eventsFile } : {}),
+          ...(nodeFile ? { node: nodeFile } : {}),
+          ...(m.problems ? { problems: m.problems } : {}),
+          ...(m.mentions ? { mentions: m.mentions } : {}),
           ...(note ? { note } : {}),
         },
       });
@@ -599,6 +860,32 @@ async function runScenario(
   }
   const order = s.moments.map((m) => m.name);
   return out.sort((a, b) => order.indexOf(a.entry.moment) - order.indexOf(b.entry.moment));
+}
+
+/** Runs a scenario in the shared namespace, or in one of its own; then its teardown. */
+async function withNamespace(s: Scenario, ctx: ScenarioContext): Promise<Captured[]> {
+  const own = s.ownNamespace ? `${ctx.ns}-${s.name.replaceAll("_", "-")}`.slice(0, 63) : undefined;
+  const scenarioCtx = own ? { ...ctx, ns: own } : ctx;
+  if (own) {
+    await ctx.core.createNamespace({ body: { metadata: { name: own } } });
+    const saDeadline = Date.now() + 30_000;
+    while (!(await ctx.raw.get(`/api/v1/namespaces/${own}/serviceaccounts/default`))) {
+      if (Date.now() > saDeadline) throw new Error(`no default ServiceAccount in ${own}`);
+      await sleep(200);
+    }
+  }
+  try {
+    return await runScenario(s, scenarioCtx);
+  } finally {
+    await s.teardown?.(scenarioCtx).catch((e) =>
+      console.error(`${s.name}: teardown failed: ${e?.message ?? e}`)
+    );
+    if (own) {
+      await ctx.core.deleteNamespace({ name: own }).catch((e) =>
+        console.error(`could not delete namespace ${own}: ${e?.message ?? e}`)
+      );
+    }
+  }
 }
 
 function parseArgs(args: string[]): { kubeconfig: string; out: string } {
@@ -643,7 +930,7 @@ async function main(): Promise<void> {
       await sleep(200);
     }
     const results = await Promise.allSettled(
-      scenarios.map((s) => runScenario(s, { ns, raw, core, batch })),
+      scenarios.map((s) => withNamespace(s, { ns, raw, core, batch })),
     );
     const errors = results.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
     if (errors.length > 0) {
@@ -658,12 +945,20 @@ async function main(): Promise<void> {
   }
 
   mkdirSync(out, { recursive: true });
-  const files = new Set(captured.map((c) => c.entry.file));
+  const files = new Set(
+    captured.flatMap((c) => [c.entry.file, c.events?.file ?? "", c.node?.file ?? ""]),
+  );
   for (const f of readdirSync(out)) {
     if (f.endsWith(".json") && f !== "index.json" && !files.has(f)) rmSync(join(out, f));
   }
   for (const c of captured) {
     writeFileSync(join(out, c.entry.file), JSON.stringify(c.object, null, 2) + "\n");
+    if (c.events) {
+      writeFileSync(join(out, c.events.file), JSON.stringify(c.events.list, null, 2) + "\n");
+    }
+    if (c.node) {
+      writeFileSync(join(out, c.node.file), JSON.stringify(c.node.object, null, 2) + "\n");
+    }
   }
   const index = {
     description: "Objects captured by scripts/capture_status_samples.ts from the local " +

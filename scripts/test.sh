@@ -55,6 +55,14 @@ run_deno_suite() {
   add_counts "$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$line")"
   [ "$rc" = 0 ] || status=1
 }
+# The JSDoc examples type-check (deno check --doc-only): one check, 1 passed or 1 failed.
+if has_suite unit; then
+  if NO_COLOR=1 "$DENO" check --doc-only src/ mod.ts 2>&1 | tee "$log_dir/deno-doc-check.txt"; then
+    add_counts 1 0
+  else
+    add_counts 0 1; status=1
+  fi
+fi
 has_suite unit && run_deno_suite unit tests/unit "$@"
 has_suite integration && run_deno_suite integration tests/integration "$@"
 has_suite fault && [ -n "$(find tests/fault -name '*_test.ts' 2>/dev/null)" ] && run_deno_suite fault tests/fault "$@"

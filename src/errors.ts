@@ -27,11 +27,6 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
 /**
  * Base class of kjo's errors: a message, an optional cause and an exit code.
- *
- * @example
- * ```ts
- * throw new KjoError("something broke", { exitCode: 3 });
- * ```
  */
 export class KjoError extends Error {
   /** Exit code the CLI ends with when this error reaches it. */
@@ -53,11 +48,6 @@ export class KjoError extends Error {
  * The message names where the problem is: the document (`document 2
  * (Job/build)`), the field (`spec.template.spec.containers[0].image`) and the
  * reason.
- *
- * @example
- * ```ts
- * throw new InputError("document 1 (Job): metadata.name: must be a string");
- * ```
  */
 export class InputError extends KjoError {
   /** Creates an input error; the exit code is always 2. */
@@ -70,11 +60,6 @@ export class InputError extends KjoError {
 /**
  * The cluster could not be reached or refused a request (forbidden, not
  * found where it must exist, server error after retries). Exit code 3.
- *
- * @example
- * ```ts
- * throw new ClusterError("cannot reach https://127.0.0.1:6443", { cause: err });
- * ```
  */
 export class ClusterError extends KjoError {
   /** Creates a cluster error; the exit code is always 3. */
@@ -82,4 +67,12 @@ export class ClusterError extends KjoError {
     super(message, { exitCode: ExitCode.Infrastructure, cause: options.cause });
     this.name = "ClusterError";
   }
+}
+
+/**
+ * The message of a caught value: an `Error`'s `message`, anything else as a
+ * string. For messages that quote a cause (`cannot read: ${errorText(error)}`).
+ */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -10,7 +10,9 @@
 #     2: requirements-test-af2.txt + requirements-test-af2.lock (Airflow 2.10.5)
 # - Builds the kjo bundle (dist/kjo.js) with the PyPI deno when it is missing
 #   or older than the sources (no Node needed), and exports KJO_BINARY=dist/kjo.js.
-# - Starts the local cluster when it is not running (and stops it again).
+# - Starts the local cluster when it is not running (and stops it again), unless
+#   KJO_TEST_KUBECONFIG names a running cluster's kubeconfig: then that cluster is
+#   used as is and never started or stopped here.
 # - Runs pytest once per version; each run prints its own summary, and the
 #   tests marked airflow3_only are deselected on Airflow 2 (counted per run).
 #   The last line is one pytest-style summary summing every run
@@ -25,7 +27,10 @@
 #
 # Environment: KJO_AIRFLOW_MATRIX (default "3 2"), KJO_PYTHON (default python3,
 # >= 3.10), KJO_VENV (use this venv; only with a one-version matrix),
-# KJO_NO_CLUSTER=1 (do not start the cluster; cluster tests then fail loudly).
+# KJO_NO_CLUSTER=1 (do not start the cluster; cluster tests then fail loudly),
+# KJO_DEVCLUSTER_DIR (the local cluster's state directory, default <repo>/.devcluster),
+# KJO_TEST_KUBECONFIG (the kubeconfig of a cluster already running, e.g. another
+# checkout's <repo>/.devcluster/kubeconfig: the cluster tests use it, nothing is started).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"   # python/
 root="$(cd "$here/.." && pwd)"
@@ -119,15 +124,20 @@ export KJO_BINARY="$bundle" KJO_DENO="$deno"
 
 # --- the local cluster (shared by every run; never stopped unless started here)
 started_cluster=0
-if [ "${KJO_NO_CLUSTER:-0}" != 1 ]; then
+export KJO_DEVCLUSTER_DIR="${KJO_DEVCLUSTER_DIR:-$root/.devcluster}"
+if [ -n "${KJO_TEST_KUBECONFIG:-}" ]; then
+  [ -f "$KJO_TEST_KUBECONFIG" ] || log "KJO_TEST_KUBECONFIG=$KJO_TEST_KUBECONFIG does not exist; cluster tests will fail"
+  log "using the cluster of $KJO_TEST_KUBECONFIG (not started or stopped here)"
+elif [ "${KJO_NO_CLUSTER:-0}" != 1 ]; then
   if bash "$root/scripts/devcluster/status.sh" >/dev/null 2>&1; then
     log "using the running local cluster"
   elif bash "$root/scripts/devcluster/up.sh" >&2; then
     started_cluster=1
   else
-    log "the local cluster did not start (see $root/.devcluster/logs/); cluster tests will fail"
+    log "the local cluster did not start (see $KJO_DEVCLUSTER_DIR/logs/); cluster tests will fail"
   fi
 fi
+export KJO_TEST_KUBECONFIG="${KJO_TEST_KUBECONFIG:-$KJO_DEVCLUSTER_DIR/kubeconfig}"
 stop_cluster() { if [ "$started_cluster" = 1 ]; then bash "$root/scripts/devcluster/down.sh" >&2 || true; fi; }
 outdir="$(mktemp -d)"
 trap 'stop_cluster; rm -rf "$outdir"' EXIT

@@ -111,6 +111,17 @@ class FakeKjo:
             "FAKE_KJO_CALLS": str(self.calls_path),
         }
 
+    def call_files(self) -> List[Dict[str, Any]]:
+        """Each call's argv with the files it was given (``--body-file``, ``--env-file``, ``--kubeconfig``)."""
+        path = Path(str(self.calls_path) + ".files")
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def files_of(self, argv: List[str]) -> Dict[str, Dict[str, str]]:
+        """The files of the call with this argv."""
+        return next(c["files"] for c in self.call_files() if c["argv"] == argv)
+
     def calls(self) -> List[List[str]]:
         if not self.calls_path.exists():
             return []
@@ -147,7 +158,8 @@ def migrated_db(tmp_path_factory) -> Path:
     return home / "airflow.db"
 
 
-def airflow_env(home: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def airflow_env(home: Path, extra: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, str]:
+    """The environment of a ``dag.test()`` subprocess; a None value in ``extra`` removes that variable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__KUBERNETES_JOB_OPERATOR__")}
     env.update(
         {
@@ -159,7 +171,11 @@ def airflow_env(home: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str,
             "PYTHONUNBUFFERED": "1",
         }
     )
-    env.update(extra or {})
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 

@@ -84,7 +84,8 @@ start_component kjo-node-agent "$bin/kjo-node-agent" \
   --listen "127.0.0.1:$KUBELET_PORT" \
   --tls-cert "$pki/agent-serving.crt" --tls-key "$pki/agent-serving.key" \
   --state-dir "$state/agent" \
-  --apiserver-host 127.0.0.1 --apiserver-port "$API_PORT"
+  --apiserver-host 127.0.0.1 --apiserver-port "$API_PORT" \
+  --pods "${KJO_DEVCLUSTER_PODS:-1100}"
 
 wait_for "node kjo-node Ready" 120 node_ready kjo-node
 wait_for "ServiceAccount default/default" 120 api_get /api/v1/namespaces/default/serviceaccounts/default

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { KjoError } from "../errors.ts";
+import { errorText, KjoError } from "../errors.ts";
 
 /** Options of {@linkcode runTemplateSandboxed}. */
 export interface SandboxOptions {
@@ -202,9 +202,7 @@ export async function runTemplateSandboxed(options: SandboxOptions): Promise<San
     }).spawn();
   } catch (cause) {
     throw new KjoError(
-      `cannot start the template sandbox (${Deno.execPath()} run): ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
+      `cannot start the template sandbox (${Deno.execPath()} run): ${errorText(cause)}`,
       { cause },
     );
   }
@@ -249,7 +247,7 @@ export async function runTemplateSandboxed(options: SandboxOptions): Promise<San
         try {
           reply = { name: options.resourceName(name, kind) };
         } catch (error) {
-          reply = { error: error instanceof Error ? error.message : String(error) };
+          reply = { error: errorText(error) };
         }
         await writer.write(encoder.encode(JSON.stringify(reply) + "\n"));
         continue;
@@ -293,7 +291,7 @@ export async function runTemplateSandboxed(options: SandboxOptions): Promise<San
 function sandboxFailure(error: unknown): SandboxResult {
   return {
     error: {
-      message: `the sandbox failed: ${error instanceof Error ? error.message : String(error)}`,
+      message: `the sandbox failed: ${errorText(error)}`,
     },
   };
 }

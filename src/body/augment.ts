@@ -7,18 +7,14 @@
 
 import { markTrackedResource } from "./mark_tracked.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { isObject, type JsonObject } from "./_object.ts";
-import { applyLabels, applyNames, applyNamespace, RUN_ID_LABEL } from "./augment_metadata.ts";
+import { applyLabels, applyNames, applyNamespace } from "./augment_metadata.ts";
 import { augmentMainPod, type MainPodOptions } from "./augment_pod.ts";
 import { rewriteReferences } from "./rewrite_references.ts";
 
 /**
  * Options of {@linkcode augmentDocuments}; see `BuildBodyOptions` for each field.
- *
- * @example
- * ```ts
- * const options: AugmentOptions = { runId: "r1", randomPostfix: "a1b2c3d4", labels: { team: "data" } };
- * ```
  */
 export interface AugmentOptions extends Omit<MainPodOptions, "resourceNames"> {
   /** The run id, set as the {@linkcode RUN_ID_LABEL} label. */
@@ -48,11 +44,6 @@ export interface AugmentOptions extends Omit<MainPodOptions, "resourceNames"> {
  * the `foregroundDeletion` finalizer to Jobs; kjo does not, so an object
  * never hangs on a finalizer: how pods go with their Job is left to the
  * delete call's propagation policy.)
- *
- * @example
- * ```ts
- * applyKindDefaults(job); // job.spec.backoffLimit === 0 unless set
- * ```
  */
 export function applyKindDefaults(object: KubeObject): void {
   const spec = object.spec;
@@ -93,11 +84,6 @@ function applyDeadlines(object: KubeObject, options: AugmentOptions): void {
  *    when it is a Job (or Pod, deadline only) and they are not set.
  *
  * Expects documents that passed `validateShape`.
- *
- * @example
- * ```ts
- * augmentDocuments(docs, { runId: "r1", randomPostfix: "a1b2c3d4", namePrefix: "etl" });
- * ```
  */
 export function augmentDocuments(objects: KubeObject[], options: AugmentOptions): KubeObject[] {
   for (const object of objects) object.metadata ??= {};

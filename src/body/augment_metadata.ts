@@ -11,24 +11,9 @@ import { templatePaths } from "./pod_spec_path.ts";
 import { makeResourceName } from "./resource_name.ts";
 
 /**
- * The label that marks every resource (and pod) of a run with its run id.
- *
- * @example
- * ```ts
- * const selector = `${RUN_ID_LABEL}=r-123`;
- * ```
- */
-export const RUN_ID_LABEL = "kjo/run-id";
-
-/**
  * Kinds that are not namespaced; they never get a namespace. Custom
  * cluster-scoped kinds are not known here: a namespace set on them is
  * ignored by the API server.
- *
- * @example
- * ```ts
- * CLUSTER_SCOPED_KINDS.has("ClusterRole"); // true
- * ```
  */
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   "Namespace",
@@ -56,11 +41,6 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
 
 /**
  * Run-wide name parts.
- *
- * @example
- * ```ts
- * const parts: NameParts = { prefix: "etl", random: "a1b2c3d4" };
- * ```
  */
 export interface NameParts {
   /** Prefix of every name. */
@@ -74,11 +54,6 @@ export interface NameParts {
 /**
  * The base of a resource's name: `metadata.name`, else
  * `metadata.generateName`, else the lowercase kind.
- *
- * @example
- * ```ts
- * nameBase({ apiVersion: "v1", kind: "ConfigMap", metadata: {} }); // "configmap"
- * ```
  */
 export function nameBase(object: KubeObject): string {
   const { name, generateName } = object.metadata;
@@ -91,12 +66,6 @@ export function nameBase(object: KubeObject): string {
  * Names every resource `[prefix]-[base]-[postfix]-[random]` (see
  * {@linkcode makeResourceName}) and drops `generateName`, so the run knows
  * every name before it creates anything.
- *
- * @example
- * ```ts
- * const docs = [{ apiVersion: "v1", kind: "Pod", metadata: { generateName: "task-" } }];
- * applyNames(docs, { prefix: "etl", random: "a1b2c3d4" }); // metadata.name "etl-task-a1b2c3d4"
- * ```
  */
 export function applyNames(objects: KubeObject[], parts: NameParts): void {
   for (const object of objects) {
@@ -116,11 +85,6 @@ export function applyNames(objects: KubeObject[], parts: NameParts): void {
  * replaces the body's own) or else `defaultNamespace` (only where the body
  * has none). Cluster-scoped kinds ({@linkcode CLUSTER_SCOPED_KINDS}) are left
  * alone.
- *
- * @example
- * ```ts
- * applyNamespace(docs, { defaultNamespace: "default" });
- * ```
  */
 export function applyNamespace(
   objects: KubeObject[],
@@ -140,11 +104,6 @@ export function applyNamespace(
  * inside it (`spec.template` of a Job, Deployment, …; `spec.jobTemplate` and
  * `spec.jobTemplate.spec.template` of a CronJob), so pods carry them too. The
  * given labels replace the body's labels with the same key.
- *
- * @example
- * ```ts
- * applyLabels(docs, { [RUN_ID_LABEL]: "r1" });
- * ```
  */
 export function applyLabels(objects: KubeObject[], labels: Record<string, string>): void {
   const add = (metadata: JsonObject) => {

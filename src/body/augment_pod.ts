@@ -15,44 +15,23 @@ import { documentLabel } from "./validate_document.ts";
 
 /**
  * The annotation naming the main container of a Pod (or a Job's pod template).
- *
- * @example
- * ```ts
- * const metadata = { annotations: { [MAIN_CONTAINER_ANNOTATION]: "main" } };
- * ```
  */
 export const MAIN_CONTAINER_ANNOTATION = "kubernetes_job_operator.main_container";
 
 /**
  * The environment variable listing the run's resource names, separated by
  * spaces (as the original operator).
- *
- * @example
- * ```ts
- * // in a container: echo $KUBERNETES_JOB_OPERATOR_RESOURCES → "etl-job-a1b2 etl-config-a1b2"
- * RESOURCES_ENV; // "KUBERNETES_JOB_OPERATOR_RESOURCES"
- * ```
  */
 export const RESOURCES_ENV = "KUBERNETES_JOB_OPERATOR_RESOURCES";
 
 /**
  * Files mounted from secrets: `{ secretName: { key: "/path/in/container" } }`
  * (the original's `mount_files_from_secret`).
- *
- * @example
- * ```ts
- * const files: SecretFiles = { "db-creds": { password: "/etc/db/password" } };
- * ```
  */
 export type SecretFiles = Record<string, Record<string, string>>;
 
 /**
  * What {@linkcode augmentMainPod} sets.
- *
- * @example
- * ```ts
- * const options: MainPodOptions = { resourceNames: ["etl-job-a1b2"], envs: { MODE: "full" } };
- * ```
  */
 export interface MainPodOptions {
   /** Final names of every resource of the run, in order (for {@linkcode RESOURCES_ENV}). */
@@ -79,11 +58,6 @@ export interface MainPodOptions {
  * its pod template), else the first.
  *
  * @throws {InputError} when the annotation names no container of the pod.
- *
- * @example
- * ```ts
- * const container = mainContainer(pod, pod.spec as Record<string, unknown>, 1);
- * ```
  */
 export function mainContainer(
   object: KubeObject,
@@ -136,11 +110,6 @@ export function mainContainer(
  *
  * @throws {InputError} when an option needs a pod spec the resource lacks, a
  * secret file path is not absolute, or a mount path is already used.
- *
- * @example
- * ```ts
- * augmentMainPod(job, { resourceNames: ["etl-job-a1b2"], envs: { MODE: "full" } });
- * ```
  */
 export function augmentMainPod(object: KubeObject, options: MainPodOptions): void {
   const label = documentLabel(object, 1);

@@ -6,21 +6,30 @@
  * @module
  */
 
+import { PULL_POLICIES, type PullPolicy } from "../choices.ts";
 import { InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
+import {
+  DNS_LABEL_RULE,
+  isDnsLabel,
+  isDnsSubdomain,
+  isLabelValue,
+  LABEL_VALUE_RULE,
+} from "../kube/name_rules.ts";
 import { isObject, typeName } from "./_object.ts";
 import { augmentDocuments } from "./augment.ts";
-import { RUN_ID_LABEL } from "./augment_metadata.ts";
 import type { SecretFiles } from "./augment_pod.ts";
 import { type BodySource, loadBody } from "./load_body.ts";
 import { flattenDocuments, parseDocuments } from "./parse_documents.ts";
 import { renderTemplate } from "./render_template.ts";
 import {
   cryptoRandom,
+  DEFAULT_RANDOM_POSTFIX_LENGTH,
   makeResourceName,
   MAX_RANDOM_POSTFIX_LENGTH,
   randomPostfix,
   type RandomSource,
+  seededRandom,
 } from "./resource_name.ts";
 import { validateDocuments, validateShape } from "./validate_document.ts";
 
@@ -28,39 +37,30 @@ export type { BodySource } from "./load_body.ts";
 export type { SecretFiles } from "./augment_pod.ts";
 
 /**
- * Image pull policies Kubernetes accepts.
- *
- * @example
- * ```ts
- * IMAGE_PULL_POLICIES.includes("Always"); // true
- * ```
- */
-export const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
-
-/**
  * Options of {@linkcode buildBody}.
- *
- * @example
- * ```ts
- * const options: BuildBodyOptions = {
- *   source: { bodyFile: "job.yaml" },
- *   runId: "r-123",
- *   namePrefix: "my-task",
- *   values: { image: "busybox" },
- *   envs: { MODE: "full" },
- * };
- * ```
  */
 export interface BuildBodyOptions {
   /** Where the body comes from: `{ image, command?, args?, kind? }`, `{ bodyFile }` (`"-"` = stdin) or `{ body }`. */
   source: BodySource;
-  /** Render text bodies (file, stdin, string) with eta. Default `true`. Object bodies are never rendered. */
+  /**
+   * Render text bodies (file, stdin, string) with eta. Object bodies are never rendered.
+   *
+   * @default {true}
+   */
   templating?: boolean;
   /** Template values, available as `it.job` (see `parseSetValues`, `loadValuesFile`, `mergeValues`). */
   values?: Record<string, unknown>;
-  /** Directory a relative `bodyFile` is resolved against. Default: the working directory. */
+  /**
+   * Directory a relative `bodyFile` is resolved against.
+   *
+   * @default {Deno.cwd()}
+   */
   baseDir?: string;
-  /** Stream read for `bodyFile: "-"`. Default `Deno.stdin.readable`. */
+  /**
+   * Stream read for `bodyFile: "-"`.
+   *
+   * @default {Deno.stdin.readable}
+   */
   stdin?: ReadableStream<Uint8Array>;
   /** Namespace of every namespaced resource, replacing the body's own (`--namespace`). */
   namespace?: string;
@@ -70,7 +70,11 @@ export interface BuildBodyOptions {
   namePrefix?: string;
   /** Postfix of every resource name, before the random postfix. */
   namePostfix?: string;
-  /** Length of the random postfix of every name, 0 to {@linkcode MAX_RANDOM_POSTFIX_LENGTH}. Default 8; 0 disables it. */
+  /**
+   * Length of the random postfix of every name, 0 to {@linkcode MAX_RANDOM_POSTFIX_LENGTH}; 0 disables it.
+   *
+   * @default {8}
+   */
   randomPostfixLength?: number;
   /** Environment variables for every container of the first resource; they win over the body's. */
   envs?: Record<string, string>;
@@ -83,7 +87,7 @@ export interface BuildBodyOptions {
   /** Args of the main container of the first resource. */
   args?: string[];
   /** Image pull policy of the main container of the first resource. */
-  imagePullPolicy?: typeof IMAGE_PULL_POLICIES[number];
+  imagePullPolicy?: PullPolicy;
   /** Image pull secret names added to the first resource's pod spec. */
   imagePullSecrets?: string[];
   /** Files from secrets mounted into the main container: `{ secretName: { key: "/abs/path" } }`. */
@@ -94,13 +98,21 @@ export interface BuildBodyOptions {
   activeDeadlineSeconds?: number;
   /** `spec.ttlSecondsAfterFinished` of the first resource (Job) when the body does not set it. */
   ttlSecondsAfterFinished?: number;
-  /** Random source for the name postfix, like `Math.random` (tests inject a fixed one). Default: crypto. */
+  /**
+   * Random source for the name postfix, like `Math.random` (tests inject a fixed one).
+   * When absent: {@linkcode cryptoRandom}, or the run id's with `seedFromRunId`.
+   */
   random?: RandomSource;
+  /**
+   * Draw the random name postfix from a source seeded by the run id
+   * ({@linkcode seededRandom}), so the same options give the same names:
+   * what `render()` and `kjo render` do when given a run id. Ignored when
+   * `random` is given.
+   *
+   * @default {false}
+   */
+  seedFromRunId?: boolean;
 }
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function checkStringList(value: unknown, name: string): void {
   if (
@@ -144,9 +156,9 @@ function checkOptions(options: BuildBodyOptions): void {
   if (typeof options.runId !== "string" || options.runId === "") {
     throw new InputError("runId: is required");
   }
-  if (options.runId.length > 63 || !LABEL_VALUE.test(options.runId)) {
+  if (!isLabelValue(options.runId)) {
     throw new InputError(
-      `runId: must be a valid label value (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends), got ${
+      `runId: must be a valid label value (${LABEL_VALUE_RULE}), got ${
         JSON.stringify(options.runId)
       }`,
     );
@@ -158,13 +170,9 @@ function checkOptions(options: BuildBodyOptions): void {
     const value = options[key];
     if (
       value !== undefined &&
-      (typeof value !== "string" || value.length > 63 || !DNS_LABEL.test(value))
+      (typeof value !== "string" || !isDnsLabel(value))
     ) {
-      throw new InputError(
-        `${key}: must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
-          JSON.stringify(value)
-        }`,
-      );
+      throw new InputError(`${key}: must be ${DNS_LABEL_RULE}, got ${JSON.stringify(value)}`);
     }
   }
   for (const key of ["namePrefix", "namePostfix"] as const) {
@@ -182,10 +190,10 @@ function checkOptions(options: BuildBodyOptions): void {
   checkStringList(options.args, "args");
   checkStringList(options.imagePullSecrets, "imagePullSecrets");
   if (
-    options.imagePullPolicy !== undefined && !IMAGE_PULL_POLICIES.includes(options.imagePullPolicy)
+    options.imagePullPolicy !== undefined && !PULL_POLICIES.includes(options.imagePullPolicy)
   ) {
     throw new InputError(
-      `imagePullPolicy: must be one of ${IMAGE_PULL_POLICIES.join(", ")}, got ${
+      `imagePullPolicy: must be one of ${PULL_POLICIES.join(", ")}, got ${
         JSON.stringify(options.imagePullPolicy)
       }`,
     );
@@ -198,11 +206,9 @@ function checkOptions(options: BuildBodyOptions): void {
   }
   checkStringMap(options.labels, "labels");
   for (const [key, value] of Object.entries(options.labels ?? {})) {
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    if (!isLabelValue(value)) {
       throw new InputError(
-        `labels.${key}: invalid label value ${
-          JSON.stringify(value)
-        } (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`,
+        `labels.${key}: invalid label value ${JSON.stringify(value)} (${LABEL_VALUE_RULE})`,
       );
     }
   }
@@ -212,7 +218,7 @@ function checkOptions(options: BuildBodyOptions): void {
   if (options.secretFiles !== undefined) {
     if (!isObject(options.secretFiles)) throw new InputError("secretFiles: must be an object");
     for (const [secret, keys] of Object.entries(options.secretFiles)) {
-      if (secret.length > 253 || !DNS_SUBDOMAIN.test(secret)) {
+      if (!isDnsSubdomain(secret)) {
         throw new InputError(`secretFiles.${secret}: not a valid secret name (DNS-1123 subdomain)`);
       }
       checkStringMap(keys, `secretFiles.${secret}`);
@@ -239,19 +245,28 @@ function checkOptions(options: BuildBodyOptions): void {
  *
  * @throws {InputError} naming the option, or the document, field and reason.
  *
- * @example
+ * @example The resources of an image run
  * ```ts
- * const resources = await buildBody({
- *   source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
- *   runId: "r-123",
- *   namePrefix: "hello",
- * });
- * // [{ apiVersion: "batch/v1", kind: "Job", metadata: { name: "hello-job-k3x9a0qz", ... }, ... }]
+ * import { buildBody } from "./build_body.ts";
+ *
+ * if (import.meta.main) {
+ *   const resources = await buildBody({
+ *     source: { image: "busybox", command: ["sh", "-c", "echo hello"] },
+ *     runId: "r-123",
+ *     namePrefix: "hello",
+ *   });
+ *   console.log(resources.map((r) => `${r.kind}/${r.metadata.name}`)); // ["Job/hello-job-k3x9a0qz"]
+ * }
  * ```
  */
 export async function buildBody(options: BuildBodyOptions): Promise<KubeObject[]> {
   checkOptions(options);
-  const random = randomPostfix(options.randomPostfixLength ?? 8, options.random ?? cryptoRandom);
+  const source = options.random ??
+    (options.seedFromRunId ? seededRandom(options.runId) : cryptoRandom);
+  const random = randomPostfix(
+    options.randomPostfixLength ?? DEFAULT_RANDOM_POSTFIX_LENGTH,
+    source,
+  );
   const loaded = await loadBody(options.source, { baseDir: options.baseDir, stdin: options.stdin });
   let documents: unknown[];
   if ("text" in loaded) {
@@ -295,5 +310,3 @@ export async function buildBody(options: BuildBodyOptions): Promise<KubeObject[]
   validateDocuments(objects);
   return objects;
 }
-
-export { RUN_ID_LABEL };

@@ -5,15 +5,11 @@
  * @module
  */
 
+import type { ExecutionObject } from "../choices.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 
 /**
  * What the default body runs.
- *
- * @example
- * ```ts
- * const source: ImageBody = { image: "busybox", command: ["sh", "-c", "echo hi"], kind: "Pod" };
- * ```
  */
 export interface ImageBody {
   /** Container image. */
@@ -22,17 +18,16 @@ export interface ImageBody {
   command?: string[];
   /** Container arguments; the image's when absent. */
   args?: string[];
-  /** `Job` (default) or `Pod`. */
-  kind?: "Job" | "Pod";
+  /**
+   * `Job` or `Pod`.
+   *
+   * @default {"Job"}
+   */
+  kind?: ExecutionObject;
 }
 
 /**
  * Name of the single container of the default bodies.
- *
- * @example
- * ```ts
- * DEFAULT_CONTAINER_NAME; // "main"
- * ```
  */
 export const DEFAULT_CONTAINER_NAME = "main";
 
@@ -42,11 +37,6 @@ export const DEFAULT_CONTAINER_NAME = "main";
  * `restartPolicy: Never`; one container named `main`. Neither has a name:
  * augmentation names it after the lowercase kind (plus prefix, postfix and
  * random postfix).
- *
- * @example
- * ```ts
- * const [job] = defaultBody({ image: "busybox", command: ["sh", "-c", "echo hi"] });
- * ```
  */
 export function defaultBody(source: ImageBody): KubeObject[] {
   const container: Record<string, unknown> = { name: DEFAULT_CONTAINER_NAME, image: source.image };

@@ -6,10 +6,12 @@
  */
 
 import { resolve } from "node:path";
+import { EXECUTION_OBJECTS } from "../choices.ts";
 import { InputError } from "../errors.ts";
+import { readInputFile } from "./input_file.ts";
 import { defaultBody, type ImageBody } from "./default_templates.ts";
 import { isObject, typeName } from "./_object.ts";
-import { checkDepth, readStreamLimited, readTextFileLimited } from "./safe_parse.ts";
+import { checkDepth, readStreamLimited } from "./safe_parse.ts";
 
 /**
  * Where the body of a run comes from; exactly one of `image`, `bodyFile`,
@@ -21,13 +23,6 @@ import { checkDepth, readStreamLimited, readTextFileLimited } from "./safe_parse
  *   are resolved against `baseDir` when given, else the working directory.
  * - `{ body }`: a YAML or JSON string (templated), or an object or a list of
  *   objects (used as they are, not templated).
- *
- * @example
- * ```ts
- * const fromFile: BodySource = { bodyFile: "fixtures/job_hello.yaml" };
- * const fromStdin: BodySource = { bodyFile: "-" };
- * const fromImage: BodySource = { image: "busybox", command: ["sh", "-c", "echo hi"] };
- * ```
  */
 export type BodySource =
   | ImageBody
@@ -36,11 +31,6 @@ export type BodySource =
 
 /**
  * A loaded body: text still to render and parse, or objects.
- *
- * @example
- * ```ts
- * const loaded: LoadedBody = { text: "kind: Pod", origin: "stdin" };
- * ```
  */
 export type LoadedBody =
   | { text: string; origin: string }
@@ -48,16 +38,19 @@ export type LoadedBody =
 
 /**
  * Options of {@linkcode loadBody}.
- *
- * @example
- * ```ts
- * const options: LoadBodyOptions = { baseDir: "/dags" };
- * ```
  */
 export interface LoadBodyOptions {
-  /** Directory relative `bodyFile` paths are resolved against; the working directory when absent. */
+  /**
+   * Directory relative `bodyFile` paths are resolved against.
+   *
+   * @default {Deno.cwd()}
+   */
   baseDir?: string;
-  /** Stream read for `bodyFile: "-"`; `Deno.stdin.readable` when absent. */
+  /**
+   * Stream read for `bodyFile: "-"`.
+   *
+   * @default {Deno.stdin.readable}
+   */
   stdin?: ReadableStream<Uint8Array>;
 }
 
@@ -69,12 +62,6 @@ const SOURCE_KEYS = ["image", "bodyFile", "body"] as const;
  *
  * @throws {InputError} when not exactly one source is given, the file does
  * not exist or cannot be read, or the image source is malformed.
- *
- * @example
- * ```ts
- * const loaded = await loadBody({ bodyFile: "fixtures/job_hello.yaml" });
- * if ("text" in loaded) console.log(loaded.text);
- * ```
  */
 export async function loadBody(
   source: BodySource,
@@ -120,8 +107,10 @@ function loadImage(source: ImageBody): unknown[] {
       throw new InputError(`${field}: must be a list of strings`);
     }
   }
-  if (source.kind !== undefined && source.kind !== "Job" && source.kind !== "Pod") {
-    throw new InputError(`kind: must be Job or Pod, got ${JSON.stringify(source.kind)}`);
+  if (source.kind !== undefined && !EXECUTION_OBJECTS.includes(source.kind)) {
+    throw new InputError(
+      `kind: must be one of ${EXECUTION_OBJECTS.join(", ")}, got ${JSON.stringify(source.kind)}`,
+    );
   }
   return defaultBody(source);
 }
@@ -135,20 +124,5 @@ async function loadFile(path: string, options: LoadBodyOptions): Promise<LoadedB
     return { text: await readStreamLimited(stream, "stdin"), origin: "stdin" };
   }
   const fullPath = resolve(options.baseDir ?? Deno.cwd(), path);
-  try {
-    return {
-      text: await readTextFileLimited(fullPath, `body file ${path}`),
-      origin: `body file ${path}`,
-    };
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    if (error instanceof Deno.errors.NotFound) {
-      throw new InputError(`body file ${path}: not found (${fullPath})`, { cause: error });
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new InputError(`body file ${path}: is a directory`, { cause: error });
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InputError(`body file ${path}: cannot read: ${reason}`, { cause: error });
-  }
+  return { text: await readInputFile(path, "body file", fullPath), origin: `body file ${path}` };
 }

@@ -7,12 +7,7 @@
  */
 
 import type { KubeObject } from "../kube/kube_object.ts";
-
-/** Label on the tracked (first) resource of a run, value `"true"`. */
-export const TRACKED_LABEL = "kjo/tracked";
-
-/** Annotation on the tracked resource listing every resource of the run. */
-export const RESOURCES_ANNOTATION = "kjo/resources";
+import { RESOURCES_ANNOTATION, TRACKED_LABEL } from "../kube/labels.ts";
 
 /** One resource of a run as listed in {@linkcode RESOURCES_ANNOTATION}. */
 export interface ResourceRef {
@@ -26,12 +21,6 @@ export interface ResourceRef {
  * Adds the {@linkcode TRACKED_LABEL} and the {@linkcode RESOURCES_ANNOTATION}
  * (a JSON list of {@linkcode ResourceRef}, in apply order) to the first
  * object. Call after names and namespaces are final.
- *
- * @example
- * ```ts
- * markTrackedResource(objects);
- * objects[0].metadata.labels?.["kjo/tracked"]; // "true"
- * ```
  */
 export function markTrackedResource(objects: KubeObject[]): void {
   const first = objects[0];
@@ -52,11 +41,6 @@ export function markTrackedResource(objects: KubeObject[]): void {
 /**
  * Reads the {@linkcode RESOURCES_ANNOTATION} of a tracked resource; an empty
  * list when it is missing or unreadable.
- *
- * @example
- * ```ts
- * const refs = readResourceRefs(job); // [{ apiVersion: "batch/v1", kind: "Job", name: "x-1" }, ...]
- * ```
  */
 export function readResourceRefs(object: KubeObject): ResourceRef[] {
   const text = object.metadata.annotations?.[RESOURCES_ANNOTATION];

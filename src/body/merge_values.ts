@@ -9,12 +9,6 @@ import { isObject } from "./_object.ts";
 /**
  * Merges `override` into a copy of `base`: nested objects merge key by key;
  * lists, scalars and `null` in `override` replace what `base` has.
- *
- * @example
- * ```ts
- * mergeValues({ a: { b: 1, c: 2 }, l: [1] }, { a: { c: 3 }, l: [2] });
- * // { a: { b: 1, c: 3 }, l: [2] }
- * ```
  */
 export function mergeValues(
   base: Record<string, unknown>,

@@ -11,14 +11,13 @@ import { checkDepth, INPUT_LIMITS, parseJsonLimited, parseYamlStream } from "./s
 
 /**
  * Options of {@linkcode parseDocuments}.
- *
- * @example
- * ```ts
- * parseDocuments("kind: Pod", { origin: "body file pod.yaml" });
- * ```
  */
 export interface ParseDocumentsOptions {
-  /** Names the text in error messages (`body file job.yaml`, `stdin`, `body`). */
+  /**
+   * Names the text in error messages (`body file job.yaml`, `stdin`, `body`).
+   *
+   * @default {"body"}
+   */
   origin?: string;
 }
 
@@ -31,11 +30,6 @@ export interface ParseDocumentsOptions {
  * and column), when a document is not an object or a list of objects, or
  * when there is no document at all; when a limit of `INPUT_LIMITS` is
  * passed (size, nesting depth, YAML aliases, number of documents).
- *
- * @example
- * ```ts
- * parseDocuments("kind: ConfigMap\n---\nkind: Secret\n").length; // 2
- * ```
  */
 export function parseDocuments(
   text: string,
@@ -59,11 +53,6 @@ export function parseDocuments(
  *
  * @throws {InputError} when a document or an item is not an object, or when
  * nothing is left.
- *
- * @example
- * ```ts
- * flattenDocuments([{ kind: "List", items: [{ kind: "Pod" }] }, null]); // [{ kind: "Pod" }]
- * ```
  */
 export function flattenDocuments(
   values: unknown[],

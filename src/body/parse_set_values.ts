@@ -29,10 +29,13 @@ type Key = (string | number)[];
  * a key longer than `INPUT_LIMITS.maxSetKeyChars` or deeper than
  * `INPUT_LIMITS.maxDepth`, a value longer than `INPUT_LIMITS.maxSetValueChars`.
  *
- * @example
+ * @example Helm-style `--set` pairs
  * ```ts
- * parseSetValues(["a.b=1", "c=x,d={1,true}", "e\\.f=2"]);
- * // { a: { b: 1 }, c: "x", d: [1, true], "e.f": 2 }
+ * import { parseSetValues } from "./parse_set_values.ts";
+ *
+ * const values = parseSetValues(["a.b=1", "c=x,d={1,true}", "e\\.f=2", "list[1]=y"]);
+ * console.log(values);
+ * // { a: { b: 1 }, c: "x", d: [1, true], "e.f": 2, list: [null, "y"] }
  * ```
  */
 export function parseSetValues(args: string[]): Record<string, unknown> {

@@ -27,11 +27,6 @@ const TEMPLATE_KINDS = new Set([
  *
  * The path is returned for known kinds even when the fields are missing, so
  * that validation can report them.
- *
- * @example
- * ```ts
- * podSpecPath({ apiVersion: "batch/v1", kind: "Job", metadata: {} }); // ["spec", "template", "spec"]
- * ```
  */
 export function podSpecPath(object: { kind?: unknown }): string[] | undefined {
   const kind = object.kind;
@@ -51,11 +46,6 @@ export function podSpecPath(object: { kind?: unknown }): string[] | undefined {
  * with a pod template; `spec.jobTemplate` and `spec.jobTemplate.spec.template`
  * of a CronJob; `template` of a PodTemplate. Only paths whose value is an
  * object are returned.
- *
- * @example
- * ```ts
- * templatePaths({ kind: "Job", spec: { template: {} } }); // [["spec", "template"]]
- * ```
  */
 export function templatePaths(object: { kind?: unknown }): string[][] {
   const candidates: string[][] = [];

@@ -6,7 +6,7 @@
 
 import { Script } from "node:vm";
 import { Eta } from "eta/core";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 import { runTemplateSandboxed } from "./_template_sandbox.ts";
 import { checkDepth, checkSize, INPUT_LIMITS } from "./safe_parse.ts";
 
@@ -21,14 +21,13 @@ const TEMPLATE_HEAP_MIB = 256;
 
 /**
  * Options of {@linkcode renderTemplate}.
- *
- * @example
- * ```ts
- * const options: RenderTemplateOptions = { runId: "r1", values: { image: "busybox" }, origin: "stdin" };
- * ```
  */
 export interface RenderTemplateOptions {
-  /** Values available as `it.job` (from `--set` / `--values`). */
+  /**
+   * Values available as `it.job` (from `--set` / `--values`).
+   *
+   * @default {{}}
+   */
   values?: Record<string, unknown>;
   /** The run id, available as `it.run_id`. */
   runId: string;
@@ -40,7 +39,11 @@ export interface RenderTemplateOptions {
    * another (e.g. a Job mounting the run's ConfigMap).
    */
   resourceName?: (name: string, kind?: string) => string;
-  /** Names the text in error messages (`body file job.yaml`, `stdin`, `body`). */
+  /**
+   * Names the text in error messages (`body file job.yaml`, `stdin`, `body`).
+   *
+   * @default {"body"}
+   */
   origin?: string;
   /**
    * Time the render may take, in milliseconds; a template still running then
@@ -109,13 +112,17 @@ function makeEta(): Eta {
  * (naming the line: `body file job.yaml: template line 3: Unexpected token ';'`),
  * a template that runs too long or writes too much.
  *
- * @example
+ * @example Render a body template (in a sandboxed subprocess)
  * ```ts
- * await renderTemplate("image: <%= it.quote(it.job.image) %>", {
- *   runId: "r1",
- *   values: { image: "busybox" },
- * });
- * // 'image: "busybox"'
+ * import { renderTemplate } from "./render_template.ts";
+ *
+ * if (import.meta.main) {
+ *   const text = await renderTemplate("image: <%= it.quote(it.job.image) %>", {
+ *     runId: "r1",
+ *     values: { image: "busybox" },
+ *   });
+ *   console.log(text); // 'image: "busybox"'
+ * }
  * ```
  */
 export async function renderTemplate(
@@ -151,9 +158,7 @@ export async function renderTemplate(
     }));
   } catch (cause) {
     throw new InputError(
-      `${origin}: template values: must be JSON data (${
-        (cause instanceof Error ? cause.message : String(cause)).split("\n", 1)[0]
-      })`,
+      `${origin}: template values: must be JSON data (${errorText(cause).split("\n", 1)[0]})`,
       { cause },
     );
   }
@@ -180,7 +185,7 @@ function firstLine(text: string): string {
 }
 
 function describeCompileError(eta: Eta, text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   // Tag-level errors: "unclosed tag at line 3 col 1:\n..."
   const tagError = /^(.*) at line (\d+) col (\d+):/.exec(message);
   if (tagError) return `template line ${tagError[2]}, column ${tagError[3]}: ${tagError[1]}`;
@@ -216,7 +221,7 @@ function findSyntaxError(eta: Eta, text: string): { line: number; reason?: strin
     try {
       new Script(eta.compileBody(ast.slice(0, i + 1) as never));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       if (!/end of input/i.test(message)) return { line: lastLine ?? 1, reason: message };
     }
   }

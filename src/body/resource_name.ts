@@ -7,41 +7,24 @@
 
 /**
  * Characters of the random name postfix.
- *
- * @example
- * ```ts
- * RANDOM_ALPHABET.length; // 36
- * ```
  */
 export const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /**
  * Largest accepted `randomPostfixLength`.
- *
- * @example
- * ```ts
- * randomPostfix(MAX_RANDOM_POSTFIX_LENGTH).length; // 32
- * ```
  */
 export const MAX_RANDOM_POSTFIX_LENGTH = 32;
 
+/** Length of the random name postfix when none is given. */
+export const DEFAULT_RANDOM_POSTFIX_LENGTH = 8;
+
 /**
  * A source of random numbers in [0, 1), like `Math.random`.
- *
- * @example
- * ```ts
- * const fixed: RandomSource = () => 0; // postfix "aaaaaaaa"
- * ```
  */
 export type RandomSource = () => number;
 
 /**
  * Cryptographically strong default {@linkcode RandomSource}.
- *
- * @example
- * ```ts
- * randomPostfix(8, cryptoRandom);
- * ```
  */
 export const cryptoRandom: RandomSource = () => {
   const buffer = new Uint32Array(1);
@@ -50,13 +33,27 @@ export const cryptoRandom: RandomSource = () => {
 };
 
 /**
+ * A deterministic {@linkcode RandomSource} seeded by a string (FNV-1a hash,
+ * then mulberry32): the same seed gives the same sequence. Rendering with a
+ * given run id draws the name postfix from it, so the names repeat.
+ */
+export function seededRandom(seed: string): RandomSource {
+  let state = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) {
+    state ^= seed.charCodeAt(i);
+    state = Math.imul(state, 0x01000193);
+  }
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+}
+
+/**
  * A random string of lowercase letters and digits.
- *
- * @example
- * ```ts
- * randomPostfix(8); // e.g. "k3x9a0qz"
- * randomPostfix(0); // ""
- * ```
  */
 export function randomPostfix(length: number, random: RandomSource = cryptoRandom): string {
   let out = "";
@@ -75,11 +72,6 @@ export function randomPostfix(length: number, random: RandomSource = cryptoRando
  * other than `a-z`, `0-9` and `-` (so `_`, `.`, spaces, `/`, …) becomes `-`;
  * runs of dashes collapse to one; leading and trailing dashes are trimmed.
  * May return `""`.
- *
- * @example
- * ```ts
- * sanitizeName("My_Task.v2 "); // "my-task-v2"
- * ```
  */
 export function sanitizeName(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
@@ -114,12 +106,6 @@ const LABEL_LENGTH_KINDS = new Set([
  * are named `<cronjob>-<11-digit schedule time>` and must stay within 63), 63
  * for the kinds in `LABEL_LENGTH_KINDS` (see there), 253 (a DNS-1123
  * subdomain) for every other kind.
- *
- * @example
- * ```ts
- * nameLengthLimit("Job"); // 63
- * nameLengthLimit("ConfigMap"); // 253
- * ```
  */
 export function nameLengthLimit(kind: string): number {
   if (kind === "CronJob") return 52;
@@ -128,11 +114,6 @@ export function nameLengthLimit(kind: string): number {
 
 /**
  * Input of {@linkcode makeResourceName}.
- *
- * @example
- * ```ts
- * const parts: ResourceNameParts = { prefix: "etl", base: "load", random: "a1b2c3d4", kind: "Job" };
- * ```
  */
 export interface ResourceNameParts {
   /** Run-wide prefix (e.g. the Airflow task id). */
@@ -155,6 +136,8 @@ export interface ResourceNameParts {
  *
  * @example
  * ```ts
+ * import { makeResourceName } from "./resource_name.ts";
+ *
  * makeResourceName({ prefix: "etl", base: "Load_Data", random: "x1y2z3w4", kind: "Job" });
  * // "etl-load-data-x1y2z3w4"
  * ```

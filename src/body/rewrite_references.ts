@@ -139,7 +139,11 @@ export interface RewriteReferencesOptions {
    * wrote them, in the order of the resources.
    */
   originals: readonly OriginalMetadata[];
-  /** The labels kjo is about to set on every resource and pod template. @default {} */
+  /**
+   * The labels kjo is about to set on every resource and pod template.
+   *
+   * @default {{}}
+   */
   labels?: Readonly<Record<string, string>>;
 }
 

@@ -87,26 +87,6 @@ class LabelChanges {
  * kind's `spec.selector.matchLabels` (Deployment, StatefulSet, Job,
  * PodDisruptionBudget, …), a NetworkPolicy's `spec.podSelector.matchLabels`.
  * `matchExpressions` are left as they are.
- *
- * @example
- * ```ts
- * import { rewriteSelectors } from "./rewrite_selectors.ts";
- *
- * const job = {
- *   apiVersion: "batch/v1",
- *   kind: "Job",
- *   metadata: { name: "web-k0rhv2jg" },
- *   spec: { template: { spec: { containers: [{ name: "main", image: "busybox" }] } } },
- * };
- * const service = {
- *   apiVersion: "v1",
- *   kind: "Service",
- *   metadata: { name: "web-k0rhv2jg" },
- *   spec: { selector: { "job-name": "web" }, ports: [{ port: 80 }] },
- * };
- * rewriteSelectors([job, service], { originals: [{ name: "web" }, { name: "web" }] });
- * service.spec.selector["job-name"]; // "web-k0rhv2jg"
- * ```
  */
 export function rewriteSelectors(objects: KubeObject[], options: RewriteReferencesOptions): void {
   const changes = new LabelChanges();

@@ -8,17 +8,21 @@
 
 import { InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
+import {
+  DNS_LABEL_RULE,
+  isDns1035Label,
+  isDnsLabel,
+  isDnsSubdomain,
+  isLabelKey,
+  isLabelValue,
+  LABEL_KEY_RULE,
+  LABEL_VALUE_RULE,
+} from "../kube/name_rules.ts";
 import { formatPath, getPath, isObject, type JsonObject, typeName } from "./_object.ts";
 import { podSpecPath } from "./pod_spec_path.ts";
 import { nameLengthLimit } from "./resource_name.ts";
 
 type Path = (string | number)[];
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Kinds whose names must be DNS-1035 labels (start with a letter). */
 const DNS_1035_KINDS = new Set(["Service"]);
@@ -29,11 +33,6 @@ const JOB_KINDS = new Set(["Job", "CronJob"]);
 /**
  * How errors name a document: `document 2 (Job/name)`, `document 2 (Job)`
  * or `document 2`.
- *
- * @example
- * ```ts
- * documentLabel({ kind: "Job", metadata: { name: "a" } }, 2); // "document 2 (Job/a)"
- * ```
  */
 export function documentLabel(value: unknown, index: number): string {
   if (!isObject(value) || typeof value.kind !== "string" || value.kind === "") {
@@ -95,6 +94,20 @@ class Checker {
     value.forEach((item, i) => this.string(item, [...path, i], { required: true }));
   }
 
+  /**
+   * A list of objects, each with a non-empty string `name` (volumes, pull
+   * secrets, env, volume mounts); `each` checks an item's other fields.
+   */
+  namedList(value: unknown, path: Path, each?: (item: JsonObject, at: Path) => void): void {
+    if (!this.list(value, path)) return;
+    value.forEach((item, i) => {
+      const at = [...path, i];
+      this.object(item, at, true);
+      this.string((item as JsonObject).name, [...at, "name"], { required: true, nonEmpty: true });
+      each?.(item as JsonObject, at);
+    });
+  }
+
   stringMap(value: unknown, path: Path): value is Record<string, string> {
     if (!this.object(value, path)) return false;
     for (const [key, item] of Object.entries(value)) {
@@ -112,12 +125,6 @@ class Checker {
  *
  * @param index 1-based position of the document in the body.
  * @throws {InputError} naming the document, field and reason.
- *
- * @example
- * ```ts
- * validateShape({ apiVersion: "v1", kind: "ConfigMap" }, 1); // ok
- * validateShape({ kind: "ConfigMap" }, 2); // throws "document 2 (ConfigMap): apiVersion: is required (a non-empty string)"
- * ```
  */
 export function validateShape(value: unknown, index: number): asserts value is KubeObject {
   const check: Checker = new Checker(documentLabel(value, index));
@@ -150,14 +157,6 @@ export function validateShape(value: unknown, index: number): asserts value is K
  *
  * @param index 1-based position of the document in the body.
  * @throws {InputError} naming the document, field and reason.
- *
- * @example
- * ```ts
- * validateDocument({
- *   apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
- *   spec: { containers: [{ name: "main", image: "busybox" }] },
- * }, 1);
- * ```
  */
 export function validateDocument(object: KubeObject, index: number): void {
   validateShape(object, index);
@@ -166,14 +165,8 @@ export function validateDocument(object: KubeObject, index: number): void {
   const metadata = object.metadata;
   check.string(metadata.name, ["metadata", "name"], { required: true, nonEmpty: true });
   checkName(check, object.kind, metadata.name as string);
-  if (metadata.namespace !== undefined && !DNS_LABEL.test(metadata.namespace)) {
-    check.fail(
-      ["metadata", "namespace"],
-      "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63)",
-    );
-  }
-  if (metadata.namespace !== undefined && metadata.namespace.length > 63) {
-    check.fail(["metadata", "namespace"], "must be at most 63 characters");
+  if (metadata.namespace !== undefined && !isDnsLabel(metadata.namespace)) {
+    check.fail(["metadata", "namespace"], `must be ${DNS_LABEL_RULE}`);
   }
   checkLabels(check, metadata.labels, ["metadata", "labels"]);
 
@@ -204,7 +197,7 @@ function checkName(check: Checker, kind: string, name: string): void {
     check.fail(path, `must be at most ${limit} characters for a ${kind}, got ${name.length}`);
   }
   if (DNS_1035_KINDS.has(kind)) {
-    if (!DNS_1035_LABEL.test(name)) {
+    if (!isDns1035Label(name)) {
       check.fail(
         path,
         `must be a DNS-1035 label (start with a letter; lowercase letters, digits and '-'), got ${
@@ -212,7 +205,7 @@ function checkName(check: Checker, kind: string, name: string): void {
         }`,
       );
     }
-  } else if (!(limit === 63 ? DNS_LABEL : DNS_SUBDOMAIN).test(name)) {
+  } else if (!(limit === 63 ? isDnsLabel : isDnsSubdomain)(name)) {
     check.fail(
       path,
       `must be a DNS-1123 name (lowercase letters, digits and '-'), got ${JSON.stringify(name)}`,
@@ -223,24 +216,11 @@ function checkName(check: Checker, kind: string, name: string): void {
 function checkLabels(check: Checker, labels: unknown, path: Path): void {
   if (!check.stringMap(labels, path)) return;
   for (const [key, value] of Object.entries(labels)) {
-    const slash = key.lastIndexOf("/");
-    const prefix = slash === -1 ? undefined : key.slice(0, slash);
-    const name = slash === -1 ? key : key.slice(slash + 1);
-    if (
-      name.length > 63 || !LABEL_NAME.test(name) ||
-      (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
-    ) {
+    if (!isLabelKey(key)) check.fail([...path, key], `invalid label key (${LABEL_KEY_RULE})`);
+    if (!isLabelValue(value)) {
       check.fail(
         [...path, key],
-        "invalid label key (optional DNS prefix '/', then at most 63 of [A-Za-z0-9-_.])",
-      );
-    }
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      check.fail(
-        [...path, key],
-        `invalid label value ${
-          JSON.stringify(value)
-        } (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`,
+        `invalid label value ${JSON.stringify(value)} (${LABEL_VALUE_RULE})`,
       );
     }
   }
@@ -278,63 +258,26 @@ function checkPodSpec(check: Checker, spec: JsonObject, path: Path, isJob: boole
       `must be Never or OnFailure in a Job, got ${JSON.stringify(spec.restartPolicy)}`,
     );
   }
-  if (check.list(spec.volumes, [...path, "volumes"])) {
-    spec.volumes.forEach((volume, i) => {
-      check.object(volume, [...path, "volumes", i], true);
-      check.string((volume as JsonObject).name, [...path, "volumes", i, "name"], {
-        required: true,
-        nonEmpty: true,
-      });
-    });
-  }
-  if (check.list(spec.imagePullSecrets, [...path, "imagePullSecrets"])) {
-    spec.imagePullSecrets.forEach((secret, i) => {
-      check.object(secret, [...path, "imagePullSecrets", i], true);
-      check.string((secret as JsonObject).name, [...path, "imagePullSecrets", i, "name"], {
-        required: true,
-        nonEmpty: true,
-      });
-    });
-  }
+  check.namedList(spec.volumes, [...path, "volumes"]);
+  check.namedList(spec.imagePullSecrets, [...path, "imagePullSecrets"]);
 }
 
 function checkContainer(check: Checker, container: unknown, path: Path): void {
   check.object(container, path, true);
   const c = container as JsonObject;
   check.string(c.name, [...path, "name"], { required: true, nonEmpty: true });
-  if (!DNS_LABEL.test(c.name as string) || (c.name as string).length > 63) {
-    check.fail(
-      [...path, "name"],
-      `must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
-        JSON.stringify(c.name)
-      }`,
-    );
+  if (!isDnsLabel(c.name as string)) {
+    check.fail([...path, "name"], `must be ${DNS_LABEL_RULE}, got ${JSON.stringify(c.name)}`);
   }
   check.string(c.image, [...path, "image"], { required: true, nonEmpty: true });
   check.stringList(c.command, [...path, "command"]);
   check.stringList(c.args, [...path, "args"]);
-  if (check.list(c.env, [...path, "env"])) {
-    c.env.forEach((env, i) => {
-      check.object(env, [...path, "env", i], true);
-      const e = env as JsonObject;
-      check.string(e.name, [...path, "env", i, "name"], { required: true, nonEmpty: true });
-      check.string(e.value, [...path, "env", i, "value"]);
-    });
-  }
-  if (check.list(c.volumeMounts, [...path, "volumeMounts"])) {
-    c.volumeMounts.forEach((mount, i) => {
-      check.object(mount, [...path, "volumeMounts", i], true);
-      const m = mount as JsonObject;
-      check.string(m.name, [...path, "volumeMounts", i, "name"], {
-        required: true,
-        nonEmpty: true,
-      });
-      check.string(m.mountPath, [...path, "volumeMounts", i, "mountPath"], {
-        required: true,
-        nonEmpty: true,
-      });
-    });
-  }
+  check.namedList(c.env, [...path, "env"], (e, at) => check.string(e.value, [...at, "value"]));
+  check.namedList(
+    c.volumeMounts,
+    [...path, "volumeMounts"],
+    (m, at) => check.string(m.mountPath, [...at, "mountPath"], { required: true, nonEmpty: true }),
+  );
 }
 
 /**
@@ -342,11 +285,6 @@ function checkContainer(check: Checker, container: unknown, path: Path): void {
  * checks that no two documents have the same kind, namespace and name.
  *
  * @throws {InputError} naming the first bad document, field and reason.
- *
- * @example
- * ```ts
- * validateDocuments([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }]);
- * ```
  */
 export function validateDocuments(objects: KubeObject[]): void {
   const seen = new Map<string, number>();

@@ -14,13 +14,6 @@ export interface YamlErrorLike {
 /**
  * `line L, column C: reason` for a YAML error, with the reason's first line
  * only and without yaml's own trailing position.
- *
- * @example
- * ```ts
- * import { parseDocument } from "yaml";
- * const error = parseDocument("a: [1").errors[0];
- * describeYamlError(error); // "line 1, column 6: Missing , or ] in flow sequence"
- * ```
  */
 export function describeYamlError(error: YamlErrorLike): string {
   const reason = error.message.split("\n", 1)[0].replace(/ at line \d+, column \d+:?$/, "");

@@ -7,17 +7,20 @@
 import type { Command } from "commander";
 import { InputError } from "../errors.ts";
 import { attach } from "../runner/attach.ts";
-import { addClusterOptions } from "./_options.ts";
-import { addFollowOptions, followSetup, followWithOutput } from "./_follow.ts";
+import { addClusterOptions, type ClusterFlags } from "./_options.ts";
+import { addFollowOptions, type FollowFlags, followSetup, followWithOutput } from "./_follow.ts";
 
-/**
- * Adds `kjo attach` to `program`.
- *
- * @example
- * ```ts
- * addAttachCommand(createProgram());
- * ```
- */
+/** The flags of `kjo attach`, as commander gives them. */
+export interface AttachFlags extends ClusterFlags, FollowFlags {
+  /** `--run-id` (required). */
+  runId: string;
+  /** `-n/--namespace`. */
+  namespace?: string;
+  /** `--since`: an RFC 3339 time. */
+  since?: string;
+}
+
+/** Adds `kjo attach`, without its action ({@linkcode attachAction}), to `program`. */
 export function addAttachCommand(program: Command): Command {
   const command = program.command("attach")
     .summary("follow an existing run (e.g. after kjo was killed) to its end")
@@ -41,26 +44,27 @@ export function addAttachCommand(program: Command): Command {
 Examples:
   kjo attach --run-id k3f9x0q2m7ab -n jobs
   kjo attach --run-id k3f9x0q2m7ab --since 2026-11-29T10:00:00Z -o jsonl`,
-    )
-    .action(async (rawFlags: Record<string, unknown>, self: Command) => {
-      const { settings, options } = await followSetup(rawFlags);
-      const since = rawFlags.since as string | undefined;
-      if (since !== undefined && Number.isNaN(Date.parse(since))) {
-        throw new InputError(`--since: not an RFC 3339 time: ${JSON.stringify(since)}`);
-      }
-      const code = await followWithOutput(
-        settings,
-        String(rawFlags.runId),
-        (onEvent, signal) =>
-          attach({
-            ...options,
-            runId: String(rawFlags.runId),
-            ...(since ? { logsSince: new Date(since).toISOString().replace(/\.\d+Z$/, "Z") } : {}),
-            onEvent,
-            signal,
-          }),
-      );
-      self.setOptionValue("__exitCode", code);
-    });
+    );
   return command;
+}
+
+/** Follows the run `--run-id` names to its end; resolves to its exit code. */
+export async function attachAction(flags: AttachFlags): Promise<number> {
+  const { settings, options } = await followSetup(flags);
+  const since = flags.since;
+  if (since !== undefined && Number.isNaN(Date.parse(since))) {
+    throw new InputError(`--since: not an RFC 3339 time: ${JSON.stringify(since)}`);
+  }
+  return await followWithOutput(
+    settings,
+    flags.runId,
+    (onEvent, signal) =>
+      attach({
+        ...options,
+        runId: flags.runId,
+        ...(since ? { logsSince: new Date(since).toISOString().replace(/\.\d+Z$/, "Z") } : {}),
+        onEvent,
+        signal,
+      }),
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * `kjo cleanup`: deletes the resources of a run (or of every run older than
- * a given age) by their labels, e.g. what a killed kjo left behind.
+ * a given age) by their labels, e.g. what a killed kjo left behind. This file
+ * parses the flags and prints; `src/runner/cleanup_runs.ts` does the work.
  *
  * @module
  */
@@ -8,46 +9,52 @@
 import type { Command } from "commander";
 import { loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
-import { ClusterError, ExitCode, InputError } from "../errors.ts";
-import { ApiError } from "../kube/api_error.ts";
-import { deleteResources } from "../kube/delete_resources.ts";
-import type { KubeClient } from "../kube/kube_client.ts";
-import { describeObject, type KubeObject } from "../kube/kube_object.ts";
-import { collectionPath, resolveResource, type ResourceInfo } from "../kube/resource_paths.ts";
+import { ExitCode, InputError } from "../errors.ts";
 import { createKubeClient } from "../kube/kube_client.ts";
-import { RUN_ID_LABEL } from "../runner/run_id.ts";
-import { addClusterOptions, collect, seconds, settingsFrom } from "./_options.ts";
+import { describeObject, type KubeObject } from "../kube/kube_object.ts";
+import {
+  type CleanupKind,
+  type CleanupNote,
+  cleanupRuns,
+  DEFAULT_CLEANUP_KINDS,
+  type KindRef,
+} from "../runner/cleanup_runs.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
+import { isLabelValue, LABEL_VALUE_RULE } from "../kube/name_rules.ts";
+import {
+  addClusterOptions,
+  type ClusterFlags,
+  clusterSettingFlags,
+  collect,
+  kubeConfigOptions,
+  seconds,
+  settingsFrom,
+} from "./_options.ts";
 
-/**
- * An `apiVersion`/`kind` pair.
- *
- * @example
- * ```ts
- * const ref: KindRef = { apiVersion: "batch/v1", kind: "Job" };
- * ```
- */
-export interface KindRef {
-  apiVersion: string;
-  kind: string;
+/** The flags of `kjo cleanup`, as commander gives them. */
+export interface CleanupFlags extends ClusterFlags {
+  /** `--run-id`. */
+  runId?: string;
+  /** `-l/--selector`. */
+  selector?: string;
+  /** `--older-than`: a duration. */
+  olderThan?: string;
+  /** `--include-unfinished`. */
+  includeUnfinished?: true;
+  /** `--kind`, `apiVersion/Kind` each. */
+  kind?: string[];
+  /** `-n/--namespace`. */
+  namespace?: string;
+  /** `-A/--all-namespaces`. */
+  allNamespaces?: true;
+  /** `--dry-run`. */
+  dryRun?: true;
+  /** False with `--no-wait`. */
+  wait: boolean;
+  /** `--timeout`, unparsed. */
+  timeout?: string;
 }
 
-/**
- * Kinds `kjo cleanup` looks in unless told more with `--kind`.
- *
- * @example
- * ```ts
- * DEFAULT_CLEANUP_KINDS.map((k) => k.kind); // ["Job", "Pod", "Service", "ConfigMap", "Secret"]
- * ```
- */
-export const DEFAULT_CLEANUP_KINDS: readonly KindRef[] = [
-  { apiVersion: "batch/v1", kind: "Job" },
-  { apiVersion: "v1", kind: "Pod" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "v1", kind: "ConfigMap" },
-  { apiVersion: "v1", kind: "Secret" },
-];
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const DURATION_UNITS: Record<string, number> = {
   s: 1_000,
   m: 60_000,
@@ -116,67 +123,37 @@ export function parseKindRef(value: string): KindRef {
   return { apiVersion, kind };
 }
 
-/**
- * Groups objects by their run id label and keeps the runs all of whose
- * objects were created before `cutoffMs` (so a run with a recent pod, e.g. a
- * Job retry, is not old). Objects without the label or a creation time are
- * ignored (never deleted).
- *
- * @example
- * ```ts
- * const runs = selectOldRuns(objects, { cutoffMs: Date.now() - 3_600_000 });
- * for (const [runId, items] of runs) console.log(runId, items.length);
- * ```
- */
-export function selectOldRuns(
-  objects: readonly KubeObject[],
-  options: { cutoffMs: number; label?: string },
-): Map<string, KubeObject[]> {
-  const label = options.label ?? RUN_ID_LABEL;
-  const runs = new Map<string, KubeObject[]>();
-  const young = new Set<string>();
-  for (const object of objects) {
-    const runId = object.metadata?.labels?.[label];
-    if (!runId) continue;
-    const created = Date.parse(String(object.metadata.creationTimestamp ?? ""));
-    if (!Number.isFinite(created) || created >= options.cutoffMs) young.add(runId);
-    const list = runs.get(runId) ?? [];
-    list.push(object);
-    runs.set(runId, list);
-  }
-  for (const runId of young) runs.delete(runId);
-  return runs;
-}
-
-/**
- * Adds `kjo cleanup` to `program`.
- *
- * @example
- * ```ts
- * addCleanupCommand(createProgram());
- * ```
- */
+/** Adds `kjo cleanup`, without its action ({@linkcode cleanupAction}), to `program`. */
 export function addCleanupCommand(program: Command): Command {
   const command = program.command("cleanup")
     .summary("delete the resources of a run (or of old runs) by label")
     .description(
-      "Delete every object carrying the run's label (kjo/run-id=ID), or matching a label selector, " +
-        "or belonging to a run all of whose objects are older than a duration (what a killed kjo " +
-        "left behind). Looks in Jobs, Pods, Services, ConfigMaps and Secrets, plus the kinds given " +
-        "with --kind, in one namespace or all. Deletes with propagation Background (uid " +
-        "preconditions, so a newer object of the same name is never touched; objects owned by " +
-        "another deleted object, like a Job's pods, are left to the garbage collector), prints " +
-        "each object, " +
-        "and waits until they are gone. Exit codes: 0 done (also when nothing matched), 2 bad " +
-        "input, 3 cluster error or timeout.",
+      "Delete the objects of kjo runs: those carrying the run's label (kjo/run-id=ID), or matching " +
+        "a label selector, or belonging to a run all of whose objects are older than a duration " +
+        "(what a killed kjo left behind). Only objects with a kjo/run-id label are ever touched: a " +
+        "selector is ANDed with it. --older-than skips runs a kjo still follows (it renews a " +
+        "heartbeat Lease every minute) and runs whose tracked resource has not finished (unless " +
+        "--include-unfinished). Looks in Jobs, Pods, Services, ConfigMaps and Secrets, plus the " +
+        "kinds given with --kind, in one namespace or all. Deletes with propagation Background " +
+        "(uid preconditions, so a newer object of the same name is never touched; objects owned " +
+        "by another deleted object, like a Job's pods, are left to the garbage collector), prints " +
+        "each object, and waits until they are gone. Exit codes: 0 done (also when nothing " +
+        "matched), 2 bad input, 3 cluster error, a failed delete or timeout.",
     );
   addClusterOptions(command);
   command
     .option("--run-id <id>", "the run whose resources to delete (label kjo/run-id)")
-    .option("-l, --selector <selector>", "a label selector, e.g. kjo/dag-id=etl,kjo/task-id=load")
+    .option(
+      "-l, --selector <selector>",
+      "a label selector, ANDed with kjo/run-id, e.g. kjo/dag-id=etl,kjo/task-id=load",
+    )
     .option(
       "--older-than <duration>",
-      "runs (label kjo/run-id) whose objects are all older than this, e.g. 30m, 2h, 1d",
+      "runs whose objects are all older than this, e.g. 30m, 2h, 1d (never runs a kjo follows)",
+    )
+    .option(
+      "--include-unfinished",
+      "with --older-than: also runs whose tracked resource has not finished and that no kjo follows",
     )
     .option(
       "--kind <apiVersion/Kind>",
@@ -198,11 +175,8 @@ Examples:
   kjo cleanup --run-id k3f9x0q2m7ab -n jobs
   kjo cleanup --older-than 2h --all-namespaces --dry-run
   kjo cleanup -l kjo/dag-id=etl,kjo/task-id=load --kind example.com/v1/Widget
-  kjo cleanup --older-than 1d -l kjo/dag-id=etl --no-wait`,
-    )
-    .action(async (flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await cleanupAction(flags));
-    });
+  kjo cleanup --older-than 1d --include-unfinished -l kjo/dag-id=etl --no-wait`,
+    );
   return command;
 }
 
@@ -210,16 +184,12 @@ interface Plan {
   runId?: string;
   selector?: string;
   ageMs?: number;
-  kinds: KindRef[];
-  /** The kinds given with `--kind`. */
-  explicitKinds: KindRef[];
+  kinds: CleanupKind[];
   timeoutMs: number;
 }
 
-function planFrom(flags: Record<string, unknown>): Plan {
-  const runId = flags.runId as string | undefined;
-  const selector = flags.selector as string | undefined;
-  const olderThan = flags.olderThan as string | undefined;
+function planFrom(flags: CleanupFlags): Plan {
+  const { runId, selector, olderThan } = flags;
   if (runId === undefined && selector === undefined && olderThan === undefined) {
     throw new InputError(
       "nothing selected: give --run-id ID, --selector LABEL_SELECTOR or --older-than DURATION",
@@ -231,11 +201,12 @@ function planFrom(flags: Record<string, unknown>): Plan {
   if (runId !== undefined && olderThan !== undefined) {
     throw new InputError("--older-than finds the runs itself: it cannot be combined with --run-id");
   }
-  if (runId !== undefined && (runId === "" || runId.length > 63 || !LABEL_VALUE.test(runId))) {
+  if (flags.includeUnfinished && olderThan === undefined) {
+    throw new InputError("--include-unfinished only applies to --older-than");
+  }
+  if (runId !== undefined && (runId === "" || !isLabelValue(runId))) {
     throw new InputError(
-      `--run-id ${
-        JSON.stringify(runId)
-      }: must be a label value (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`,
+      `--run-id ${JSON.stringify(runId)}: must be a label value (${LABEL_VALUE_RULE})`,
     );
   }
   if (selector !== undefined && selector.trim() === "") {
@@ -244,110 +215,104 @@ function planFrom(flags: Record<string, unknown>): Plan {
   if (flags.allNamespaces && flags.namespace !== undefined) {
     throw new InputError("give only one of -n/--namespace and --all-namespaces");
   }
-  const explicitKinds = ((flags.kind as string[] | undefined) ?? []).map(parseKindRef);
-  const kinds: KindRef[] = [];
-  for (const ref of [...explicitKinds, ...DEFAULT_CLEANUP_KINDS]) {
-    if (!kinds.some((k) => k.apiVersion === ref.apiVersion && k.kind === ref.kind)) kinds.push(ref);
+  const explicit = (flags.kind ?? []).map(parseKindRef);
+  const kinds: CleanupKind[] = [];
+  for (const ref of [...explicit, ...DEFAULT_CLEANUP_KINDS]) {
+    if (kinds.some((k) => k.apiVersion === ref.apiVersion && k.kind === ref.kind)) continue;
+    const optional = !explicit.some((k) => k.apiVersion === ref.apiVersion && k.kind === ref.kind);
+    kinds.push({ ...ref, optional });
   }
   return {
     runId,
     selector,
     ageMs: olderThan === undefined ? undefined : parseDuration("--older-than", olderThan),
     kinds,
-    explicitKinds,
     timeoutMs: (seconds("--timeout", flags.timeout) ?? 120) * 1000,
   };
 }
 
-interface Scope {
-  client: KubeClient;
-  /** `optional`: a default kind, skipped (with a note) when listing it is forbidden. */
-  kinds: { info: ResourceInfo; optional: boolean }[];
-  /** `undefined`: all namespaces. */
-  namespace?: string;
-}
-
-async function cleanupAction(flags: Record<string, unknown>): Promise<number> {
+/** Deletes (or lists) the objects the flags select; resolves to the exit code. */
+export async function cleanupAction(flags: CleanupFlags): Promise<number> {
   const plan = planFrom(flags);
-  const settings = await settingsFrom(flags);
-  const { kubeConfig } = loadKubeConfig({
-    kubeconfig: settings.kubeconfig,
-    context: settings.context,
-    inCluster: settings.inCluster,
-    extraLocations: settings.kubeConfigExtraLocations,
-  });
+  const settings = await settingsFrom(clusterSettingFlags(flags));
+  const { kubeConfig } = loadKubeConfig(kubeConfigOptions(settings));
   const namespace = flags.allNamespaces
     ? undefined
     : resolveNamespace({ flag: settings.namespace, kubeConfig });
   const where = namespace === undefined ? "in any namespace" : `in namespace "${namespace}"`;
   const client = createKubeClient(kubeConfig);
   try {
-    const kinds: Scope["kinds"] = [];
-    for (const ref of plan.kinds) {
-      const optional = !plan.explicitKinds.some((k) =>
-        k.apiVersion === ref.apiVersion && k.kind === ref.kind
-      );
-      try {
-        kinds.push({ info: await resolveResource(client, { ...ref, metadata: {} }), optional });
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        throw new InputError(
-          `--kind ${ref.apiVersion}/${ref.kind}: the cluster has no resource for this kind`,
-          { cause: error },
-        );
-      }
-    }
-    const scope: Scope = { client, kinds, namespace };
+    const report = await cleanupRuns({
+      client,
+      namespace,
+      runId: plan.runId,
+      selector: plan.selector,
+      olderThanMs: plan.ageMs,
+      includeUnfinished: flags.includeUnfinished === true,
+      kinds: plan.kinds,
+      dryRun: flags.dryRun === true,
+      wait: flags.wait !== false,
+      timeoutMs: plan.timeoutMs,
+      onNote: (note) => printNote(note),
+    });
     const kindNames = plan.kinds.map((k) => k.kind).join(", ");
-
-    let selector = plan.runId !== undefined
-      ? `${RUN_ID_LABEL}=${plan.runId}`
-      : plan.ageMs !== undefined
-      ? [RUN_ID_LABEL, plan.selector].filter(Boolean).join(",")
-      : plan.selector!;
-    let found = await listAll(scope, selector);
-    if (plan.ageMs !== undefined) {
-      const runs = selectOldRuns(found, { cutoffMs: Date.now() - plan.ageMs });
-      found = [...runs.values()].flat();
-      if (found.length === 0) {
-        console.log(
-          `nothing to delete: no run (label ${RUN_ID_LABEL}${
+    if (report.objects.length === 0) {
+      console.log(
+        plan.ageMs !== undefined
+          ? `nothing to delete: no run (label ${RUN_ID_LABEL}${
             plan.selector ? `, ${plan.selector}` : ""
-          }) ` +
-            `with all of its ${kindNames} older than ${flags.olderThan} ${where}`,
-        );
-        return ExitCode.Succeeded;
-      }
-      selector = [`${RUN_ID_LABEL} in (${[...runs.keys()].join(",")})`, plan.selector].filter(
-        Boolean,
-      ).join(",");
-    }
-    if (found.length === 0) {
-      console.log(`nothing to delete: no ${kindNames} matches ${selector} ${where}`);
-      return ExitCode.Succeeded;
-    }
-    if (flags.dryRun) {
-      const uids = new Map(found.map((o) => [o.metadata.uid ?? "", o]));
-      for (const object of found) {
-        const owner = ownerIn(object, uids);
-        console.log(
-          `would delete ${label(object)}${owner ? ` with its owner ${describeObject(owner)}` : ""}`,
-        );
-      }
-      console.log(`dry run: nothing was deleted (${found.length} object(s) matched)`);
-      return ExitCode.Succeeded;
-    }
-    const handled = new Map<string, KubeObject>();
-    await deleteAll(scope, found, handled);
-    if (flags.wait === false) {
+          }) with all of its ${kindNames} older than ${flags.olderThan} ${where}`
+          : `nothing to delete: no ${kindNames} matches ${report.selector} ${where}`,
+      );
+    } else if (flags.dryRun) {
+      console.log(`dry run: nothing was deleted (${report.objects.length} object(s) matched)`);
+    } else if (flags.wait === false) {
       console.log("not waiting until they are gone (--no-wait)");
-      return ExitCode.Succeeded;
+    } else {
+      console.log("all gone");
     }
-    await waitUntilGone(scope, selector, handled, plan.timeoutMs);
-    console.log("all gone");
     return ExitCode.Succeeded;
   } finally {
     client.close();
+  }
+}
+
+function printNote(note: CleanupNote): void {
+  switch (note.type) {
+    case "kind-skipped":
+      console.error(
+        `kjo: note: skipping ${note.kind}: not allowed to list ${note.plural}${
+          note.namespace ? ` in namespace "${note.namespace}"` : ""
+        } (name it with --kind to make this an error)`,
+      );
+      return;
+    case "run-skipped":
+      console.log(
+        note.why === "followed"
+          ? `skipping run ${note.runId}: a kjo follows it (heartbeat Lease renewed recently)`
+          : `skipping run ${note.runId}: ${
+            describeObject(note.tracked!)
+          } has not finished (state ${note.state}; --include-unfinished deletes it)`,
+      );
+      return;
+    case "would-delete":
+      console.log(
+        `would delete ${label(note.object)}${
+          note.owner ? ` with its owner ${describeObject(note.owner)}` : ""
+        }`,
+      );
+      return;
+    case "removed": {
+      const { step } = note;
+      if (step.result === "owner") {
+        console.log(`deleted ${label(step.object)} with its owner ${describeObject(step.owner)}`);
+      } else if (step.result !== "failed") {
+        console.log(
+          `${step.result === "deleted" ? "deleted" : "already gone"} ${label(step.object)}`,
+        );
+      }
+      return;
+    }
   }
 }
 
@@ -361,128 +326,4 @@ function label(object: KubeObject): string {
   return parts.length > 0
     ? `${describeObject(object)} (${parts.join(", ")})`
     : describeObject(object);
-}
-
-/** Lists every object of the scope's kinds matching `selector`, in kind order, page by page. */
-async function listAll(scope: Scope, selector: string): Promise<KubeObject[]> {
-  const found: KubeObject[] = [];
-  for (const kind of [...scope.kinds]) {
-    const info = kind.info;
-    let next: string | undefined;
-    do {
-      let page: { items?: KubeObject[]; metadata?: { continue?: string } };
-      try {
-        page = await scope.client.request({
-          path: collectionPath(info, scope.namespace),
-          query: { labelSelector: selector, limit: 500, continue: next },
-        });
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 400) {
-          throw new InputError(
-            `label selector ${JSON.stringify(selector)}: the API server rejected it: ${
-              error.body?.message ?? error.message
-            }`,
-            { cause: error },
-          );
-        }
-        if (error instanceof ApiError && error.status === 403 && kind.optional) {
-          console.error(
-            `kjo: note: skipping ${info.kind}: not allowed to list ${info.plural}${
-              scope.namespace ? ` in namespace "${scope.namespace}"` : ""
-            } (name it with --kind to make this an error)`,
-          );
-          scope.kinds.splice(scope.kinds.indexOf(kind), 1);
-          break;
-        }
-        throw error;
-      }
-      for (const item of page?.items ?? []) {
-        // List items carry no apiVersion/kind.
-        found.push({ ...item, apiVersion: info.apiVersion, kind: info.kind });
-      }
-      next = page?.metadata?.continue || undefined;
-    } while (next);
-  }
-  return found;
-}
-
-/** The object among `objects` (by uid) that owns `object`, if any. */
-function ownerIn(object: KubeObject, objects: Map<string, KubeObject>): KubeObject | undefined {
-  for (const ref of object.metadata.ownerReferences ?? []) {
-    const owner = objects.get(ref.uid);
-    if (owner && owner !== object) return owner;
-  }
-  return undefined;
-}
-
-/**
- * Deletes each object not yet handled, in order, printing it. Objects owned
- * by another object being deleted (a Job's pods, the run's resources owned
- * by its first one) are left to the garbage collector, so `kjo cleanup`
- * needs no delete permission on them. One error for all failures.
- */
-async function deleteAll(
-  scope: Scope,
-  objects: KubeObject[],
-  handled: Map<string, KubeObject>,
-): Promise<void> {
-  const failures: string[] = [];
-  const keyOf = (o: KubeObject) =>
-    o.metadata.uid ?? `${describeObject(o)}@${o.metadata.namespace ?? ""}`;
-  const owners = new Map(handled);
-  for (const object of objects) if (!handled.has(keyOf(object))) owners.set(keyOf(object), object);
-  for (const object of objects) {
-    const key = keyOf(object);
-    if (handled.has(key)) continue;
-    handled.set(key, object);
-    const owner = ownerIn(object, owners);
-    if (owner) {
-      console.log(`deleted ${label(object)} with its owner ${describeObject(owner)}`);
-      continue;
-    }
-    try {
-      const [outcome] = await deleteResources({
-        client: scope.client,
-        objects: [object],
-        namespace: scope.namespace,
-        propagationPolicy: "Background",
-      });
-      console.log(`${outcome.result === "deleted" ? "deleted" : "already gone"} ${label(object)}`);
-    } catch (error) {
-      failures.push(error instanceof Error ? error.message : String(error));
-    }
-  }
-  if (failures.length > 0) throw new ClusterError(failures.join("; "));
-}
-
-/**
- * Lists again until nothing matches; objects that appeared meanwhile (a pod
- * a Job controller made before its Job was gone) are deleted too.
- */
-async function waitUntilGone(
-  scope: Scope,
-  selector: string,
-  handled: Map<string, KubeObject>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const remaining = await listAll(scope, selector);
-    if (remaining.length === 0) return;
-    const fresh = remaining.filter((o) => !o.metadata.deletionTimestamp);
-    if (fresh.length > 0) await deleteAll(scope, fresh, handled);
-    if (Date.now() >= deadline) {
-      const names = remaining.slice(0, 5).map(describeObject).join(", ");
-      throw new ClusterError(
-        `timed out after ${
-          Math.round(timeoutMs / 1000)
-        }s waiting for ${remaining.length} object(s) to be gone: ${names}${
-          remaining.length > 5 ? ", ..." : ""
-        }`,
-      );
-    }
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now())))
-    );
-  }
 }

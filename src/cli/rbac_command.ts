@@ -10,22 +10,37 @@ import { Document, isSeq, visit } from "yaml";
 import { ExitCode, InputError } from "../errors.ts";
 import { createKubeClient, type KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
+import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from "../kube/name_rules.ts";
 import { resolveResource } from "../kube/resource_paths.ts";
 import { type BodyResource, roleForBody, type RolePurpose } from "../rbac/role_for_body.ts";
 import { knownResource } from "../kube/known_resources.ts";
 import type { Settings } from "../config/settings.ts";
-import { addBodyOptions, addClusterOptions, settingsFrom } from "./_options.ts";
-import { DEFAULT_CLEANUP_KINDS } from "./cleanup_command.ts";
-import { buildFromFlags, tryLoadKubeConfig } from "./render_command.ts";
+import { DEFAULT_CLEANUP_KINDS } from "../runner/cleanup_runs.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  type BodyFlags,
+  bodySettingFlags,
+  type ClusterFlags,
+  clusterSettingFlags,
+  settingsFrom,
+  tryLoadKubeConfig,
+} from "./_options.ts";
+import { buildFromFlags } from "./_build_from_flags.ts";
 
-/**
- * Adds `kjo rbac` to `program`.
- *
- * @example
- * ```ts
- * addRbacCommand(createProgram());
- * ```
- */
+/** The flags of `kjo rbac`, as commander gives them. */
+export interface RbacFlags extends BodyFlags, ClusterFlags {
+  /** `--name`: of the Role or ClusterRole. */
+  name?: string;
+  /** `--cluster-role`. */
+  clusterRole?: true;
+  /** `--for`: the command the role is for. */
+  for: RolePurpose;
+  /** `-o/--output`. */
+  output: "yaml" | "json";
+}
+
+/** Adds `kjo rbac`, without its action ({@linkcode rbacAction}), to `program`. */
 export function addRbacCommand(program: Command): Command {
   const command = program.command("rbac")
     .summary("print the minimal Role kjo needs for a body")
@@ -33,14 +48,14 @@ export function addRbacCommand(program: Command): Command {
       "Print the least-privilege Role (rbac.authorization.k8s.io/v1) that `kjo run` needs for a " +
         "body: get, list, watch, create and delete on each kind of the body (create also covers " +
         "the server-side dry run; no patch or update), plus get/list/watch on pods, get on " +
-        "pods/log and get/list/watch on events. Rules are merged per API group. Common kinds are " +
+        "pods/log, get/list/watch on events and create/patch/delete on leases (the follower's " +
+        "heartbeat). Rules are merged per API group. Common kinds are " +
         "known; other kinds are looked up in the cluster (give --kubeconfig or --context). A body " +
         "spanning namespaces gives one Role per namespace; cluster-scoped kinds need " +
-        "--cluster-role. With --for cleanup: list and delete on the kinds `kjo cleanup` looks in " +
+        "--cluster-role. With --for cleanup: list on leases and list and delete on the kinds `kjo cleanup` looks in " +
         "(Job, Pod, Service, ConfigMap, Secret and the body's kinds, when a body is given). " +
         "Exit codes: 0 printed, 2 bad input, 3 cluster error.",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   command
@@ -61,36 +76,30 @@ Examples:
   kjo rbac -f widget_job.yaml --kubeconfig ~/.kube/config   # custom kinds: ask the cluster
   kjo rbac --image busybox --cluster-role --name kjo
   kjo rbac --for cleanup -n jobs`,
-    )
-    .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await rbacAction(rest, flags));
-    });
+    );
   return command;
 }
 
-async function rbacAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
-  const purpose = (flags.for ?? "run") as RolePurpose;
-  const name = flags.name as string | undefined;
-  if (name !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
-    throw new InputError(
-      `--name ${
-        JSON.stringify(name)
-      }: must be a DNS-1123 subdomain (lowercase letters, digits, '-', '.')`,
-    );
+/** Prints the Role(s) the body and flags need; resolves to the exit code. */
+export async function rbacAction(rest: string[], flags: RbacFlags): Promise<number> {
+  const purpose = flags.for;
+  const name = flags.name;
+  if (name !== undefined && !isDnsSubdomain(name)) {
+    throw new InputError(`--name ${JSON.stringify(name)}: must be ${DNS_SUBDOMAIN_RULE}`);
   }
-  const hasBody = ["bodyFile", "body", "image"].some((k) => flags[k] !== undefined);
+  const hasBody = flags.bodyFile !== undefined || flags.body !== undefined ||
+    flags.image !== undefined;
   let settings: Settings;
   let objects: KubeObject[] = [];
   if (purpose === "run" || hasBody) {
     // Names do not matter here: a fixed run id and no random postfix keep messages stable.
     ({ settings, objects } = await buildFromFlags(rest, {
-      randomNamePostfixLength: "0",
       ...flags,
+      randomNamePostfixLength: flags.randomNamePostfixLength ?? "0",
       runId: "rbac",
     }));
   } else {
-    const { output: _output, ...settingFlags } = flags;
-    settings = await settingsFrom(settingFlags);
+    settings = await settingsFrom({ ...clusterSettingFlags(flags), ...bodySettingFlags(flags) });
   }
   const resolver = new KindResolver(settings);
   try {
@@ -140,11 +149,6 @@ async function rbacAction(rest: string[], flags: Record<string, unknown>): Promi
 /**
  * Formats roles as a YAML stream, with the lists of each rule in flow style
  * (`verbs: [get, list, watch]`) as Kubernetes docs write them.
- *
- * @example
- * ```ts
- * formatRoles([role]); // "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n..."
- * ```
  */
 export function formatRoles(roles: KubeObject[]): string {
   return roles.map((role) => {

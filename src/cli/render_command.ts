@@ -8,24 +8,25 @@
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
 import { applyNamespace } from "../body/augment_metadata.ts";
-import { buildBody } from "../body/build_body.ts";
-import type { RandomSource } from "../body/resource_name.ts";
-import { type LoadedKubeConfig, loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import type { Settings } from "../config/settings.ts";
 import { ExitCode } from "../errors.ts";
-import type { KubeObject } from "../kube/kube_object.ts";
-import { newRunId } from "../runner/run_id.ts";
-import { addBodyOptions, addClusterOptions, bodyOptions, settingsFrom } from "./_options.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  type BodyFlags,
+  type ClusterFlags,
+  tryLoadKubeConfig,
+} from "./_options.ts";
+import { buildFromFlags } from "./_build_from_flags.ts";
 
-/**
- * Adds `kjo render` to `program`.
- *
- * @example
- * ```ts
- * addRenderCommand(createProgram());
- * ```
- */
+/** The flags of `kjo render`, as commander gives them. */
+export interface RenderFlags extends BodyFlags, ClusterFlags {
+  /** `-o/--output`. */
+  output: "yaml" | "json";
+}
+
+/** Adds `kjo render`, without its action ({@linkcode renderAction}), to `program`. */
 export function addRenderCommand(program: Command): Command {
   const command = program.command("render")
     .summary("print the final manifests of a body, without a cluster")
@@ -36,8 +37,7 @@ export function addRenderCommand(program: Command): Command {
         "resource's, else the kube config's context when one can be loaded locally; without a kube " +
         "config they are left unset. With --run-id the output is deterministic: the random name " +
         "postfix is derived from the run id. Exit codes: 0 printed, 2 bad input.",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   command
@@ -53,77 +53,18 @@ Examples:
   kjo render -f fixtures/job_template.yaml --set greeting=hi --run-id r1   # same output every time
   kjo render --image busybox -n jobs -o json -- sh -c 'echo hello'
   kjo render -f job.yaml --run-id r1 | kubectl diff -f -`,
-    )
-    .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await renderAction(rest, flags));
-    });
+    );
   return command;
 }
 
-async function renderAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
+/** Prints the manifests the flags describe; resolves to the exit code. */
+export async function renderAction(rest: string[], flags: RenderFlags): Promise<number> {
   const { settings, objects } = await buildFromFlags(rest, flags);
   const namespace = settings.namespace ?? objects[0]?.metadata.namespace ??
     localKubeConfigNamespace(settings);
   if (namespace) applyNamespace(objects, { defaultNamespace: namespace });
-  console.log(formatManifests(objects, flags.output === "json" ? "json" : "yaml"));
+  console.log(formatManifests(objects, flags.output));
   return ExitCode.Succeeded;
-}
-
-/**
- * The body the flags describe, built as `kjo run` builds it, with the
- * settings used. A given `--run-id` also seeds the random name postfix, so
- * the result is the same on every call; without it the run id is new and
- * the postfix random. The `output` flag is left out of the settings (its
- * choices differ per subcommand).
- *
- * @example
- * ```ts
- * const { objects } = await buildFromFlags([], { bodyFile: "job.yaml", runId: "r1" });
- * ```
- */
-export async function buildFromFlags(
-  rest: string[],
-  flags: Record<string, unknown>,
-): Promise<{ settings: Settings; objects: KubeObject[]; runId: string }> {
-  const { output: _output, ...settingFlags } = flags;
-  const settings = await settingsFrom(settingFlags);
-  const given = typeof flags.runId === "string" ? flags.runId : undefined;
-  const runId = given ?? newRunId();
-  const options = await bodyOptions(settingFlags, settings, rest);
-  const objects = await buildBody({
-    ...options,
-    runId,
-    ...(given === undefined ? {} : { random: seededRandom(given) }),
-  });
-  return { settings, objects, runId };
-}
-
-/**
- * Loads the kube config the settings point to, without network access.
- * When the settings name one (`--kubeconfig`, `--context`, `--in-cluster` or
- * their env/config equivalents) a failure is an error; otherwise a missing
- * kube config gives `undefined`.
- *
- * @example
- * ```ts
- * const loaded = tryLoadKubeConfig(settings);
- * ```
- */
-export function tryLoadKubeConfig(settings: Settings): LoadedKubeConfig | undefined {
-  const options = {
-    kubeconfig: settings.kubeconfig,
-    context: settings.context,
-    inCluster: settings.inCluster,
-    extraLocations: settings.kubeConfigExtraLocations,
-  };
-  const explicit = settings.kubeconfig !== undefined || settings.context !== undefined ||
-    settings.inCluster;
-  if (explicit) return loadKubeConfig(options);
-  try {
-    return loadKubeConfig(options);
-  } catch {
-    return undefined;
-  }
 }
 
 function localKubeConfigNamespace(settings: Settings): string | undefined {
@@ -137,35 +78,10 @@ function localKubeConfigNamespace(settings: Settings): string | undefined {
  *
  * @example
  * ```ts
- * formatManifests([job, configMap], "yaml"); // "apiVersion: batch/v1\n...\n---\napiVersion: v1\n..."
+ * formatManifests([{ kind: "Job" }, { kind: "ConfigMap" }], "yaml"); // "kind: Job\n---\nkind: ConfigMap"
  * ```
  */
 export function formatManifests(objects: unknown[], format: "yaml" | "json"): string {
   if (format === "json") return JSON.stringify(objects, null, 2);
   return objects.map((object) => stringify(object, { lineWidth: 0 }).trimEnd()).join("\n---\n");
-}
-
-/**
- * A deterministic {@linkcode RandomSource} seeded by a string (FNV-1a hash,
- * then mulberry32): the same seed gives the same sequence.
- *
- * @example
- * ```ts
- * const a = seededRandom("r1"), b = seededRandom("r1");
- * a() === b(); // true
- * ```
- */
-export function seededRandom(seed: string): RandomSource {
-  let state = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) {
-    state ^= seed.charCodeAt(i);
-    state = Math.imul(state, 0x01000193);
-  }
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
 }

@@ -19,14 +19,10 @@ import { ExitCode, KjoError } from "../errors.ts";
  * ```
  */
 export async function runCli(args: string[]): Promise<number> {
-  const program = createProgram().exitOverride();
+  let exitCode: number = ExitCode.Succeeded;
+  const program = createProgram((code) => exitCode = code).exitOverride();
   // Usage errors of subcommands must also end in exit code 2, not exit().
   for (const command of program.commands) command.exitOverride();
-  let exitCode: number = ExitCode.Succeeded;
-  program.hook("postAction", (_this, action) => {
-    const code = action.getOptionValue("__exitCode");
-    if (typeof code === "number") exitCode = code;
-  });
   try {
     await program.parseAsync(args, { from: "user" });
     return exitCode;

@@ -8,17 +8,29 @@
 import type { Command } from "commander";
 import { run } from "../runner/run.ts";
 import { newRunId } from "../runner/run_id.ts";
-import { addBodyOptions, addClusterOptions, bodyOptions, collect, keyValues } from "./_options.ts";
-import { addFollowOptions, followSetup, followWithOutput } from "./_follow.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  type BodyFlags,
+  bodyOptions,
+  bodySettingFlags,
+  type ClusterFlags,
+  collect,
+  keyValues,
+} from "./_options.ts";
+import { addFollowOptions, type FollowFlags, followSetup, followWithOutput } from "./_follow.ts";
 
-/**
- * Adds `kjo run` to `program`.
- *
- * @example
- * ```ts
- * addRunCommand(createProgram());
- * ```
- */
+/** The flags of `kjo run`, as commander gives them. */
+export interface RunFlags extends BodyFlags, ClusterFlags, FollowFlags {
+  /** `--identity-label`, `KEY=VALUE` each. */
+  identityLabel?: string[];
+  /** `--reattach`. */
+  reattach?: true;
+  /** `--detach`. */
+  detach?: true;
+}
+
+/** Adds `kjo run`, without its action ({@linkcode runAction}), to `program`. */
 export function addRunCommand(program: Command): Command {
   const command = program.command("run")
     .summary("run a task as Kubernetes resources and wait for its result")
@@ -27,8 +39,7 @@ export function addRunCommand(program: Command): Command {
         "Kubernetes events of the run, decide the result from the first resource, explain a failure, " +
         "and delete the resources per the delete policy. Exit codes: 0 succeeded, 1 failed, " +
         "2 bad input (nothing created), 3 cluster error, 130/143 interrupted (resources deleted).",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   addFollowOptions(command);
@@ -55,26 +66,27 @@ Examples:
   kjo run -f fixtures/job_template.yaml --set greeting=hi -o jsonl
   cat job.yaml | kjo run -f - -n jobs
   kjo run -f job.yaml --identity-label app/task=nightly --reattach`,
-    )
-    .action(async (rest: string[], rawFlags: Record<string, unknown>, self: Command) => {
-      const { flags, settings, options } = await followSetup(rawFlags);
-      const body = await bodyOptions(flags, settings, rest);
-      const runId = (rawFlags.runId as string | undefined) ?? newRunId();
-      const code = await followWithOutput(settings, runId, (onEvent, signal) =>
-        run({
-          ...options,
-          ...body,
-          runId,
-          identityLabels: keyValues(
-            "--identity-label",
-            rawFlags.identityLabel as string[] | undefined,
-          ),
-          reattach: rawFlags.reattach === true,
-          detach: rawFlags.detach === true,
-          onEvent,
-          signal,
-        }));
-      self.setOptionValue("__exitCode", code);
-    });
+    );
   return command;
+}
+
+/**
+ * Runs `kjo run` on the main container's command (after `--`) and the
+ * flags; resolves to the run's exit code.
+ */
+export async function runAction(rest: string[], flags: RunFlags): Promise<number> {
+  const { settings, options } = await followSetup(flags, bodySettingFlags(flags));
+  const body = await bodyOptions(flags, settings, rest);
+  const runId = flags.runId ?? newRunId();
+  return await followWithOutput(settings, runId, (onEvent, signal) =>
+    run({
+      ...options,
+      ...body,
+      runId,
+      identityLabels: keyValues("--identity-label", flags.identityLabel),
+      reattach: flags.reattach === true,
+      detach: flags.detach === true,
+      onEvent,
+      signal,
+    }));
 }

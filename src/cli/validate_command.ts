@@ -12,17 +12,22 @@ import { ExitCode } from "../errors.ts";
 import { applyResources } from "../kube/apply_resources.ts";
 import { createKubeClient } from "../kube/kube_client.ts";
 import { describeObject } from "../kube/kube_object.ts";
-import { addBodyOptions, addClusterOptions } from "./_options.ts";
-import { buildFromFlags } from "./render_command.ts";
+import {
+  addBodyOptions,
+  addClusterOptions,
+  type BodyFlags,
+  type ClusterFlags,
+  kubeConfigOptions,
+} from "./_options.ts";
+import { buildFromFlags } from "./_build_from_flags.ts";
 
-/**
- * Adds `kjo validate` to `program`.
- *
- * @example
- * ```ts
- * addValidateCommand(createProgram());
- * ```
- */
+/** The flags of `kjo validate`, as commander gives them. */
+export interface ValidateFlags extends BodyFlags, ClusterFlags {
+  /** `-o/--output`. */
+  output: "text" | "json";
+}
+
+/** Adds `kjo validate`, without its action ({@linkcode validateAction}), to `program`. */
 export function addValidateCommand(program: Command): Command {
   const command = program.command("validate")
     .summary("check a body with a server-side dry run, creating nothing")
@@ -32,8 +37,7 @@ export function addValidateCommand(program: Command): Command {
         "RBAC checks run, nothing is stored. Prints `ok Kind/name` per resource. Exit codes: " +
         "0 valid, 2 bad input (the first problem, naming document and field), 3 cluster error " +
         "(unreachable, unauthorized, forbidden).",
-    )
-    .argument("[command...]", "command of the main container (after --), e.g. -- sh -c 'echo hi'");
+    );
   addBodyOptions(command);
   addClusterOptions(command);
   command
@@ -51,21 +55,17 @@ Examples:
   kjo validate -f fixtures/multi_resource.yaml
   kjo validate -f job.yaml -n jobs --context staging
   kjo validate --image busybox -o json -- sh -c 'echo hello'`,
-    )
-    .action(async (rest: string[], flags: Record<string, unknown>, self: Command) => {
-      self.setOptionValue("__exitCode", await validateAction(rest, flags));
-    });
+    );
   return command;
 }
 
-async function validateAction(rest: string[], flags: Record<string, unknown>): Promise<number> {
+/**
+ * Checks the body the flags describe with a server-side dry run and prints
+ * the result; resolves to the exit code.
+ */
+export async function validateAction(rest: string[], flags: ValidateFlags): Promise<number> {
   const { settings, objects } = await buildFromFlags(rest, flags);
-  const { kubeConfig } = loadKubeConfig({
-    kubeconfig: settings.kubeconfig,
-    context: settings.context,
-    inCluster: settings.inCluster,
-    extraLocations: settings.kubeConfigExtraLocations,
-  });
+  const { kubeConfig } = loadKubeConfig(kubeConfigOptions(settings));
   const namespace = resolveNamespace({
     flag: settings.namespace,
     bodyNamespace: objects[0].metadata.namespace,

@@ -7,50 +7,55 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Cluster, type Context, KubeConfig, type User } from "@kubernetes/client-node";
-import { InputError } from "../errors.ts";
+import { errorText, InputError } from "../errors.ts";
 
 /**
  * Where a pod's service account files live.
- *
- * @example
- * ```ts
- * `${SERVICE_ACCOUNT_DIR}/token`;
- * ```
  */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /**
  * Options of {@linkcode loadKubeConfig}.
- *
- * @example
- * ```ts
- * const options: LoadKubeConfigOptions = { kubeconfig: ".devcluster/kubeconfig", context: "dev" };
- * ```
  */
 export interface LoadKubeConfigOptions {
   /** An explicit kube config file (`--kubeconfig`); it must exist. */
   kubeconfig?: string;
   /** The context to use (`--context`); must exist in the loaded config. */
   context?: string;
-  /** Use the pod's service account (`--in-cluster`). */
+  /**
+   * Use the pod's service account (`--in-cluster`).
+   *
+   * @default {false}
+   */
   inCluster?: boolean;
-  /** Files searched first, in order (`kube_config_extra_locations`); the first existing one is used. */
+  /**
+   * Files searched first, in order (`kube_config_extra_locations`); the first existing one is used.
+   *
+   * @default {[]}
+   */
   extraLocations?: string[];
-  /** Environment (`KUBECONFIG`, `HOME`, `KUBERNETES_SERVICE_HOST`/`PORT`); `Deno.env.toObject()` when absent. */
+  /**
+   * Environment (`KUBECONFIG`, `HOME`, `KUBERNETES_SERVICE_HOST`/`PORT`).
+   *
+   * @default {Deno.env.toObject()}
+   */
   env?: Record<string, string | undefined>;
-  /** Home directory for `~/.kube/config`; `HOME` (or `USERPROFILE`) from `env` when absent. */
+  /**
+   * Home directory for `~/.kube/config`.
+   *
+   * @default {env.HOME ?? env.USERPROFILE}
+   */
   homeDir?: string;
-  /** Service account directory; {@linkcode SERVICE_ACCOUNT_DIR} when absent. */
+  /**
+   * Service account directory.
+   *
+   * @default {SERVICE_ACCOUNT_DIR}
+   */
   serviceAccountDir?: string;
 }
 
 /**
  * A loaded kube config and where it came from.
- *
- * @example
- * ```ts
- * const { kubeConfig, source }: LoadedKubeConfig = loadKubeConfig();
- * ```
  */
 export interface LoadedKubeConfig {
   /** The client-node config, with the requested context selected. */
@@ -64,7 +69,7 @@ function loadFile(path: string, what: string): KubeConfig {
   try {
     config.loadFromFile(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+    const reason = errorText(error).split("\n", 1)[0];
     throw new InputError(`${what} ${path}: cannot load: ${reason}`, { cause: error });
   }
   return config;
@@ -182,11 +187,6 @@ function selectContext(loaded: LoadedKubeConfig, context: string | undefined): L
  * @throws {InputError} when nothing is found (`no kube config found (looked
  * in: ...)`), a file cannot be loaded, or the context does not exist (listing
  * the contexts there are).
- *
- * @example
- * ```ts
- * const { kubeConfig, source } = loadKubeConfig({ context: "dev" });
- * ```
  */
 export function loadKubeConfig(options: LoadKubeConfigOptions = {}): LoadedKubeConfig {
   const env = options.env ?? Deno.env.toObject();

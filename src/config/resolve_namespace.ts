@@ -10,11 +10,6 @@ import { SERVICE_ACCOUNT_DIR } from "./kubeconfig.ts";
 
 /**
  * Options of {@linkcode resolveNamespace}.
- *
- * @example
- * ```ts
- * const options: ResolveNamespaceOptions = { flag: "jobs" };
- * ```
  */
 export interface ResolveNamespaceOptions {
   /** `--namespace` / `KJO_NAMESPACE` / config file. */
@@ -23,7 +18,11 @@ export interface ResolveNamespaceOptions {
   bodyNamespace?: string;
   /** The loaded kube config; its current context's namespace is used. */
   kubeConfig?: KubeConfig;
-  /** File holding the service account's namespace; `<SERVICE_ACCOUNT_DIR>/namespace` when absent. */
+  /**
+   * File holding the service account's namespace.
+   *
+   * @default {`${SERVICE_ACCOUNT_DIR}/namespace`}
+   */
   serviceAccountNamespaceFile?: string;
 }
 
@@ -31,11 +30,6 @@ export interface ResolveNamespaceOptions {
  * The namespace of a run: the flag, else the body's, else the current
  * context's, else the service account's namespace file (in a pod), else
  * `default`. Empty strings count as unset.
- *
- * @example
- * ```ts
- * resolveNamespace({ flag: undefined, bodyNamespace: "jobs", kubeConfig }); // "jobs"
- * ```
  */
 export function resolveNamespace(options: ResolveNamespaceOptions = {}): string {
   if (options.flag) return options.flag;

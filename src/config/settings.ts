@@ -6,72 +6,27 @@
  * @module
  */
 
+import { readYamlFile } from "../body/read_yaml_file.ts";
+import { DEFAULT_RANDOM_POSTFIX_LENGTH, MAX_RANDOM_POSTFIX_LENGTH } from "../body/resource_name.ts";
 import { dirname, resolve } from "node:path";
-import { parseYamlValue, readTextFileLimited } from "../body/safe_parse.ts";
+import {
+  DELETE_POLICIES,
+  type DeletePolicy,
+  EVENT_MODES,
+  type EventMode,
+  EVENTS_FROM,
+  type EventsFrom,
+  EXECUTION_OBJECTS,
+  LOG_LEVELS,
+  OUTPUT_FORMATS,
+  PULL_POLICIES,
+} from "../choices.ts";
 import { InputError } from "../errors.ts";
-
-/**
- * When the resources of a run are deleted.
- *
- * @example
- * ```ts
- * DELETE_POLICIES.includes("IfSucceeded"); // true
- * ```
- */
-export const DELETE_POLICIES = ["Always", "Never", "IfFailed", "IfSucceeded"] as const;
-/**
- * When the resources of a run are deleted.
- *
- * @example
- * ```ts
- * const policy: DeletePolicy = "Always";
- * ```
- */
-export type DeletePolicy = typeof DELETE_POLICIES[number];
-/**
- * Kinds an image-only run can create.
- *
- * @example
- * ```ts
- * EXECUTION_OBJECTS; // ["Job", "Pod"]
- * ```
- */
-export const EXECUTION_OBJECTS = ["Job", "Pod"] as const;
-/**
- * Output formats of the CLI.
- *
- * @example
- * ```ts
- * OUTPUT_FORMATS; // ["text", "jsonl"]
- * ```
- */
-export const OUTPUT_FORMATS = ["text", "jsonl"] as const;
-/**
- * Image pull policies Kubernetes accepts.
- *
- * @example
- * ```ts
- * PULL_POLICIES; // ["Always", "IfNotPresent", "Never"]
- * ```
- */
-export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
-/**
- * Log levels of kjo's own messages.
- *
- * @example
- * ```ts
- * LOG_LEVELS; // ["debug", "info", "warn", "error"]
- * ```
- */
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+import { DNS_LABEL_RULE, isDnsLabel } from "../kube/name_rules.ts";
+import { DEFAULT_XCOM_MAX_BYTES, DEFAULT_XCOM_MAX_DEPTH } from "../logs/kube_api_event.ts";
 
 /**
  * Every setting, resolved. Each field names its config file key.
- *
- * @example
- * ```ts
- * const values: Partial<SettingValues> = { deletePolicy: "Never", output: "jsonl" };
- * ```
  */
 export interface SettingValues {
   /** `delete_policy`: when to delete the run's resources. Default `IfSucceeded`. */
@@ -84,10 +39,8 @@ export interface SettingValues {
   showKubernetesTimestamps: boolean;
   /** `show_runner_id`: show the run id on kjo's own log lines. Default false. */
   showRunnerId: boolean;
-  /** `startup_timeout_seconds`: how long the first connection may take. Default 120. */
+  /** `startup_timeout_seconds`: how long the run and each of its pods may take to start a container; 0 for no limit. Default 120. */
   startupTimeoutSeconds: number;
-  /** `validate_body_on_init`: build the body when the task is defined (Airflow shim). Default false. */
-  validateBodyOnInit: boolean;
   /** `kube_config_extra_locations`: kube config files searched first (comma list in env and file). Default none. */
   kubeConfigExtraLocations: string[];
   /** `namespace`: namespace of the run (replaces the body's). */
@@ -100,6 +53,8 @@ export interface SettingValues {
   inCluster: boolean;
   /** `output`: `text` or `jsonl`. Default `text`. */
   output: typeof OUTPUT_FORMATS[number];
+  /** `events`: Kubernetes events shown, `all`, `warnings` or `none`. Default `warnings` in text, `all` in jsonl. */
+  events?: EventMode;
   /** `random_name_postfix_length`: random characters at the end of resource names, 0–32. Default 8. */
   randomNamePostfixLength: number;
   /** `image_pull_policy`: pull policy of the main container. */
@@ -110,28 +65,23 @@ export interface SettingValues {
   imagePullFailureGraceSeconds: number;
   /** Seconds of silence after which a watch or log stream is reconnected (at least 5). */
   stallTimeoutSeconds: number;
-  /** `log_level`: level of kjo's own messages. Default `info`. */
+  /** `log_level`: `debug` also shows kjo's debug messages in text output. Default `info`. */
   logLevel: typeof LOG_LEVELS[number];
+  /** `xcom_max_bytes`: largest XCom of a run (its JSON, UTF-8 bytes). Default 1048576. */
+  xcomMaxBytes: number;
+  /** `xcom_max_depth`: deepest nesting of an xcom value. Default 32. */
+  xcomMaxDepth: number;
+  /** `events_from`: `all` containers, or only each pod's `main` container, emit `::kube_api:` events. Default `all`. */
+  eventsFrom: EventsFrom;
 }
 
 /**
  * Where a setting's value came from.
- *
- * @example
- * ```ts
- * const source: SettingSource = "env";
- * ```
  */
 export type SettingSource = "flag" | "env" | "file" | "default";
 
 /**
  * Resolved settings, with the config file used and where each value came from.
- *
- * @example
- * ```ts
- * const settings: Settings = await resolveSettings();
- * if (settings.sources.namespace === "default") console.log("no namespace set");
- * ```
  */
 export interface Settings extends SettingValues {
   /** The config file that was read, if any (absolute path). */
@@ -194,13 +144,9 @@ const text: Parser<string> = (raw) =>
     : { error: `must be a non-empty string, got ${show(raw)}` };
 
 const namespace: Parser<string> = (raw) =>
-  typeof raw === "string" && raw.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw)
+  typeof raw === "string" && isDnsLabel(raw)
     ? { value: raw }
-    : {
-      error: `must be a DNS-1123 label (lowercase letters, digits and '-', at most 63), got ${
-        show(raw)
-      }`,
-    };
+    : { error: `must be ${DNS_LABEL_RULE}, got ${show(raw)}` };
 
 const list: Parser<string[]> = (raw) => {
   if (typeof raw === "string") {
@@ -220,38 +166,43 @@ const SPECS: { [K in keyof SettingValues]-?: Spec<SettingValues[K]> } = {
   showKubernetesTimestamps: { parse: bool, default: false },
   showRunnerId: { parse: bool, default: false },
   startupTimeoutSeconds: { parse: number({ min: 0 }), default: 120 },
-  validateBodyOnInit: { parse: bool, default: false },
   kubeConfigExtraLocations: { parse: list, default: [], path: true },
   namespace: { parse: namespace },
   context: { parse: text },
   kubeconfig: { parse: text, path: true },
   inCluster: { parse: bool, default: false },
   output: { parse: oneOf(OUTPUT_FORMATS), default: "text" },
-  randomNamePostfixLength: { parse: number({ min: 0, max: 32, integer: true }), default: 8 },
+  events: { parse: oneOf(EVENT_MODES) },
+  randomNamePostfixLength: {
+    parse: number({ min: 0, max: MAX_RANDOM_POSTFIX_LENGTH, integer: true }),
+    default: DEFAULT_RANDOM_POSTFIX_LENGTH,
+  },
   imagePullPolicy: { parse: oneOf(PULL_POLICIES) },
   executionTimeoutSeconds: { parse: number({ min: 0 }) },
   imagePullFailureGraceSeconds: { parse: number({ min: 0 }), default: 30 },
   stallTimeoutSeconds: { parse: number({ min: 5 }), default: 30 },
   logLevel: { parse: oneOf(LOG_LEVELS), default: "info" },
+  xcomMaxBytes: { parse: number({ min: 2, integer: true }), default: DEFAULT_XCOM_MAX_BYTES },
+  xcomMaxDepth: { parse: number({ min: 1, integer: true }), default: DEFAULT_XCOM_MAX_DEPTH },
+  eventsFrom: { parse: oneOf(EVENTS_FROM), default: "all" },
 };
 
 /**
  * The camelCase names of every setting.
- *
- * @example
- * ```ts
- * SETTING_KEYS.includes("deletePolicy"); // true
- * ```
  */
 export const SETTING_KEYS = Object.keys(SPECS) as (keyof SettingValues)[];
 
 /**
+ * A setting's default (what help texts show); `undefined` when it has none.
+ */
+export function settingDefault<K extends keyof SettingValues>(
+  key: K,
+): SettingValues[K] | undefined {
+  return (SPECS[key] as Spec<SettingValues[K]>).default;
+}
+
+/**
  * A setting's config file key.
- *
- * @example
- * ```ts
- * fileKey("deletePolicy"); // "delete_policy"
- * ```
  */
 export function fileKey(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -259,57 +210,43 @@ export function fileKey(key: string): string {
 
 /**
  * A setting's environment variable.
- *
- * @example
- * ```ts
- * envKey("deletePolicy"); // "KJO_DELETE_POLICY"
- * ```
  */
 export function envKey(key: string): string {
   return `KJO_${fileKey(key).toUpperCase()}`;
 }
 
 /**
- * A setting's CLI flag, as named in messages.
- *
- * @example
- * ```ts
- * flagName("deletePolicy"); // "--delete-policy"
- * ```
+ * A setting's CLI flag, as named in messages: the flags of the `...Seconds`
+ * settings leave the unit out (`--startup-timeout`).
  */
 export function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return `--${key.replace(/Seconds$/, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**
  * Options of {@linkcode resolveSettings}.
- *
- * @example
- * ```ts
- * const options: ResolveSettingsOptions = { flags: { output: "jsonl" }, env: {}, configFile: "kjo.yaml" };
- * ```
  */
 export interface ResolveSettingsOptions {
-  /** Parsed CLI flags, camelCase (commander's output); unknown keys are ignored; `undefined` means not given. */
+  /**
+   * Parsed CLI flags, camelCase (commander's output); unknown keys are ignored; `undefined` means not given.
+   *
+   * @default {{}}
+   */
   flags?: Record<string, unknown>;
-  /** Environment variables; `Deno.env.toObject()` when absent. Empty values count as unset. */
+  /**
+   * Environment variables. Empty values count as unset.
+   *
+   * @default {Deno.env.toObject()}
+   */
   env?: Record<string, string | undefined>;
-  /** Config file path; else `flags.config`, else `KJO_CONFIG`, else none. */
+  /**
+   * Config file path; when absent `flags.config`, else `KJO_CONFIG`, else none.
+   */
   configFile?: string;
 }
 
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  let content: string;
-  try {
-    content = await readTextFileLimited(path, `config file ${path}`);
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    const reason = error instanceof Deno.errors.NotFound
-      ? "not found"
-      : `cannot read: ${(error as Error).message}`;
-    throw new InputError(`config file ${path}: ${reason}`, { cause: error });
-  }
-  const value = parseYamlValue(content, `config file ${path}`);
+  const value = await readYamlFile(path, "config file");
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new InputError(`config file ${path}: must hold a mapping of settings`);
@@ -340,10 +277,14 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
  * ...`, `config file kjo.yaml: delete_policy: ...`, `--output: ...`; an
  * unknown key in the config file; a missing or unparsable config file.
  *
- * @example
+ * @example Flags over environment over config file over defaults
  * ```ts
- * const settings = await resolveSettings({ flags: { output: "jsonl" }, env: Deno.env.toObject() });
- * settings.deletePolicy; // "IfSucceeded" unless set somewhere
+ * import { resolveSettings } from "./settings.ts";
+ *
+ * if (import.meta.main) {
+ *   const settings = await resolveSettings({ flags: { output: "jsonl" }, env: Deno.env.toObject() });
+ *   console.log(settings.deletePolicy, settings.sources.deletePolicy); // "IfSucceeded" "default"
+ * }
  * ```
  */
 export async function resolveSettings(options: ResolveSettingsOptions = {}): Promise<Settings> {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ClusterError } from "../errors.ts";
+import { type ClusterError, errorText } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { KubeEvent } from "../kube/event_watch.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
@@ -15,11 +15,12 @@ import { followContainerLog } from "../kube/log_follow.ts";
 import type { WatchEventType, WatchReconnect } from "../kube/resumable_watch.ts";
 import type { XComCollector } from "../logs/xcom_collector.ts";
 import type { K8sEvent, RunEventInput, RunStats } from "../output/run_event.ts";
-import { summarizeFailure } from "../runner/failure_summary.ts";
+import { RecentWarnings, summarizeFailure } from "../runner/failure_summary.ts";
 import { createLineHandler } from "../runner/_line_handler.ts";
 import { PodCache, type PodLike } from "../runner/_pod_cache.ts";
 import { type FollowContainer, PodLogRelay } from "../runner/_pod_log_relay.ts";
 import { type FinalVerdict, RunTracker } from "../runner/_run_tracker.ts";
+import { lookUpNodes } from "../runner/_node_lookup.ts";
 import type { RunOptions } from "../runner/run_options.ts";
 import type { TrackingOutcome } from "../runner/track_run.ts";
 import type { HubSubscriber } from "./namespace_hub.ts";
@@ -37,6 +38,8 @@ export type RunStateOptions = Pick<
   | "logsSince"
   | "detectLogLevel"
   | "parseXcom"
+  | "xcomMaxDepth"
+  | "eventsFrom"
 >;
 
 /** Options of {@linkcode RunState}. */
@@ -82,10 +85,11 @@ export class RunState implements HubSubscriber {
   #versions = new Map<string, string>();
   #deleted = new Set<string>();
   #seenEvents = new Map<string, number>();
-  #k8sEvents: K8sEvent[] = [];
+  #k8sEvents = new RecentWarnings();
   #sinceMs: number;
   #fail!: (error: unknown) => void;
   #stopped = false;
+  #nodes: { check: () => void };
 
   /** Creates the state; nothing is followed until the hub or the caller feeds it. */
   constructor(config: RunStateConfig) {
@@ -107,6 +111,8 @@ export class RunState implements HubSubscriber {
         ? options.executionTimeoutSeconds * 1000
         : undefined,
       unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
+      // Job counters and Pod phases say nothing of containers that ran; pods do.
+      verdictMeansStarted: tracked.kind !== "Job" && tracked.kind !== "Pod",
       onVerdict: (v) =>
         emit({
           type: "status",
@@ -124,8 +130,24 @@ export class RunState implements HubSubscriber {
       keepLastLines: 20,
       detectLevel: options.detectLogLevel ?? true,
       parseXcom: options.parseXcom ?? true,
+      xcomCaps: { maxBytes: config.xcom.maxBytes, maxDepth: options.xcomMaxDepth },
+      ...(options.eventsFrom === "main"
+        ? { isEventSource: (pod: string, c: string) => this.#cache.isMainContainer(pod, c) }
+        : {}),
     });
     if (options.getLogs !== false) this.#relay = this.#createRelay();
+    this.#nodes = lookUpNodes(
+      config.client,
+      this.tracker,
+      (message) => emit({ type: "info", level: "debug", message }),
+    );
+  }
+
+  /** Checks the run's clocks and the nodes of its unacknowledged pods; call it periodically. */
+  tick(): void {
+    if (this.#stopped) return;
+    this.tracker.tick();
+    this.#nodes.check();
   }
 
   /** Counters of the run's streams. */
@@ -152,6 +174,9 @@ export class RunState implements HubSubscriber {
     }
     this.#cache.update(pod);
     this.tracker.onPod(pod);
+    // A succeeded pod can no longer be stuck or explain a startup timeout: the tracker
+    // need not keep it (bounded memory over a Job of many pods).
+    if (pod.status?.phase === "Succeeded") this.tracker.onPodDeleted(pod.metadata.name!);
     this.#relay?.observe(pod);
   }
 
@@ -169,9 +194,9 @@ export class RunState implements HubSubscriber {
       this.#seenEvents.delete(this.#seenEvents.keys().next().value!);
     }
     const k8sEvent = toK8sEvent(event);
-    this.#k8sEvents.push(k8sEvent);
-    if (this.#k8sEvents.length > 100) this.#k8sEvents.shift();
+    this.#k8sEvents.add(k8sEvent);
     this.#config.emit(k8sEvent);
+    this.tracker.onEvent(event);
   }
 
   /** @inheritdoc */
@@ -217,12 +242,13 @@ export class RunState implements HubSubscriber {
       ? summarizeFailure({
         tracked: { ...this.#config.created[0] },
         pods: this.#cache.all(),
-        events: this.#k8sEvents,
+        events: this.#k8sEvents.list(),
         lastLines: this.#handler.lastLines,
+        morePods: this.#cache.forgotten,
         verdict: { state: "Failed", reason: verdict!.reason, message: verdict!.message },
       })
       : [];
-    return { verdict, summary, lineErrors: this.#handler.errors, stats: this.stats };
+    return { verdict, summary, lineErrors: this.#handler.reportedErrors, stats: this.stats };
   }
 
   /**
@@ -259,7 +285,12 @@ export class RunState implements HubSubscriber {
         stallTimeoutMs,
         isContainerDone: request.isContainerDone,
         ...(options.logsSince ? { sinceTime: options.logsSince } : {}),
-        onLine: (line) => request.onLine({ ts: line.ts, text: line.line }),
+        onLine: (line) =>
+          request.onLine({
+            ts: line.ts,
+            text: line.line,
+            ...(line.piece ? { piece: line.piece } : {}),
+          }),
         onReconnect: (r) => {
           if (r.reason === "waiting") return;
           this.#stats.logReconnects++;
@@ -281,6 +312,7 @@ export class RunState implements HubSubscriber {
       follow,
       cache: this.#cache,
       onLine: this.#handler.handle,
+      onFollowEnd: this.#handler.containerDone,
       onError: (pod, container, error) =>
         emit({
           type: "info",
@@ -310,8 +342,4 @@ function eventTimeMs(event: KubeEvent): number | undefined {
   if (!text) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { TRACKED_LABEL } from "../body/mark_tracked.ts";
+import { TRACKED_LABEL } from "../kube/labels.ts";
 import type { ClusterError } from "../errors.ts";
 import type { KubeEvent } from "../kube/event_watch.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
@@ -20,7 +20,7 @@ import {
   type WatchReconnect,
   watchResources,
 } from "../kube/resumable_watch.ts";
-import { RUN_ID_LABEL } from "../runner/run_id.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 
 /** What a run gets from the shared watches of its namespace. */
 export interface HubSubscriber {

@@ -9,8 +9,8 @@
 
 import type { KubeConfig } from "@kubernetes/client-node";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
-import type { DeletePolicy } from "../config/settings.ts";
-import { InputError } from "../errors.ts";
+import type { DeletePolicy } from "../choices.ts";
+import { ClusterError, InputError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
@@ -21,13 +21,14 @@ import {
   type RunEventInput,
   stampEvent,
 } from "../output/run_event.ts";
-import { cleanUpRun } from "../runner/cleanup.ts";
+import { cleanUpRun, describeCleanup } from "../runner/cleanup.ts";
 import { findTrackedResources, loadRunResources } from "../runner/find_run.ts";
-import { interruptedResult } from "../runner/follow_run.ts";
+import { interruptedResult } from "../runner/_result_events.ts";
+import { startHeartbeat } from "../runner/heartbeat.ts";
 import type { FinalVerdict } from "../runner/_run_tracker.ts";
 import type { PodLike } from "../runner/_pod_cache.ts";
 import { withResult } from "../runner/run.ts";
-import { RUN_ID_LABEL } from "../runner/run_id.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 import type { KubeConnectionOptions, RunOptions } from "../runner/run_options.ts";
 import { linkedAbort, openSession } from "../runner/_session.ts";
 import { decidedResult, DETACH, detachedResult } from "./_follow_result.ts";
@@ -59,6 +60,9 @@ export interface FollowOptions extends
     | "logsSince"
     | "detectLogLevel"
     | "parseXcom"
+    | "xcomMaxBytes"
+    | "xcomMaxDepth"
+    | "eventsFrom"
   > {
   /** The run to follow (its `kjo/run-id` label). */
   runId: string;
@@ -180,22 +184,25 @@ export class RunFollower {
   cleanup(options: CleanupRunOptions): Promise<ResultEvent> {
     return withResult(options, options.runId, async ({ emit }) => {
       const namespace = this.#namespace(options.namespace);
-      const created = await this.#findRun(options.runId, namespace, this.#kinds, false);
-      await cleanUpRun({
+      const created = await this.#findRun(options.runId, namespace, this.#kinds, false, emit);
+      const cleanup = await cleanUpRun({
         client: this.#client,
         namespace,
+        runId: options.runId,
         created,
-        runLabelSelector: `${RUN_ID_LABEL}=${options.runId}`,
         policy: "Always",
         succeeded: false,
         emit,
       });
+      if (cleanup.notDeleted.length > 0) {
+        throw new ClusterError(`run ${options.runId}: ${describeCleanup(cleanup)}`);
+      }
       return stampEvent({
         type: "result",
         state: "Deleted",
         exitCode: 0,
         message: created.length
-          ? `deleted ${created.map(describeObject).join(", ")}`
+          ? describeCleanup(cleanup)
           : `nothing of run ${options.runId} left in namespace ${namespace}`,
         xcom: {},
         resources: created.map(describeObject),
@@ -230,14 +237,14 @@ export class RunFollower {
           : interruptedResult(stop.signal.reason, { runId, namespace, resources });
       if (stop.signal.aborted) return ended([]);
       const kinds = options.kinds ?? this.#kinds;
-      const created = await this.#findRun(runId, namespace, kinds, true);
+      const created = await this.#findRun(runId, namespace, kinds, true, emit);
       if (stop.signal.aborted) return ended(created.map(describeObject));
       emit({
         type: "info",
         level: "info",
         message: `following run ${runId}: ${created.map(describeObject).join(", ")}`,
       });
-      const xcom = new XComCollector();
+      const xcom = new XComCollector({ maxBytes: options.xcomMaxBytes });
       const state = new RunState({
         client,
         namespace,
@@ -248,7 +255,11 @@ export class RunFollower {
         xcom,
         emit,
       });
-      const verdict = await this.#track(state, namespace, created, stop.signal);
+      // The heartbeat marks the run as followed (kjo cleanup --older-than leaves it alone).
+      const heartbeat = startHeartbeat({ client, namespace, runId, tracked: created[0], emit });
+      const verdict = await this.#track(state, namespace, created, stop.signal).finally(() =>
+        heartbeat.stop()
+      );
       const detached = stop.signal.reason === DETACH;
       const interrupted = stop.signal.aborted;
       const tracking = state.outcome(verdict);
@@ -260,17 +271,19 @@ export class RunFollower {
         stats: tracking.stats,
       };
       if (detached) return detachedResult(common);
-      await cleanUpRun({
+      const cleanup = await cleanUpRun({
         client,
         namespace,
+        runId,
         created,
-        runLabelSelector: `${RUN_ID_LABEL}=${runId}`,
         policy: interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded",
         succeeded: !interrupted && verdict?.state === "Succeeded" &&
           tracking.lineErrors.length === 0,
         emit,
       });
-      if (interrupted) return interruptedResult(stop.signal.reason, common, tracking.summary);
+      if (interrupted) {
+        return interruptedResult(stop.signal.reason, common, tracking.summary, cleanup);
+      }
       return decidedResult(tracking, common);
     } finally {
       this.#closing.signal.removeEventListener("abort", onClose);
@@ -297,7 +310,7 @@ export class RunFollower {
     const leave = hub.subscribe(state);
     this.#active.add(state);
     this.#ticker ??= setInterval(() => {
-      for (const s of this.#active) s.tracker.tick();
+      for (const s of this.#active) s.tick();
     }, TICK_MS);
     const aborted = new Promise<undefined>((resolve) => {
       if (signal.aborted) resolve(undefined);
@@ -368,6 +381,7 @@ export class RunFollower {
     namespace: string,
     kinds: KindRegistry,
     required: boolean,
+    emit: (event: RunEventInput) => void,
   ): Promise<KubeObject[]> {
     const [tracked] = await findTrackedResources({
       client: this.#client,
@@ -383,7 +397,7 @@ export class RunFollower {
         } labelled ${RUN_ID_LABEL}=${runId}; custom kinds need rules)`,
       );
     }
-    return await loadRunResources({ client: this.#client, namespace, tracked });
+    return await loadRunResources({ client: this.#client, namespace, tracked, emit });
   }
 
   #namespace(flag: string | undefined): string {

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { DELETE_POLICIES, type DeletePolicy } from "../config/settings.ts";
+import { DELETE_POLICIES, type DeletePolicy } from "../choices.ts";
+import { errorText } from "../errors.ts";
 
 /** A request id, echoed in every event answering it. */
 export type RequestId = string | number;
@@ -121,7 +122,7 @@ export function parseRequest(line: string): ServeRequest | RequestError {
   try {
     value = JSON.parse(line);
   } catch (error) {
-    return { error: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { error: `not JSON: ${errorText(error)}` };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { error: "a request must be a JSON object" };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DeletePolicy } from "../config/settings.ts";
+import type { DeletePolicy, EventsFrom } from "../choices.ts";
 import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { ResultEvent, RunEvent } from "../output/run_event.ts";
 import { withResult } from "../runner/run.ts";
@@ -39,6 +39,10 @@ export interface ServeDefaults {
   executionTimeoutSeconds?: number;
   imagePullFailureGraceSeconds?: number;
   detectLogLevel?: boolean;
+  /** Caps on XCom and whose `::kube_api:` lines are events (see `RunOptions`). */
+  xcomMaxBytes?: number;
+  xcomMaxDepth?: number;
+  eventsFrom?: EventsFrom;
   /** Silence after which a log stream or shared watch is reconnected, in ms. */
   stallTimeoutMs?: number;
   kinds?: KindRegistry;
@@ -156,6 +160,9 @@ export class ServeSession {
       imagePullFailureGraceSeconds: request.imagePullFailureGraceSeconds ??
         defaults.imagePullFailureGraceSeconds,
       detectLogLevel: request.detectLogLevel ?? defaults.detectLogLevel,
+      xcomMaxBytes: defaults.xcomMaxBytes,
+      xcomMaxDepth: defaults.xcomMaxDepth,
+      eventsFrom: defaults.eventsFrom,
       stallTimeoutMs: defaults.stallTimeoutMs,
       ...(request.logsSince
         ? { logsSince: new Date(request.logsSince).toISOString().replace(/\.\d+Z$/, "Z") }

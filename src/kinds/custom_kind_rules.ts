@@ -40,29 +40,20 @@
  * @module
  */
 
-import { parseYamlValue, readTextFileLimited } from "../body/safe_parse.ts";
-import { InputError } from "../errors.ts";
+import { readInputFile } from "../body/input_file.ts";
+import { parseYamlValue } from "../body/safe_parse.ts";
+import { errorText, InputError } from "../errors.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceState, StateRule, StateVerdict } from "./resource_state.ts";
 import { parseFieldPath, type PathStep, resolveFieldPath } from "./_field_path.ts";
 
 /**
  * A value a condition compares with.
- *
- * @example
- * ```ts
- * const v: Scalar = "Done";
- * ```
  */
 export type Scalar = string | number | boolean | null;
 
 /**
  * One condition of a custom kind rule, as written in the rules file.
- *
- * @example
- * ```ts
- * const c: FieldCondition = { path: "status.phase", in: ["Error", "Failed"] };
- * ```
  */
 export type FieldCondition =
   | { path: string; equals: Scalar }
@@ -73,15 +64,6 @@ export type FieldCondition =
 
 /**
  * One entry of `kinds` in a rules file.
- *
- * @example
- * ```ts
- * const spec: CustomKindSpec = {
- *   apiVersion: "example.com/v1", kind: "Widget",
- *   succeeded: [{ path: "status.phase", equals: "Done" }],
- *   failed: [{ path: "status.phase", in: ["Error", "Failed"] }],
- * };
- * ```
  */
 export interface CustomKindSpec {
   apiVersion: string;
@@ -97,12 +79,6 @@ export interface CustomKindSpec {
 
 /**
  * A validated custom kind: its key and its compiled state rule.
- *
- * @example
- * ```ts
- * const [widget] = parseCustomKindRules(text, "rules.yaml");
- * registry.register(widget.apiVersion, widget.kind, widget.rule);
- * ```
  */
 export interface CustomKindRule {
   apiVersion: string;
@@ -157,7 +133,7 @@ function compilePath(path: unknown, field: string): PathStep[] {
   try {
     return parseFieldPath(path.trim());
   } catch (e) {
-    throw new RuleError(`${field}: ${(e as Error).message}`);
+    throw new RuleError(`${field}: ${errorText(e)}`);
   }
 }
 
@@ -300,16 +276,6 @@ function compileSpec(raw: unknown): { spec: CustomKindSpec; rule: StateRule } {
 /**
  * Validates already-parsed rules data (the `{ kinds: [...] }` mapping) and
  * compiles a state rule per kind. `source` names the data in error messages.
- *
- * @example
- * ```ts
- * const rules = customKindRules({ kinds: [{
- *   apiVersion: "example.com/v1", kind: "Widget",
- *   succeeded: [{ path: "status.phase", equals: "Done" }],
- * }] }, "inline rules");
- * rules[0].rule({ apiVersion: "example.com/v1", kind: "Widget", metadata: {},
- *   status: { phase: "Done" } }).state; // "Succeeded"
- * ```
  */
 export function customKindRules(data: unknown, source: string): CustomKindRule[] {
   const fail = (where: string, e: unknown): never => {
@@ -348,15 +314,23 @@ export function customKindRules(data: unknown, source: string): CustomKindRule[]
 /**
  * Parses the YAML text of a rules file. `file` names it in error messages.
  *
- * @example
+ * @example Rules for a custom kind, as in a rules file
  * ```ts
- * const rules = parseCustomKindRules(`
+ * import { parseCustomKindRules } from "./custom_kind_rules.ts";
+ * import { KindRegistry } from "./kind_registry.ts";
+ *
+ * const rules = parseCustomKindRules(
+ *   `
  * kinds:
  *   - apiVersion: example.com/v1
  *     kind: Widget
  *     succeeded: [{ path: status.phase, equals: Done }]
  *     failed: [{ path: status.phase, in: [Error, Failed] }]
- * `, "rules.yaml");
+ * `,
+ *   "rules.yaml",
+ * );
+ * const kinds = KindRegistry.withBuiltins().registerAll(rules);
+ * console.log(kinds.keys()); // ["batch/v1/Job", "example.com/v1/Widget", "v1/Pod"]
  * ```
  */
 export function parseCustomKindRules(text: string, file: string): CustomKindRule[] {
@@ -366,19 +340,7 @@ export function parseCustomKindRules(text: string, file: string): CustomKindRule
 
 /**
  * Reads and parses a rules file.
- *
- * @example
- * ```ts
- * const rules = await loadCustomKindRules("rules.yaml");
- * ```
  */
 export async function loadCustomKindRules(path: string): Promise<CustomKindRule[]> {
-  let text: string;
-  try {
-    text = await readTextFileLimited(path, `rules file ${path}`);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`rules file ${path}: cannot read: ${(e as Error).message}`, { cause: e });
-  }
-  return parseCustomKindRules(text, path);
+  return parseCustomKindRules(await readInputFile(path, "rules file"), path);
 }

@@ -14,11 +14,6 @@ import { podContainers } from "./pod_containers.ts";
  * Waiting reasons treated as stuck, and whether each is permanent (needs a
  * change of the pod spec) or may still clear up (a registry that comes back,
  * a Secret or ConfigMap created later).
- *
- * @example
- * ```ts
- * STUCK_WAITING_REASONS.get("InvalidImageName"); // { permanent: true }
- * ```
  */
 export const STUCK_WAITING_REASONS: ReadonlyMap<string, { permanent: boolean }> = new Map([
   ["ErrImagePull", { permanent: false }],
@@ -32,14 +27,6 @@ export const STUCK_WAITING_REASONS: ReadonlyMap<string, { permanent: boolean }> 
 
 /**
  * A container stuck in one of the {@linkcode STUCK_WAITING_REASONS}.
- *
- * @example
- * ```ts
- * const s: StuckContainer = {
- *   container: "main", init: false, reason: "ImagePullBackOff", permanent: false,
- *   message: 'Back-off pulling image "kjo.invalid/nope:1"',
- * };
- * ```
  */
 export interface StuckContainer {
   container: string;
@@ -55,16 +42,6 @@ export interface StuckContainer {
  * Every container (init, regular, ephemeral) of a pod whose `state.waiting`
  * reason is one of {@linkcode STUCK_WAITING_REASONS}, in spec order. An
  * empty list when none is.
- *
- * @example
- * ```ts
- * const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
- *   status: { phase: "Pending", containerStatuses: [{ name: "main", restartCount: 0,
- *     state: { waiting: { reason: "InvalidImageName",
- *       message: 'Failed to apply default image tag "BAD:x": invalid reference format' } } }] } };
- * findStuckContainers(pod);
- * // [{ container: "main", init: false, reason: "InvalidImageName", permanent: true, message: ... }]
- * ```
  */
 export function findStuckContainers(pod: KubeObject): StuckContainer[] {
   const out: StuckContainer[] = [];

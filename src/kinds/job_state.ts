@@ -10,7 +10,8 @@
  * | `Failed` or `FailureTarget`      | Failed (reason, message of the condition) |
  * | `Complete` or `SuccessCriteriaMet` | Succeeded (reason, message of the condition) |
  * | `Suspended` (or `spec.suspend`)  | Pending, reason `Suspended`    |
- * | none, some pod active/ready/terminating/finished | Running   |
+ * | none, some pod ready/terminating/finished | Running            |
+ * | none, pods active but none ready | Pending (message: the counters) |
  * | none, no pod yet                 | Pending                        |
  *
  * Since Kubernetes 1.31 the Job controller first adds the interim
@@ -19,6 +20,13 @@
  * message. The outcome is certain from the interim condition, so it decides;
  * {@linkcode jobTerminalCondition} tells whether the final one is there yet
  * (a runner may wait for it so the last pods' logs are complete).
+ *
+ * The Job controller counts Pending pods as `active`, so `active` alone says
+ * nothing ran: a Job whose only pod cannot start (a missing Secret volume,
+ * an unbound claim) stays Pending. Servers without the `ready` counter
+ * (before Kubernetes 1.24) report Running for active pods, as before.
+ * Whether the run has started is decided from its pods' containers, not
+ * from these counters (`startup_problems.ts`).
  *
  * Failure wins when failure and success conditions are both present (the
  * controller never writes both).
@@ -33,13 +41,6 @@ import { type Condition, trueCondition } from "./object_conditions.ts";
 
 /**
  * The condition that ended a Job, if any.
- *
- * @example
- * ```ts
- * const t: JobTerminalCondition = {
- *   state: "Failed", type: "FailureTarget", final: false, reason: "BackoffLimitExceeded",
- * };
- * ```
  */
 export interface JobTerminalCondition extends Condition {
   state: "Succeeded" | "Failed";
@@ -51,14 +52,6 @@ export interface JobTerminalCondition extends Condition {
  * The condition (status `"True"`) that decides a finished Job: `Failed`, else
  * `FailureTarget`, else `Complete`, else `SuccessCriteriaMet`; `undefined` while
  * the Job has not finished.
- *
- * @example
- * ```ts
- * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, status: {
- *   conditions: [{ type: "FailureTarget", status: "True", reason: "BackoffLimitExceeded",
- *     message: "Job has reached the specified backoff limit" }] } };
- * jobTerminalCondition(job); // { state: "Failed", final: false, type: "FailureTarget", ... }
- * ```
  */
 export function jobTerminalCondition(job: KubeObject): JobTerminalCondition | undefined {
   const failed = trueCondition(job, "Failed", "FailureTarget");
@@ -70,18 +63,6 @@ export function jobTerminalCondition(job: KubeObject): JobTerminalCondition | un
 
 /**
  * Decides the state of a Job (see the module documentation for the rules).
- *
- * @example
- * ```ts
- * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, status: {
- *   conditions: [
- *     { type: "SuccessCriteriaMet", status: "True", reason: "CompletionsReached",
- *       message: "Reached expected number of succeeded pods" },
- *     { type: "Complete", status: "True", reason: "CompletionsReached",
- *       message: "Reached expected number of succeeded pods" },
- *   ], succeeded: 1 } };
- * jobState(job); // { state: "Succeeded", reason: "CompletionsReached", message: "Reached ..." }
- * ```
  */
 export function jobState(job: KubeObject): StateVerdict {
   const terminal = jobTerminalCondition(job);
@@ -108,9 +89,9 @@ export function jobState(job: KubeObject): StateVerdict {
     succeeded: num(status?.succeeded) ?? 0,
     failed: num(status?.failed) ?? 0,
   };
-  if (Object.values(counts).some((n) => n > 0)) {
-    const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
-    return { state: "Running", message: `pods: ${parts.join(", ")}` };
-  }
+  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  const onlyActive = counts.active > 0 && parts.length === 1 && num(status?.ready) !== undefined;
+  if (onlyActive) return { state: "Pending", message: `pods: ${parts[0]}, none ready` };
+  if (parts.length > 0) return { state: "Running", message: `pods: ${parts.join(", ")}` };
   return { state: "Pending" };
 }

@@ -15,11 +15,6 @@ import { podState } from "./pod_state.ts";
 
 /**
  * The registry key of a kind: `v1/Pod`, `batch/v1/Job`, `example.com/v1/Widget`.
- *
- * @example
- * ```ts
- * kindKey("batch/v1", "Job"); // "batch/v1/Job"
- * ```
  */
 export function kindKey(apiVersion: string, kind: string): string {
   return `${apiVersion.trim()}/${kind.trim()}`;
@@ -28,13 +23,23 @@ export function kindKey(apiVersion: string, kind: string): string {
 /**
  * State rules by kind.
  *
- * @example
+ * @example Judge a custom kind next to the built-ins
  * ```ts
- * const registry = KindRegistry.withBuiltins();
- * registry.register("example.com/v1", "Widget", (o) => ({
- *   state: (o.status as { done?: boolean } | undefined)?.done ? "Succeeded" : "Running",
- * }));
- * const rule = registry.require(firstResource); // throws InputError when unknown
+ * import { KindRegistry } from "./kind_registry.ts";
+ *
+ * const registry = KindRegistry.withBuiltins().register("example.com/v1", "Widget", (widget) => {
+ *   const status = widget.status as { done?: boolean } | undefined;
+ *   return { state: status?.done ? "Succeeded" : "Running" };
+ * });
+ * const verdict = registry.judge({
+ *   apiVersion: "example.com/v1",
+ *   kind: "Widget",
+ *   metadata: { name: "w1" },
+ *   status: { done: true },
+ * });
+ * console.log(verdict.state); // "Succeeded"
+ * // A kind without a rule throws an InputError (exit 2) before anything is created:
+ * registry.has("apps/v1", "Deployment"); // false
  * ```
  */
 export class KindRegistry {
@@ -43,11 +48,6 @@ export class KindRegistry {
 
   /**
    * A registry with the built-in rules for `v1/Pod` and `batch/v1/Job`.
-   *
-   * @example
-   * ```ts
-   * KindRegistry.withBuiltins().has("batch/v1", "Job"); // true
-   * ```
    */
   static withBuiltins(): KindRegistry {
     return new KindRegistry()
@@ -58,11 +58,6 @@ export class KindRegistry {
   /**
    * Adds (or replaces, built-ins included) the rule of a kind; returns the
    * registry for chaining.
-   *
-   * @example
-   * ```ts
-   * new KindRegistry().register("v1", "Pod", podState);
-   * ```
    */
   register(apiVersion: string, kind: string, rule: StateRule): this {
     this.#rules.set(kindKey(apiVersion, kind), rule);
@@ -75,11 +70,6 @@ export class KindRegistry {
 
   /**
    * Registers many rules, e.g. the result of `parseCustomKindRules`.
-   *
-   * @example
-   * ```ts
-   * registry.registerAll(await loadCustomKindRules("rules.yaml"));
-   * ```
    */
   registerAll(rules: Iterable<{ apiVersion: string; kind: string; rule: StateRule }>): this {
     for (const r of rules) this.register(r.apiVersion, r.kind, r.rule);
@@ -88,11 +78,6 @@ export class KindRegistry {
 
   /**
    * Whether a kind has a rule.
-   *
-   * @example
-   * ```ts
-   * KindRegistry.withBuiltins().has("apps/v1", "Deployment"); // false
-   * ```
    */
   has(apiVersion: string, kind: string): boolean {
     return this.#rules.has(kindKey(apiVersion, kind));
@@ -100,11 +85,6 @@ export class KindRegistry {
 
   /**
    * The rule for an object's kind, or undefined.
-   *
-   * @example
-   * ```ts
-   * const rule = registry.lookup({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } });
-   * ```
    */
   lookup(object: Pick<KubeObject, "apiVersion" | "kind">): StateRule | undefined {
     if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") return undefined;
@@ -115,12 +95,6 @@ export class KindRegistry {
    * The rule for an object's kind; throws an {@linkcode InputError} (exit 2)
    * when there is none, so the runner can refuse the first resource before
    * creating anything.
-   *
-   * @example
-   * ```ts
-   * registry.require({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } });
-   * // InputError: no state rule for example.com/v1 Widget (Widget/w, the tracked resource); pass a rules file ...
-   * ```
    */
   require(object: KubeObject): StateRule {
     const rule = this.lookup(object);
@@ -137,11 +111,6 @@ export class KindRegistry {
 
   /**
    * Judges an object with the rule of its kind; throws like {@linkcode require}.
-   *
-   * @example
-   * ```ts
-   * KindRegistry.withBuiltins().judge(job); // { state: "Running", ... }
-   * ```
    */
   judge(object: KubeObject): StateVerdict {
     return this.require(object)(object);
@@ -149,11 +118,6 @@ export class KindRegistry {
 
   /**
    * The registered keys, sorted.
-   *
-   * @example
-   * ```ts
-   * KindRegistry.withBuiltins().keys(); // ["batch/v1/Job", "v1/Pod"]
-   * ```
    */
   keys(): string[] {
     return [...this.#rules.keys()].sort();
@@ -161,11 +125,6 @@ export class KindRegistry {
 
   /**
    * Every kind with a rule, as `{ apiVersion, kind }`, in key order.
-   *
-   * @example
-   * ```ts
-   * KindRegistry.withBuiltins().kinds(); // [{ apiVersion: "batch/v1", kind: "Job" }, { apiVersion: "v1", kind: "Pod" }]
-   * ```
    */
   kinds(): { apiVersion: string; kind: string }[] {
     return this.keys().map((key) => this.#kinds.get(key)!);

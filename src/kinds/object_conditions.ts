@@ -9,11 +9,6 @@ import { list, record, text } from "./_fields.ts";
 
 /**
  * One entry of `status.conditions`.
- *
- * @example
- * ```ts
- * const c: Condition = { type: "Failed", status: "True", reason: "BackoffLimitExceeded" };
- * ```
  */
 export interface Condition {
   type: string;
@@ -27,12 +22,6 @@ export interface Condition {
 /**
  * `status.conditions` of an object, skipping malformed entries. Empty strings
  * read as missing.
- *
- * @example
- * ```ts
- * conditionsOf({ status: { conditions: [{ type: "Complete", status: "True" }] } });
- * // [{ type: "Complete", status: "True", reason: undefined, ... }]
- * ```
  */
 export function conditionsOf(object: unknown): Condition[] {
   const status = record(record(object)?.status);
@@ -55,15 +44,6 @@ export function conditionsOf(object: unknown): Condition[] {
 /**
  * The first condition, in the order of `types`, whose status is `"True"`.
  * Conditions with status `False` or `Unknown` never count.
- *
- * @example
- * ```ts
- * const job = { status: { conditions: [
- *   { type: "FailureTarget", status: "True", reason: "BackoffLimitExceeded" },
- *   { type: "Failed", status: "True", reason: "BackoffLimitExceeded" },
- * ] } };
- * trueCondition(job, "Failed", "FailureTarget")?.type; // "Failed"
- * ```
  */
 export function trueCondition(object: unknown, ...types: string[]): Condition | undefined {
   const conditions = conditionsOf(object).filter((c) => c.status === "True");

@@ -9,11 +9,6 @@ import { list, num, record, text } from "./_fields.ts";
 
 /**
  * `state.terminated` (or `lastState.terminated`) of a container.
- *
- * @example
- * ```ts
- * const t: TerminatedView = { exitCode: 3, reason: "Error" };
- * ```
  */
 export interface TerminatedView {
   /** The exit code; -1 when the status has none. */
@@ -26,11 +21,6 @@ export interface TerminatedView {
 
 /**
  * One container of a pod with its spec role and current status.
- *
- * @example
- * ```ts
- * const c: ContainerView = { name: "main", role: "container", sidecar: false, restartCount: 0 };
- * ```
  */
 export interface ContainerView {
   name: string;
@@ -72,16 +62,6 @@ const GROUPS: ReadonlyArray<[ContainerView["role"], string, string]> = [
  * Every container of a pod with its status, in spec order (init, regular,
  * ephemeral). Containers that have a status but no spec entry (a partial
  * object) are listed after those of their group that have one.
- *
- * @example
- * ```ts
- * const pod = {
- *   spec: { containers: [{ name: "main" }] },
- *   status: { containerStatuses: [{ name: "main", restartCount: 0,
- *     state: { terminated: { exitCode: 3, reason: "Error" } } }] },
- * };
- * podContainers(pod)[0].terminated?.exitCode; // 3
- * ```
  */
 export function podContainers(pod: unknown): ContainerView[] {
   const p = record(pod);

@@ -44,23 +44,12 @@ import { type ContainerView, podContainers, type TerminatedView } from "./pod_co
 /**
  * The pod annotation naming the container whose termination decides the
  * pod's state.
- *
- * @example
- * ```ts
- * const pod = { metadata: { annotations: { [MAIN_CONTAINER_ANNOTATION]: "main" } } };
- * ```
  */
 export const MAIN_CONTAINER_ANNOTATION = "kubernetes_job_operator.main_container";
 
 /**
  * The main container named by {@linkcode MAIN_CONTAINER_ANNOTATION}, trimmed,
  * or `undefined` when the pod has no such annotation.
- *
- * @example
- * ```ts
- * mainContainerName({ apiVersion: "v1", kind: "Pod",
- *   metadata: { annotations: { "kubernetes_job_operator.main_container": "main" } } }); // "main"
- * ```
  */
 export function mainContainerName(pod: KubeObject): string | undefined {
   const value = pod.metadata?.annotations?.[MAIN_CONTAINER_ANNOTATION];
@@ -70,12 +59,6 @@ export function mainContainerName(pod: KubeObject): string | undefined {
 /**
  * A sentence describing a container's termination, e.g.
  * `container main exited with code 3`.
- *
- * @example
- * ```ts
- * exitMessage({ name: "setup", role: "init", sidecar: false, restartCount: 0 }, { exitCode: 1 });
- * // "init container setup exited with code 1"
- * ```
  */
 export function exitMessage(container: ContainerView, terminated: TerminatedView): string {
   const what = container.role === "init"
@@ -202,20 +185,6 @@ function mainContainerState(
 
 /**
  * Decides the state of a Pod (see the module documentation for the rules).
- *
- * @example
- * ```ts
- * const pod = {
- *   apiVersion: "v1", kind: "Pod",
- *   metadata: { name: "p", annotations: { "kubernetes_job_operator.main_container": "main" } },
- *   spec: { restartPolicy: "Never", containers: [{ name: "main" }, { name: "proxy" }] },
- *   status: { phase: "Running", containerStatuses: [
- *     { name: "main", restartCount: 0, state: { terminated: { exitCode: 3, reason: "Error" } } },
- *     { name: "proxy", restartCount: 0, state: { running: { startedAt: "2026-11-29T10:00:00Z" } } },
- *   ] },
- * };
- * podState(pod); // { state: "Failed", reason: "Error", message: "container main exited with code 3" }
- * ```
  */
 export function podState(pod: KubeObject): StateVerdict {
   const containers = podContainers(pod);

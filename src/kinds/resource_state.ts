@@ -12,11 +12,6 @@ export type ResourceState = "Pending" | "Running" | "Succeeded" | "Failed";
 /**
  * A state with the reason that decided it, for status lines and failure
  * summaries.
- *
- * @example
- * ```ts
- * const v: StateVerdict = { state: "Failed", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" };
- * ```
  */
 export interface StateVerdict {
   state: ResourceState;
@@ -28,10 +23,5 @@ export interface StateVerdict {
 
 /**
  * Decides the state of one object of a kind.
- *
- * @example
- * ```ts
- * const rule: StateRule = (o) => ({ state: (o.status as { done?: boolean })?.done ? "Succeeded" : "Running" });
- * ```
  */
 export type StateRule = (object: KubeObject) => StateVerdict;

@@ -7,11 +7,6 @@
 
 /**
  * Bounds of an exponential back-off.
- *
- * @example
- * ```ts
- * const bounds: BackoffBounds = { minMs: 200, maxMs: 10_000 };
- * ```
  */
 export interface BackoffBounds {
   /** Delay of the first retry, in milliseconds. */
@@ -20,16 +15,13 @@ export interface BackoffBounds {
   maxMs: number;
 }
 
+/** Back-off of a long-lived stream (watch, log follow) between reconnects. */
+export const STREAM_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
+
 /**
  * Delay before retry number `attempt` (0-based): `min * 2^attempt`, capped at
  * `max`, with "equal jitter" (a random value between half and all of it), so
  * that many clients do not retry in step.
- *
- * @example
- * ```ts
- * backoffDelay(0, { minMs: 200, maxMs: 10_000 }); // 100..200
- * backoffDelay(10, { minMs: 200, maxMs: 10_000 }); // 5000..10000
- * ```
  */
 export function backoffDelay(attempt: number, bounds: BackoffBounds): number {
   const ceiling = Math.min(bounds.maxMs, bounds.minMs * 2 ** Math.min(attempt, 30));
@@ -39,12 +31,6 @@ export function backoffDelay(attempt: number, bounds: BackoffBounds): number {
 /**
  * Waits `ms` milliseconds; resolves early (without throwing) when `signal`
  * aborts. Returns whether the full time passed.
- *
- * @example
- * ```ts
- * const slept = await sleep(500, controller.signal);
- * if (!slept) return; // aborted
- * ```
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);

@@ -8,28 +8,19 @@
 
 /**
  * A piece of the stream: a full line, or a slice of a line over the limit.
- *
- * @example
- * ```ts
- * const piece: LinePiece = { text: "hello", continuation: false };
- * ```
+ * A whole line has neither `continuation` nor `truncated` set.
  */
 export interface LinePiece {
   /** Decoded text, without the trailing newline (and without `\r`). */
   text: string;
   /** True for the 2nd, 3rd, ... piece of one over-long line. */
   continuation: boolean;
+  /** True when the line goes on in the next piece (it was cut at the limit). */
+  truncated: boolean;
 }
 
 /**
  * Incremental line splitter over `Uint8Array` chunks.
- *
- * @example
- * ```ts
- * const splitter = new LineSplitter();
- * splitter.push(new TextEncoder().encode("a\nb")); // [{ text: "a", continuation: false }]
- * splitter.push(new TextEncoder().encode("c\n")); // [{ text: "bc", continuation: false }]
- * ```
  */
 export class LineSplitter {
   #buf = new Uint8Array(0);
@@ -115,7 +106,7 @@ export class LineSplitter {
     let textEnd = end;
     if (!partial && textEnd > 0 && this.#buf[textEnd - 1] === 13) textEnd--;
     const text = this.#decoder.decode(this.#buf.subarray(0, textEnd));
-    const piece = { text, continuation: this.#inContinuation };
+    const piece = { text, continuation: this.#inContinuation, truncated: partial };
     this.#inContinuation = partial;
     this.#buf.copyWithin(0, consumeTo, this.#len);
     this.#len -= consumeTo;

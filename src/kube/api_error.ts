@@ -11,11 +11,6 @@ import { ClusterError } from "../errors.ts";
 
 /**
  * One entry of `status.details.causes` of a Kubernetes `Status`.
- *
- * @example
- * ```ts
- * const cause: StatusCause = { reason: "FieldValueInvalid", field: "spec.ports[0].port", message: "Invalid value: 0" };
- * ```
  */
 export interface StatusCause {
   reason?: string;
@@ -25,11 +20,6 @@ export interface StatusCause {
 
 /**
  * The `Status` object the API server returns with an error.
- *
- * @example
- * ```ts
- * const status: KubeStatus = { kind: "Status", code: 404, reason: "NotFound", message: "pods \"x\" not found" };
- * ```
  */
 export interface KubeStatus {
   kind?: string;
@@ -50,15 +40,6 @@ export interface KubeStatus {
 
 /**
  * The API server answered with a status other than 2xx.
- *
- * @example
- * ```ts
- * try {
- *   await client.request({ path: "/api/v1/namespaces/x/pods/nope" });
- * } catch (err) {
- *   if (err instanceof ApiError && err.status === 404) console.log("gone");
- * }
- * ```
  */
 export class ApiError extends ClusterError {
   /** HTTP status code (or the `code` of a watch ERROR event). */
@@ -104,6 +85,29 @@ export class ApiError extends ClusterError {
   get causes(): StatusCause[] {
     return this.body?.details?.causes ?? [];
   }
+
+  /** The server's own words: `status.message`, else the whole error message. */
+  get serverMessage(): string {
+    return this.body?.message ?? this.message;
+  }
+}
+
+/**
+ * How many 401 answers in a row a long-lived stream (watch, log follow)
+ * retries before it gives up: credentials may be rotating (token file, exec
+ * plugin).
+ */
+export const MAX_UNAUTHORIZED = 3;
+
+/**
+ * The error kjo reports for a 401 answer: the cluster did not accept its
+ * credentials, with the server's message (or `message`).
+ */
+export function unauthorizedError(err: ApiError, message = err.serverMessage): ClusterError {
+  return new ClusterError(
+    `unauthorized: the cluster did not accept kjo's credentials (${message})`,
+    { cause: err },
+  );
 }
 
 /**
@@ -113,15 +117,6 @@ export class ApiError extends ClusterError {
  * `sent` is `false` only when the error proves the request never reached the
  * server (connection refused, host unreachable, DNS failure): only then may a
  * non-idempotent request be repeated blindly.
- *
- * @example
- * ```ts
- * try {
- *   await client.request({ path: "/version" });
- * } catch (err) {
- *   if (err instanceof ConnectionError && !err.sent) console.log("server down");
- * }
- * ```
  */
 export class ConnectionError extends ClusterError {
   /** Node-style error code (`ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`, ...), if known. */
@@ -163,13 +158,6 @@ const UNSENT_CODES = new Set([
 /**
  * Whether a low-level error code proves the request never left this host or
  * was refused before the server read it.
- *
- * @example
- * ```ts
- * isUnsentCode("ECONNREFUSED"); // true
- * isUnsentCode("CERT_HAS_EXPIRED"); // true
- * isUnsentCode("ECONNRESET"); // false
- * ```
  */
 export function isUnsentCode(code: string | undefined): boolean {
   if (code === undefined) return false;
@@ -181,11 +169,6 @@ export function isUnsentCode(code: string | undefined): boolean {
 /**
  * Whether an API error cannot get better by retrying (bad request,
  * unauthorized, forbidden, not found, method not allowed, invalid).
- *
- * @example
- * ```ts
- * isPermanentApiError(err); // true for a 403
- * ```
  */
 export function isPermanentApiError(err: unknown): err is ApiError {
   return err instanceof ApiError && [400, 401, 403, 404, 405, 406, 415, 422].includes(err.status);
@@ -194,11 +177,6 @@ export function isPermanentApiError(err: unknown): err is ApiError {
 /**
  * Whether an error is a connection problem or a server status that usually
  * clears by itself (429, 500, 502, 503, 504).
- *
- * @example
- * ```ts
- * if (isTransientError(err)) await sleep(1000);
- * ```
  */
 export function isTransientError(err: unknown): boolean {
   if (err instanceof ConnectionError) return true;

@@ -1,18 +1,18 @@
 /**
  * Creating the objects of a run: a server-side dry run of every object first
  * (so bad input creates nothing), then creation in order with
- * ownerReferences to the first object, and removal of what was created when
- * a later create fails.
+ * ownerReferences to the first object, reporting each object as its create
+ * is sent and as it is created.
  *
  * @module
  */
 
 import { ClusterError, InputError } from "../errors.ts";
-import { ApiError, ConnectionError, isTransientError } from "./api_error.ts";
+import { ApiError, ConnectionError, isTransientError, unauthorizedError } from "./api_error.ts";
 import { backoffDelay, sleep } from "./_backoff.ts";
-import { deleteResources } from "./delete_resources.ts";
 import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject, type OwnerReference } from "./kube_object.ts";
+import { RUN_ID_LABEL } from "./labels.ts";
 import {
   collectionPath,
   objectPath,
@@ -22,11 +22,6 @@ import {
 
 /**
  * Options of {@linkcode applyResources}.
- *
- * @example
- * ```ts
- * const options: ApplyResourcesOptions = { client, objects, namespace: "ci", dryRun: true };
- * ```
  */
 export interface ApplyResourcesOptions {
   client: KubeClient;
@@ -34,19 +29,25 @@ export interface ApplyResourcesOptions {
   objects: KubeObject[];
   /** Namespace of namespaced objects without `metadata.namespace`. */
   namespace: string;
-  /** Only run the server-side dry run and return the server's answers. */
+  /**
+   * Only run the server-side dry run and return the server's answers.
+   *
+   * @default {false}
+   */
   dryRun?: boolean;
-  /** Field manager recorded by the server (default `kjo`). */
+  /**
+   * Field manager recorded by the server.
+   *
+   * @default {"kjo"}
+   */
   fieldManager?: string;
   /**
-   * Label holding the run id (default `kjo/run-id`). A create that failed
-   * ambiguously (timeout, reset, 5xx) is retried only for objects with a name
-   * and this label; a 409 on such a retry for an object carrying the same
-   * label value counts as created.
+   * Called before the first create request of each object is sent: from then
+   * on the object may exist even if the request fails or is aborted.
    */
-  runIdLabel?: string;
-  /** Called when removing created objects after a failure fails too. */
-  onCleanupError?: (error: unknown) => void;
+  onCreating?: (object: KubeObject) => void;
+  /** Called with each object as the server created it (with uid). */
+  onCreated?: (object: KubeObject) => void;
   signal?: AbortSignal;
 }
 
@@ -59,18 +60,13 @@ export interface ApplyResourcesOptions {
  *
  * Errors: {@linkcode InputError} (exit 2) for objects the server rejects as
  * invalid (`document N (Kind/name): field: reason`), {@linkcode ClusterError}
- * for forbidden, unauthorized or unreachable. If a create fails after others
- * succeeded, those are deleted (propagation Background) and the error is
- * rethrown.
+ * for forbidden, unauthorized or unreachable. A create that fails (or is
+ * aborted) leaves what was created in place: the caller, told by `onCreating`
+ * and `onCreated`, removes it (the runner's cleanup does, by object and by
+ * the run's label).
  *
  * @returns the created objects as the server returned them (with uid and
  * resourceVersion), or with `dryRun` the server's dry-run answers.
- *
- * @example
- * ```ts
- * const created = await applyResources({ client, objects, namespace: "ci" });
- * console.log(created[0].metadata.uid);
- * ```
  */
 export async function applyResources(options: ApplyResourcesOptions): Promise<KubeObject[]> {
   const { client, objects } = options;
@@ -121,22 +117,14 @@ export async function applyResources(options: ApplyResourcesOptions): Promise<Ku
 
   // 2. Create in order.
   const created: KubeObject[] = [];
-  try {
-    for (const plan of planned) {
-      const owner = created[0];
-      if (owner && mayOwn(planned[0], plan)) addOwnerReference(plan.body, owner);
-      created.push(await createOne(options, plan, fieldManager));
-    }
-  } catch (err) {
-    if (created.length > 0) {
-      try {
-        // Not bound to options.signal: an interrupted apply must still clean up.
-        await deleteResources({ client, objects: created, propagationPolicy: "Background" });
-      } catch (cleanupError) {
-        options.onCleanupError?.(cleanupError);
-      }
-    }
-    throw err;
+  for (const plan of planned) {
+    const owner = created[0];
+    if (owner && mayOwn(planned[0], plan)) addOwnerReference(plan.body, owner);
+    options.signal?.throwIfAborted();
+    options.onCreating?.(plan.body);
+    const object = await createOne(options, plan, fieldManager);
+    created.push(object);
+    options.onCreated?.(object);
   }
   return created;
 }
@@ -175,9 +163,11 @@ async function createOne(
   fieldManager: string,
 ): Promise<KubeObject> {
   const { client } = options;
-  const labelKey = options.runIdLabel ?? "kjo/run-id";
+  // A create that failed ambiguously (timeout, reset, 5xx) is retried only for
+  // objects with a name and a run id; a 409 on such a retry for an object
+  // carrying the same run id counts as created.
   const name = plan.body.metadata.name;
-  const runId = plan.body.metadata.labels?.[labelKey];
+  const runId = plan.body.metadata.labels?.[RUN_ID_LABEL];
   const canRetryAmbiguous = Boolean(name && runId);
   let body = plan.body;
   let droppedBlockOwnerDeletion = false;
@@ -199,7 +189,7 @@ async function createOne(
           path: objectPath(plan.info, name!, plan.namespace),
           signal: options.signal,
         }).catch(() => undefined);
-        if (existing?.metadata && existing.metadata.labels?.[labelKey] === runId) {
+        if (existing?.metadata && existing.metadata.labels?.[RUN_ID_LABEL] === runId) {
           return {
             ...existing,
             apiVersion: plan.body.apiVersion,
@@ -239,13 +229,10 @@ function translateError(err: unknown, plan: Planned, verb: string): unknown {
   if (!(err instanceof ApiError)) return err;
   const where = `document ${plan.index} (${describeObject(plan.body)})`;
   const status = err.body;
-  const message = oneLine(status?.message ?? err.message);
+  const message = oneLine(err.serverMessage);
   switch (err.status) {
     case 401:
-      return new ClusterError(
-        `unauthorized: the cluster did not accept kjo's credentials (${message})`,
-        { cause: err },
-      );
+      return unauthorizedError(err, message);
     case 403: {
       const resource = plan.info.group
         ? `${plan.info.plural}.${plan.info.group}`

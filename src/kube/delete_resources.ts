@@ -1,6 +1,6 @@
 /**
- * Deleting the objects of a run: by object (with a uid precondition, so a
- * newer object of the same name is never removed) or by label.
+ * Deleting one object of a run with a uid precondition, so a newer object of
+ * the same name is never removed.
  *
  * @module
  */
@@ -9,149 +9,45 @@ import { ClusterError } from "../errors.ts";
 import { ApiError } from "./api_error.ts";
 import type { KubeClient } from "./kube_client.ts";
 import { describeObject, type KubeObject } from "./kube_object.ts";
-import { collectionPath, objectPath, resolveResource } from "./resource_paths.ts";
+import { objectPath, resolveResource } from "./resource_paths.ts";
 
-/**
- * How dependents of a deleted object are removed.
- *
- * @example
- * ```ts
- * const policy: PropagationPolicy = "Foreground";
- * ```
- */
+/** How dependents of a deleted object are removed. */
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
 
-/**
- * Options of {@linkcode deleteResources}.
- *
- * @example
- * ```ts
- * const options: DeleteResourcesOptions = { client, objects: created, gracePeriodSeconds: 0 };
- * ```
- */
-export interface DeleteResourcesOptions {
+/** Options of {@linkcode deleteObject}. */
+export interface DeleteObjectOptions {
   client: KubeClient;
-  /** Objects to delete (as created or as read back); deleted in reverse order. */
-  objects: KubeObject[];
-  /** Namespace for namespaced objects without `metadata.namespace`. */
-  namespace?: string;
-  /** Default `Background`. */
-  propagationPolicy?: PropagationPolicy;
-  /** Grace period of pods; server default when absent. */
-  gracePeriodSeconds?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * What happened to one object.
- *
- * @example
- * ```ts
- * const outcome: DeleteOutcome = { object: job, result: "gone" };
- * ```
- */
-export interface DeleteOutcome {
+  /** The object as created or as read back (its uid becomes a precondition). */
   object: KubeObject;
-  /** `deleted`: the server accepted the delete; `gone`: it was already gone (or replaced). */
-  result: "deleted" | "gone";
-}
-
-/**
- * Deletes objects, ignoring those already gone. Connection errors are retried
- * (DELETE is idempotent); every object is attempted even if one fails, then
- * the first failure is thrown as a {@linkcode ClusterError} naming all that
- * failed.
- *
- * @example
- * ```ts
- * await deleteResources({ client, objects: created, propagationPolicy: "Foreground" });
- * ```
- */
-export async function deleteResources(options: DeleteResourcesOptions): Promise<DeleteOutcome[]> {
-  const outcomes: DeleteOutcome[] = [];
-  const failures: { object: KubeObject; error: unknown }[] = [];
-  for (const object of [...options.objects].reverse()) {
-    try {
-      outcomes.push({ object, result: await deleteOne(options, object) });
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      failures.push({ object, error });
-    }
-  }
-  if (failures.length > 0) {
-    const list = failures.map((f) => `${describeObject(f.object)}: ${errorText(f.error)}`).join(
-      "; ",
-    );
-    throw new ClusterError(`could not delete ${failures.length} object(s): ${list}`, {
-      cause: failures[0].error,
-    });
-  }
-  return outcomes;
-}
-
-/**
- * Options of {@linkcode deleteByLabel}.
- *
- * @example
- * ```ts
- * const options: DeleteByLabelOptions = {
- *   client, namespace: "ci", selector: "kjo/run-id=r1", kinds: [{ apiVersion: "v1", kind: "Pod" }],
- * };
- * ```
- */
-export interface DeleteByLabelOptions {
-  client: KubeClient;
-  /** Namespace of namespaced kinds. */
-  namespace: string;
-  /** Label selector, e.g. `kjo/run-id=abc`. */
-  selector: string;
-  /** Kinds to look in, e.g. `[{ apiVersion: "batch/v1", kind: "Job" }]`. */
-  kinds: { apiVersion: string; kind: string }[];
+  /** Namespace of a namespaced object without `metadata.namespace`. */
+  namespace?: string;
+  /**
+   * How dependents go.
+   *
+   * @default {"Background"}
+   */
   propagationPolicy?: PropagationPolicy;
+  /**
+   * Grace period of pods; the server's default when absent.
+   */
   gracePeriodSeconds?: number;
   signal?: AbortSignal;
 }
 
 /**
- * Lists every object of `kinds` matching `selector` and deletes it. Uses
- * list + delete (not `deletecollection`) so kjo's RBAC needs no extra verb.
- *
- * @example
- * ```ts
- * await deleteByLabel({
- *   client, namespace: "ci", selector: "kjo/run-id=r-123",
- *   kinds: [{ apiVersion: "batch/v1", kind: "Job" }, { apiVersion: "v1", kind: "ConfigMap" }],
- * });
- * ```
+ * What happened to a deleted object: `deleted` (the server accepted the
+ * delete) or `gone` (it was already gone, or its name now belongs to another
+ * object).
  */
-export async function deleteByLabel(options: DeleteByLabelOptions): Promise<DeleteOutcome[]> {
-  const found: KubeObject[] = [];
-  for (const ref of options.kinds) {
-    const info = await resolveResource(options.client, { ...ref, metadata: {} });
-    const list = await options.client.request<{ items?: KubeObject[] }>({
-      path: collectionPath(info, options.namespace),
-      query: { labelSelector: options.selector },
-      signal: options.signal,
-    });
-    for (const item of list?.items ?? []) {
-      // List items carry no apiVersion/kind.
-      found.push({ ...item, apiVersion: ref.apiVersion, kind: ref.kind });
-    }
-  }
-  return await deleteResources({
-    client: options.client,
-    objects: found,
-    namespace: options.namespace,
-    propagationPolicy: options.propagationPolicy,
-    gracePeriodSeconds: options.gracePeriodSeconds,
-    signal: options.signal,
-  });
-}
+export type DeleteResult = "deleted" | "gone";
 
-async function deleteOne(
-  options: DeleteResourcesOptions,
-  object: KubeObject,
-): Promise<DeleteOutcome["result"]> {
+/**
+ * Deletes one object, with its uid as precondition when it has one.
+ * Connection errors are retried (DELETE is idempotent); other errors are
+ * thrown as the client's {@linkcode ApiError} or {@linkcode ClusterError}.
+ */
+export async function deleteObject(options: DeleteObjectOptions): Promise<DeleteResult> {
+  const { object } = options;
   const name = object.metadata?.name;
   if (!name) {
     throw new ClusterError(`${describeObject(object)}: cannot delete an object without a name`);
@@ -184,8 +80,4 @@ async function deleteOne(
     }
     throw err;
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,6 +3,11 @@
  * filtered to a growing set of involved objects, de-duplicated, and without
  * events from before the run started.
  *
+ * State stays bounded over a long run: objects added with `track` are
+ * de-duplicated and only the most recently tracked `trackLimit` are kept
+ * (the objects given at the start always are); the occurrence counts of
+ * delivered events are kept for the last `deliveredLimit` events.
+ *
  * @module
  */
 
@@ -16,11 +21,6 @@ import {
 
 /**
  * A core v1 Event (the fields kjo reads).
- *
- * @example
- * ```ts
- * const text = (e: KubeEvent) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason} ${e.message}`;
- * ```
  */
 export interface KubeEvent extends KubeObject {
   involvedObject: {
@@ -46,12 +46,6 @@ export interface KubeEvent extends KubeObject {
 
 /**
  * An object whose events are wanted: by uid, or by name (and kind).
- *
- * @example
- * ```ts
- * const byUid: InvolvedObjectRef = { uid: pod.metadata.uid };
- * const byName: InvolvedObjectRef = { kind: "Job", name: "build" };
- * ```
  */
 export interface InvolvedObjectRef {
   uid?: string;
@@ -61,46 +55,60 @@ export interface InvolvedObjectRef {
 
 /**
  * Options of {@linkcode watchEvents}.
- *
- * @example
- * ```ts
- * const options: WatchEventsOptions = {
- *   client, namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent: (e) => console.log(e.reason),
- * };
- * ```
  */
 export interface WatchEventsOptions {
   client: KubeClient;
   namespace: string;
   signal: AbortSignal;
   stallTimeoutMs: number;
-  /** Events last seen before this time are ignored (default: now). Compared at second precision. */
+  /**
+   * Events last seen before this time are ignored. Compared at second precision.
+   *
+   * @default {new Date()}
+   */
   since?: Date;
-  /** Objects known at the start; more can be added with `track`. */
+  /**
+   * Objects known at the start; more can be added with `track`.
+   *
+   * @default {[]}
+   */
   objects?: InvolvedObjectRef[];
   /** Receives each new event (or new occurrence count of one), in order. */
   onEvent: (event: KubeEvent) => void | Promise<void>;
   onReconnect?: WatchResourcesOptions["onReconnect"];
   onError?: WatchResourcesOptions["onError"];
-  /** Unmatched recent events kept in case their object is tracked later (default 500). */
+  /**
+   * Unmatched recent events kept in case their object is tracked later.
+   *
+   * @default {500}
+   */
   pendingLimit?: number;
+  /**
+   * Objects added with `track` kept (the most recently tracked); the
+   * `objects` given at the start are always kept.
+   * @default {5000}
+   */
+  trackLimit?: number;
+  /**
+   * Delivered events whose occurrence count is remembered, to drop repeats
+   * (the most recently delivered).
+   * @default {5000}
+   */
+  deliveredLimit?: number;
 }
 
 /**
  * A running event watch.
- *
- * @example
- * ```ts
- * const events = watchEvents({ client, namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent });
- * events.track({ uid: job.metadata.uid });
- * ```
  */
 export type EventWatch = ResourceWatch & {
   /**
-   * Adds an object to the set; events about it seen earlier in this run
-   * (kept while unmatched) are delivered at once.
+   * Adds an object to the set (again: it only counts as recently tracked);
+   * events about it seen earlier in this run (kept while unmatched) are
+   * delivered at once.
    */
   track(ref: InvolvedObjectRef): void;
+  /** Objects in the set now (the initial ones included). */
+  readonly tracked: number;
 };
 
 /**
@@ -109,32 +117,54 @@ export type EventWatch = ResourceWatch & {
  * is delivered once per occurrence count (`count` or `series.count`); events
  * whose last occurrence is before `since` are dropped.
  *
- * @example
+ * @example Relay the events of a Job and, later, of its pods
  * ```ts
- * const events = watchEvents({
- *   client, namespace: "ci", signal: ac.signal, stallTimeoutMs: 60_000,
- *   objects: [{ uid: job.metadata.uid }],
- *   onEvent: (e) => console.log(e.involvedObject.name, e.reason, e.message),
- * });
- * podWatchSaw((pod) => events.track({ uid: pod.metadata.uid }));
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { watchEvents } from "./event_watch.ts";
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * if (import.meta.main) {
+ *   const kubeConfig = new KubeConfig();
+ *   kubeConfig.loadFromDefault();
+ *   const ac = new AbortController();
+ *   const events = watchEvents({
+ *     client: createKubeClient(kubeConfig),
+ *     namespace: "ci",
+ *     signal: ac.signal,
+ *     stallTimeoutMs: 60_000,
+ *     objects: [{ uid: "uid-of-the-job" }],
+ *     onEvent: (e) => console.log(e.involvedObject.name, e.reason, e.message),
+ *   });
+ *   // When a pod of the Job appears:
+ *   events.track({ uid: "uid-of-the-pod" });
+ *   setTimeout(() => ac.abort(), 10_000);
+ *   await events;
+ * }
  * ```
  */
 export function watchEvents(options: WatchEventsOptions): EventWatch {
   const sinceMs = Math.floor((options.since ?? new Date()).getTime() / 1000) * 1000;
-  const refs: InvolvedObjectRef[] = [...(options.objects ?? [])];
+  const fixed = new RefSet(options.objects ?? []);
+  const added = new RefSet([]);
+  const trackLimit = options.trackLimit ?? 5000;
   const deliveredCount = new Map<string, number>();
+  const deliveredLimit = options.deliveredLimit ?? 5000;
   const pending = new Map<string, KubeEvent>();
   const pendingLimit = options.pendingLimit ?? 500;
   let chain: Promise<void> = Promise.resolve();
 
   const matches = (event: KubeEvent) =>
-    refs.some((ref) => matchesRef(ref, event.involvedObject ?? {}));
+    fixed.matches(event.involvedObject ?? {}) || added.matches(event.involvedObject ?? {});
 
   const deliver = (event: KubeEvent): Promise<void> => {
     const uid = eventUid(event);
     const count = occurrence(event);
     if ((deliveredCount.get(uid) ?? 0) >= count) return chain;
+    deliveredCount.delete(uid); // re-insert: the most recent last
     deliveredCount.set(uid, count);
+    if (deliveredCount.size > deliveredLimit) {
+      deliveredCount.delete(deliveredCount.keys().next().value!);
+    }
     chain = chain.then(() => options.onEvent(event));
     return chain;
   };
@@ -165,10 +195,15 @@ export function watchEvents(options: WatchEventsOptions): EventWatch {
   });
 
   const done = watch.then(() => chain);
-  return Object.assign(done, {
+  // A getter: Object.assign would copy its value once.
+  Object.defineProperty(done, "tracked", { get: () => fixed.size + added.size });
+  return Object.assign(done as typeof done & { readonly tracked: number }, {
     stats: watch.stats,
     track(ref: InvolvedObjectRef) {
-      refs.push(ref);
+      if (fixed.has(ref)) return;
+      const isNew = !added.has(ref);
+      added.add(ref, trackLimit);
+      if (!isNew) return;
       for (const [uid, event] of pending) {
         if (matchesRef(ref, event.involvedObject ?? {})) {
           pending.delete(uid);
@@ -177,6 +212,50 @@ export function watchEvents(options: WatchEventsOptions): EventWatch {
       }
     },
   });
+}
+
+/** Involved-object refs: uids in a set (O(1) lookups), name refs in insertion order. */
+class RefSet {
+  readonly #refs = new Map<string, InvolvedObjectRef>();
+  readonly #uids = new Set<string>();
+
+  constructor(refs: InvolvedObjectRef[]) {
+    for (const ref of refs) this.add(ref, Infinity);
+  }
+
+  get size(): number {
+    return this.#refs.size;
+  }
+
+  has(ref: InvolvedObjectRef): boolean {
+    return this.#refs.has(refKey(ref));
+  }
+
+  /** Adds (or refreshes) a ref; drops the least recently added beyond `limit`. */
+  add(ref: InvolvedObjectRef, limit: number): void {
+    const key = refKey(ref);
+    this.#refs.delete(key);
+    this.#refs.set(key, ref);
+    if (ref.uid) this.#uids.add(ref.uid);
+    while (this.#refs.size > limit) {
+      const [oldKey, old] = this.#refs.entries().next().value!;
+      this.#refs.delete(oldKey);
+      if (old.uid) this.#uids.delete(old.uid);
+    }
+  }
+
+  matches(involved: KubeEvent["involvedObject"]): boolean {
+    if (involved.uid && this.#uids.has(involved.uid)) return true;
+    if (this.#refs.size === this.#uids.size) return false; // only uid refs
+    for (const ref of this.#refs.values()) {
+      if (!ref.uid && matchesRef(ref, involved)) return true;
+    }
+    return false;
+  }
+}
+
+function refKey(ref: InvolvedObjectRef): string {
+  return ref.uid ? `uid:${ref.uid}` : `name:${ref.kind ?? ""}/${ref.name ?? ""}`;
 }
 
 function matchesRef(ref: InvolvedObjectRef, involved: KubeEvent["involvedObject"]): boolean {

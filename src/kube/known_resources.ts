@@ -8,11 +8,6 @@
 
 /**
  * Where a kind lives in the REST API (as paths and RBAC rules name it).
- *
- * @example
- * ```ts
- * const job: KnownResource = { group: "batch", plural: "jobs", namespaced: true };
- * ```
  */
 export interface KnownResource {
   /** API group; `""` for the core group. */
@@ -68,12 +63,6 @@ const TABLE: Record<string, Entry[]> = {
 /**
  * The RBAC resource of a common `apiVersion`/`kind`, or `undefined` when the
  * table does not know it (custom kinds: ask the cluster).
- *
- * @example
- * ```ts
- * knownResource("batch/v1", "Job"); // { group: "batch", plural: "jobs", namespaced: true }
- * knownResource("example.com/v1", "Widget"); // undefined
- * ```
  */
 export function knownResource(apiVersion: string, kind: string): KnownResource | undefined {
   const entry = TABLE[apiVersion]?.find(([k]) => k === kind);

@@ -18,28 +18,43 @@ import http from "node:http";
 import https from "node:https";
 import { Buffer } from "node:buffer";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { ClusterError, InputError } from "../errors.ts";
+import { ClusterError, errorText, InputError } from "../errors.ts";
 import { ApiError, ConnectionError, isUnsentCode, type KubeStatus } from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
 
 /**
  * Options of {@linkcode createKubeClient}.
- *
- * @example
- * ```ts
- * const options: KubeClientOptions = { requestTimeoutMs: 10_000, maxRetries: 2 };
- * ```
  */
 export interface KubeClientOptions {
-  /** Time limit of one non-streaming request attempt, in ms (default 30 000). */
+  /**
+   * Time limit of one non-streaming request attempt, in ms.
+   *
+   * @default {30_000}
+   */
   requestTimeoutMs?: number;
-  /** Retries after the first attempt of a retryable request (default 4). */
+  /**
+   * Retries after the first attempt of a retryable request.
+   *
+   * @default {4}
+   */
   maxRetries?: number;
-  /** Back-off between retries (default 250 ms .. 5 s, jittered). */
+  /**
+   * Back-off between retries (jittered).
+   *
+   * @default {{ minMs: 250, maxMs: 5_000 }}
+   */
   retryBackoff?: BackoffBounds;
-  /** TCP keepalive idle time of every connection, in ms (default 30 000). */
+  /**
+   * TCP keepalive idle time of every connection, in ms.
+   *
+   * @default {30_000}
+   */
   tcpKeepAliveMs?: number;
-  /** `User-Agent` header (default `kjo`). */
+  /**
+   * `User-Agent` header.
+   *
+   * @default {"kjo"}
+   */
   userAgent?: string;
 }
 
@@ -49,75 +64,63 @@ export interface KubeClientOptions {
  * - `unsent`: only errors proving the server never got the request
  *   (connection refused, DNS failure) and 429 (rejected before processing).
  * - `none`: never.
- *
- * @example
- * ```ts
- * await client.request({ method: "POST", path, body, retry: "none" });
- * ```
  */
 export type RetryMode = "safe" | "unsent" | "none";
 
 /**
  * Query parameters; `undefined` values are left out.
- *
- * @example
- * ```ts
- * const query: Query = { labelSelector: "a=b", limit: 500, continue: undefined };
- * ```
  */
 export type Query = Record<string, string | number | boolean | undefined>;
 
 /**
  * One non-streaming API request.
- *
- * @example
- * ```ts
- * const req: ApiRequest = { method: "DELETE", path: "/api/v1/namespaces/ci/pods/p", body: { propagationPolicy: "Background" } };
- * ```
  */
 export interface ApiRequest {
-  /** HTTP method (default `GET`). */
+  /**
+   * HTTP method.
+   *
+   * @default {"GET"}
+   */
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Path below the server URL, e.g. `/api/v1/namespaces/default/pods`. */
   path: string;
   query?: Query;
   /** JSON body. */
   body?: unknown;
-  /** Content type of the body (default `application/json`). */
+  /**
+   * Content type of the body.
+   *
+   * @default {"application/json"}
+   */
   contentType?: string;
   /** Aborts the request (and its retries). */
   signal?: AbortSignal;
-  /** Overrides the client's request timeout for this request. */
+  /**
+   * Time limit of this request's attempts, in ms; the client's `requestTimeoutMs` when absent.
+   */
   timeoutMs?: number;
-  /** Retry rule; default `safe` for GET and DELETE, `unsent` otherwise. */
+  /**
+   * Retry rule: `safe` for GET and DELETE, `unsent` otherwise when absent.
+   */
   retry?: RetryMode;
 }
 
 /**
  * One streaming GET (watch, log follow).
- *
- * @example
- * ```ts
- * const req: StreamRequest = { path: "/api/v1/namespaces/ci/pods", query: { watch: "true" }, signal };
- * ```
  */
 export interface StreamRequest {
   path: string;
   query?: Query;
   /** Aborting it closes the connection; reads then throw. */
   signal?: AbortSignal;
-  /** Time limit until the response headers arrive (default: request timeout). */
+  /**
+   * Time limit until the response headers arrive, in ms; the client's `requestTimeoutMs` when absent.
+   */
   headersTimeoutMs?: number;
 }
 
 /**
  * A 200 answer to a {@linkcode StreamRequest}.
- *
- * @example
- * ```ts
- * const res: StreamResponse = await client.stream({ path });
- * for await (const chunk of res.body) console.log(chunk.length);
- * ```
  */
 export interface StreamResponse {
   status: number;
@@ -131,16 +134,6 @@ export interface StreamResponse {
 
 /**
  * What the rest of kjo needs to talk to one cluster.
- *
- * @example
- * ```ts
- * const client = createKubeClient(kubeConfig);
- * const pods = await client.request<{ items: unknown[] }>({
- *   path: "/api/v1/namespaces/default/pods",
- *   query: { labelSelector: "kjo/run-id=abc" },
- * });
- * client.close();
- * ```
  */
 export interface KubeClient {
   /** The kube config the client was built from. */
@@ -173,9 +166,16 @@ const DEFAULTS: Required<KubeClientOptions> = {
  * @example
  * ```ts
  * import { KubeConfig } from "@kubernetes/client-node";
- * const kc = new KubeConfig();
- * kc.loadFromDefault();
- * const client = createKubeClient(kc, { requestTimeoutMs: 10_000 });
+ * import { createKubeClient } from "./kube_client.ts";
+ *
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromString(JSON.stringify({
+ *   clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:6443" } }],
+ *   users: [{ name: "u", user: { token: "t" } }],
+ *   contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+ *   "current-context": "ctx",
+ * }));
+ * const client = createKubeClient(kubeConfig, { requestTimeoutMs: 10_000 });
  * ```
  */
 export function createKubeClient(
@@ -202,7 +202,7 @@ export function createKubeClient(
       // client-node refuses http:// servers unless skipTLSVerify is set; kubectl
       // allows them. Its credentials were applied before that check failed.
       const plainRefused = server.startsWith("http:") &&
-        /HTTP protocol is not allowed/.test(String((err as Error)?.message));
+        /HTTP protocol is not allowed/.test(errorText(err));
       if (!plainRefused) {
         throw new ClusterError(`kube config: cannot get credentials: ${errorText(err)}`, {
           cause: err,
@@ -511,11 +511,6 @@ function abortReason(signal?: AbortSignal): unknown {
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -33,11 +33,6 @@ export interface ObjectMeta {
 
 /**
  * Any Kubernetes object.
- *
- * @example
- * ```ts
- * const job: KubeObject = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "a" } };
- * ```
  */
 export interface KubeObject {
   apiVersion: string;
@@ -48,11 +43,6 @@ export interface KubeObject {
 
 /**
  * A short human name for an object: `Kind/name`, e.g. `Job/build-x1y2`.
- *
- * @example
- * ```ts
- * describeObject({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }); // "Pod/p"
- * ```
  */
 export function describeObject(object: Pick<KubeObject, "kind" | "metadata">): string {
   return `${object.kind}/${object.metadata?.name ?? object.metadata?.generateName ?? "?"}`;

@@ -14,33 +14,30 @@
  */
 
 import { ClusterError } from "../errors.ts";
-import { ApiError, isPermanentApiError } from "./api_error.ts";
-import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
+import { ApiError, isPermanentApiError, MAX_UNAUTHORIZED, unauthorizedError } from "./api_error.ts";
+import { type BackoffBounds, backoffDelay, sleep, STREAM_BACKOFF } from "./_backoff.ts";
 import { type LinePiece, LineSplitter } from "./_line_splitter.ts";
+import { stallGuard } from "./_stall_guard.ts";
 import type { KubeClient } from "./kube_client.ts";
 
 /**
  * One relayed log line.
- *
- * @example
- * ```ts
- * const line: LogLine = { ts: "2026-03-01T10:00:05.123456789Z", line: "hello" };
- * ```
  */
 export interface LogLine {
   /** The runtime's timestamp of the line (RFC 3339, up to nanoseconds), or `""` if it had none. */
   ts: string;
   /** The text, without timestamp and newline. */
   line: string;
+  /**
+   * Set only on pieces of a line longer than `maxLineBytes`: `first` for its
+   * first piece, `continuation` for the later ones. Absent on a whole line.
+   * Only whole lines are meant to be read as `::kube_api:` events.
+   */
+  piece?: "first" | "continuation";
 }
 
 /**
  * Where a follower stands: the last relayed timestamp and how many lines carried it.
- *
- * @example
- * ```ts
- * const position: LogPosition = { ts: "2026-03-01T10:00:05.5Z", count: 2 };
- * ```
  */
 export interface LogPosition {
   ts: string;
@@ -49,11 +46,6 @@ export interface LogPosition {
 
 /**
  * Why the follower connects again.
- *
- * @example
- * ```ts
- * const onReconnect = (r: LogReconnect) => console.warn(`log: ${r.reason}, retry in ${r.delayMs} ms`);
- * ```
  */
 export interface LogReconnect {
   /**
@@ -70,11 +62,6 @@ export interface LogReconnect {
 
 /**
  * Counters of one follower (live).
- *
- * @example
- * ```ts
- * const report = (s: LogFollowStats) => `${s.lines} lines, ${s.reconnects} reconnects`;
- * ```
  */
 export interface LogFollowStats {
   /** Requests after the first one. */
@@ -90,24 +77,11 @@ export interface LogFollowStats {
 
 /**
  * How a follow ended.
- *
- * @example
- * ```ts
- * const end: LogFollowEnd = await followContainerLog(options);
- * ```
  */
 export type LogFollowEnd = "completed" | "pod-gone" | "aborted";
 
 /**
  * Options of {@linkcode followContainerLog}.
- *
- * @example
- * ```ts
- * const options: FollowContainerLogOptions = {
- *   client, namespace: "ci", pod: "p", container: "main", signal, stallTimeoutMs: 60_000,
- *   isContainerDone: () => false, onLine: ({ line }) => console.log(line),
- * };
- * ```
  */
 export interface FollowContainerLogOptions {
   client: KubeClient;
@@ -126,30 +100,32 @@ export interface FollowContainerLogOptions {
   /** Asked when a stream ends normally (and while the container waits): true ends the follow. */
   isContainerDone: () => boolean | Promise<boolean>;
   onReconnect?: (info: LogReconnect) => void;
-  /** Longer lines are relayed in pieces of at most this many bytes (default 1 MiB). */
+  /**
+   * Longer lines are relayed in pieces of at most this many bytes.
+   *
+   * @default {DEFAULT_MAX_LINE_BYTES}
+   */
   maxLineBytes?: number;
-  /** Reconnect back-off (default 200 ms .. 10 s, jittered). */
+  /**
+   * Reconnect back-off (jittered).
+   *
+   * @default {{ minMs: 200, maxMs: 10_000 }}
+   */
   backoff?: BackoffBounds;
 }
 
 /**
  * A running follower: a promise of how it ended (rejecting with
  * {@linkcode ClusterError} on 401/403/bad request) plus live counters.
- *
- * @example
- * ```ts
- * const follow = followContainerLog({ ... });
- * const end = await follow; // "completed"
- * console.log(follow.stats.reconnects);
- * ```
  */
 export type LogFollow = Promise<LogFollowEnd> & {
   readonly stats: Readonly<LogFollowStats>;
 };
 
-const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
-const ONE_MIB = 1024 * 1024;
-const MAX_UNAUTHORIZED = 3;
+/**
+ * Default longest line relayed whole (1 MiB); longer lines come in pieces.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 /**
  * Follows `container` of `pod` (`GET .../pods/{pod}/log?follow=true&timestamps=true`)
@@ -157,15 +133,30 @@ const MAX_UNAUTHORIZED = 3;
  * `signal` aborts. Connection problems, 5xx and "waiting to start" are
  * retried with back-off.
  *
- * @example
+ * @example Follow one container's log until it ends
  * ```ts
- * const follow = followContainerLog({
- *   client, namespace: "ci", pod: "build-x1", container: "main",
- *   signal: ac.signal, stallTimeoutMs: 60_000,
- *   isContainerDone: () => tracker.isTerminated("build-x1", "main"),
- *   onLine: ({ ts, line }) => console.log(ts, line),
- * });
- * await follow;
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ * import { followContainerLog } from "./log_follow.ts";
+ *
+ * if (import.meta.main) {
+ *   const kubeConfig = new KubeConfig();
+ *   kubeConfig.loadFromDefault();
+ *   const client = createKubeClient(kubeConfig);
+ *   const ac = new AbortController();
+ *   const follow = followContainerLog({
+ *     client,
+ *     namespace: "ci",
+ *     pod: "build-x1",
+ *     container: "main",
+ *     signal: ac.signal,
+ *     stallTimeoutMs: 60_000,
+ *     // Asked when the stream closes: a running container's stream is resumed.
+ *     isContainerDone: () => false,
+ *     onLine: ({ line }) => console.log(line),
+ *   });
+ *   console.log(await follow, follow.stats); // "completed" { reconnects: 0, ... }
+ * }
  * ```
  */
 export function followContainerLog(options: FollowContainerLogOptions): LogFollow {
@@ -176,11 +167,6 @@ export function followContainerLog(options: FollowContainerLogOptions): LogFollo
 /**
  * Parses an RFC 3339 timestamp into nanoseconds since the epoch, or
  * `undefined` when it is not one.
- *
- * @example
- * ```ts
- * parseTimestampNs("1970-01-01T00:00:01.5Z"); // 1500000000n
- * ```
  */
 export function parseTimestampNs(ts: string): bigint | undefined {
   const m =
@@ -196,11 +182,6 @@ export function parseTimestampNs(ts: string): bigint | undefined {
 /**
  * The whole second (RFC 3339, UTC) at or before a timestamp: what the API
  * server effectively uses as `sinceTime`.
- *
- * @example
- * ```ts
- * floorToSecond("2026-03-01T10:00:05.999Z"); // "2026-03-01T10:00:05Z"
- * ```
  */
 export function floorToSecond(ts: string): string | undefined {
   const ns = parseTimestampNs(ts);
@@ -213,8 +194,8 @@ async function runFollow(
   o: FollowContainerLogOptions,
   stats: LogFollowStats,
 ): Promise<LogFollowEnd> {
-  const backoff = o.backoff ?? DEFAULT_BACKOFF;
-  const maxLineBytes = o.maxLineBytes ?? ONE_MIB;
+  const backoff = o.backoff ?? STREAM_BACKOFF;
+  const maxLineBytes = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const path = `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${
     encodeURIComponent(o.pod)
   }/log`;
@@ -241,25 +222,14 @@ async function runFollow(
   async function streamOnce(): Promise<
     { kind: "ended" | "stall" | "aborted"; splitter: LineSplitter; tail: Tail }
   > {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(o.signal.reason);
-    o.signal.addEventListener("abort", onAbort, { once: true });
-    let stalled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        controller.abort(new Error(`log stream silent for ${o.stallTimeoutMs} ms`));
-      }, o.stallTimeoutMs);
-    };
+    const guard = stallGuard(o.signal, o.stallTimeoutMs, "log stream");
     const splitter = new LineSplitter(maxLineBytes, { prefixed: true });
     const tail: Tail = { sameSeen: 0, lineTs: undefined };
     connRelayed = 0;
     const onPiece = async (piece: LinePiece) => {
       if (await relayPiece(piece, tail)) connRelayed++;
     };
-    arm();
+    guard.arm();
     try {
       const res = await o.client.stream({
         path,
@@ -269,23 +239,21 @@ async function runFollow(
           timestamps: "true",
           sinceTime: sinceTime(),
         },
-        signal: controller.signal,
+        signal: guard.signal,
         headersTimeoutMs: o.stallTimeoutMs + 1_000,
       });
       for await (const chunk of res.body) {
-        arm();
+        guard.arm();
         for (const piece of splitter.push(chunk)) await onPiece(piece);
-        arm();
+        guard.arm();
       }
       return { kind: "ended", splitter, tail };
     } catch (err) {
       if (o.signal.aborted) return { kind: "aborted", splitter, tail };
-      if (stalled) return { kind: "stall", splitter, tail };
+      if (guard.stalled) return { kind: "stall", splitter, tail };
       throw err;
     } finally {
-      clearTimeout(timer);
-      o.signal.removeEventListener("abort", onAbort);
-      controller.abort();
+      guard.dispose();
     }
   }
 
@@ -294,8 +262,9 @@ async function runFollow(
     let ts: string;
     let text: string;
     let ns: bigint | undefined;
-    if (piece.continuation && tail.lineTs) {
-      ({ ts, ns } = tail.lineTs);
+    if (piece.continuation) {
+      // Never read a timestamp from the middle of a line.
+      ({ ts, ns } = tail.lineTs ?? { ts: "", ns: undefined });
       text = piece.text;
     } else {
       const space = piece.text.indexOf(" ");
@@ -334,7 +303,8 @@ async function runFollow(
       updatePosition();
     }
     stats.lines++;
-    await o.onLine({ ts, line: text });
+    const kind = piece.continuation ? "continuation" : piece.truncated ? "first" : undefined;
+    await o.onLine(kind ? { ts, line: text, piece: kind } : { ts, line: text });
     return true;
   }
 
@@ -418,15 +388,8 @@ function isWaiting(err: unknown): boolean {
 
 function fatalError(err: ApiError, o: FollowContainerLogOptions): ClusterError {
   const what = `logs of ${o.namespace}/${o.pod}/${o.container}`;
-  const message = err.body?.message ?? err.message;
-  if (err.status === 401) {
-    return new ClusterError(
-      `unauthorized: the cluster did not accept kjo's credentials (${message})`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const message = err.serverMessage;
+  if (err.status === 401) return unauthorizedError(err);
   if (err.status === 403) {
     return new ClusterError(
       `forbidden: kjo needs verb "get" on resource "pods/log" in namespace "${o.namespace}" (${message})`,

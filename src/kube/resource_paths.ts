@@ -15,14 +15,6 @@ import { describeObject, type KubeObject } from "./kube_object.ts";
 
 /**
  * Where a kind lives in the REST API.
- *
- * @example
- * ```ts
- * const job: ResourceInfo = {
- *   apiVersion: "batch/v1", group: "batch", version: "v1", kind: "Job",
- *   plural: "jobs", namespaced: true, basePath: "/apis/batch/v1",
- * };
- * ```
  */
 export interface ResourceInfo {
   apiVersion: string;
@@ -47,12 +39,6 @@ const discoveryCache = new WeakMap<KubeClient, Map<string, Promise<DiscoveredRes
 
 /**
  * Splits an `apiVersion` into group and version.
- *
- * @example
- * ```ts
- * splitApiVersion("batch/v1"); // { group: "batch", version: "v1" }
- * splitApiVersion("v1"); // { group: "", version: "v1" }
- * ```
  */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf("/");
@@ -69,12 +55,6 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
  * {@linkcode ClusterError} when discovery itself fails.
  *
  * @param documentIndex 1-based document number used in error messages.
- *
- * @example
- * ```ts
- * const info = await resolveResource(client, { apiVersion: "batch/v1", kind: "Job", metadata: {} }, 1);
- * collectionPath(info, "default"); // "/apis/batch/v1/namespaces/default/jobs"
- * ```
  */
 export async function resolveResource(
   client: KubeClient,
@@ -125,12 +105,6 @@ export async function resolveResource(
 /**
  * Path of a resource's collection, in `namespace` when the resource is
  * namespaced and a namespace is given (all namespaces otherwise).
- *
- * @example
- * ```ts
- * collectionPath(podInfo, "ns"); // "/api/v1/namespaces/ns/pods"
- * collectionPath(podInfo); // "/api/v1/pods"
- * ```
  */
 export function collectionPath(info: ResourceInfo, namespace?: string): string {
   if (info.namespaced && namespace) {
@@ -141,26 +115,9 @@ export function collectionPath(info: ResourceInfo, namespace?: string): string {
 
 /**
  * Path of one object.
- *
- * @example
- * ```ts
- * objectPath(jobInfo, "build-1", "ns"); // "/apis/batch/v1/namespaces/ns/jobs/build-1"
- * ```
  */
 export function objectPath(info: ResourceInfo, name: string, namespace?: string): string {
   return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
-}
-
-/**
- * Forgets what discovery found for `client` (e.g. after a CRD was installed).
- *
- * @example
- * ```ts
- * clearDiscoveryCache(client);
- * ```
- */
-export function clearDiscoveryCache(client: KubeClient): void {
-  discoveryCache.delete(client);
 }
 
 function discover(

@@ -7,30 +7,26 @@
  */
 
 import { ClusterError } from "../errors.ts";
-import { ApiError, isPermanentApiError, type KubeStatus } from "./api_error.ts";
-import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
+import {
+  ApiError,
+  isPermanentApiError,
+  type KubeStatus,
+  MAX_UNAUTHORIZED,
+  unauthorizedError,
+} from "./api_error.ts";
+import { type BackoffBounds, backoffDelay, sleep, STREAM_BACKOFF } from "./_backoff.ts";
 import { LineSplitter } from "./_line_splitter.ts";
+import { stallGuard } from "./_stall_guard.ts";
 import type { KubeClient } from "./kube_client.ts";
 import type { KubeObject } from "./kube_object.ts";
 
 /**
  * Kind of change.
- *
- * @example
- * ```ts
- * const type: WatchEventType = "MODIFIED";
- * ```
  */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
 /**
  * Extra facts about one delivered change.
- *
- * @example
- * ```ts
- * const onEvent = (type: WatchEventType, object: KubeObject, info: WatchEventInfo) =>
- *   console.log(type, object.metadata.name, info.fromList ? "(list)" : "");
- * ```
  */
 export interface WatchEventInfo {
   /**
@@ -42,11 +38,6 @@ export interface WatchEventInfo {
 
 /**
  * Why the watch connects again.
- *
- * @example
- * ```ts
- * const onReconnect = (r: WatchReconnect) => console.warn(`watch ${r.reason} at ${r.resourceVersion}`);
- * ```
  */
 export interface WatchReconnect {
   /**
@@ -64,11 +55,6 @@ export interface WatchReconnect {
 
 /**
  * Counters of one watch (live; read them any time).
- *
- * @example
- * ```ts
- * const report = (s: WatchStats) => `${s.reconnects} reconnects, ${s.relists} re-lists`;
- * ```
  */
 export interface WatchStats {
   /** Watch requests after the first one. */
@@ -87,13 +73,6 @@ export interface WatchStats {
 
 /**
  * Options of {@linkcode watchResources}.
- *
- * @example
- * ```ts
- * const options: WatchResourcesOptions = {
- *   client, path: "/api/v1/pods", namespace: "ci", signal, stallTimeoutMs: 60_000, onEvent: () => {},
- * };
- * ```
  */
 export interface WatchResourcesOptions {
   client: KubeClient;
@@ -109,11 +88,21 @@ export interface WatchResourcesOptions {
   signal: AbortSignal;
   /** A stream silent this long is dropped and re-opened. Use ≥ 5 s against real clusters. */
   stallTimeoutMs: number;
-  /** Server-side watch timeout (default 80 % of stallTimeoutMs, at least 1 s). */
+  /**
+   * Server-side watch timeout: when absent, 80 % of `stallTimeoutMs`, at least 1 s.
+   */
   timeoutSeconds?: number;
-  /** Reconnect back-off (default 200 ms .. 10 s, jittered). */
+  /**
+   * Reconnect back-off (jittered).
+   *
+   * @default {{ minMs: 200, maxMs: 10_000 }}
+   */
   backoff?: BackoffBounds;
-  /** LIST page size (default 500). */
+  /**
+   * LIST page size.
+   *
+   * @default {500}
+   */
   pageSize?: number;
   /**
    * Receives every change, in order; awaited before the next one (same shape
@@ -133,47 +122,46 @@ export interface WatchResourcesOptions {
  * A running watch: a promise that resolves when the signal aborted (or after
  * `onError` received a fatal error) and rejects with a fatal
  * {@linkcode ClusterError} when there is no `onError`, plus live counters.
- *
- * @example
- * ```ts
- * const watch = watchResources({ client, path, signal, stallTimeoutMs: 60_000, onEvent: console.log });
- * console.log(watch.stats.reconnects);
- * await watch;
- * ```
  */
 export type ResourceWatch = Promise<void> & {
   /** Live counters, e.g. for metrics. */
   readonly stats: Readonly<WatchStats>;
 };
 
-const DEFAULT_BACKOFF: BackoffBounds = { minMs: 200, maxMs: 10_000 };
 /** A stream shorter than this that delivered nothing counts as a failure for back-off. */
 const HEALTHY_STREAM_MS = 1_000;
-/** Consecutive 401s tolerated (credentials being rotated) before giving up. */
-const MAX_UNAUTHORIZED = 3;
 
 /**
  * Watches a collection until `signal` aborts, delivering every change once
  * the list has been read: a synthetic ADDED for each listed object, then the
  * stream's events. After a 410 it lists again and reports the difference
- * (MODIFIED for objects it knew, ADDED for new ones, DELETED for those gone).
+ * (MODIFIED for objects it knew, ADDED for new ones, DELETED for those gone;
+ * such a DELETED carries only the object's apiVersion, kind and identifying
+ * metadata, which is all the watch keeps of each object it has seen).
  * Connection problems never end it; 401 (repeated), 403, 404 and 400 do.
  *
- * @example
+ * @example Watch the pods of one run
  * ```ts
- * const ac = new AbortController();
- * const watch = watchResources({
- *   client,
- *   path: "/api/v1/pods",
- *   namespace: "ci",
- *   labelSelector: "kjo/run-id=r1",
- *   signal: ac.signal,
- *   stallTimeoutMs: 90_000,
- *   onEvent: (type, object) => console.log(type, object.metadata.name),
- * });
- * // later
- * ac.abort();
- * await watch;
+ * import { KubeConfig } from "@kubernetes/client-node";
+ * import { createKubeClient } from "./kube_client.ts";
+ * import { watchResources } from "./resumable_watch.ts";
+ *
+ * if (import.meta.main) {
+ *   const kubeConfig = new KubeConfig();
+ *   kubeConfig.loadFromDefault();
+ *   const ac = new AbortController();
+ *   const watch = watchResources({
+ *     client: createKubeClient(kubeConfig),
+ *     path: "/api/v1/pods",
+ *     namespace: "ci",
+ *     labelSelector: "kjo/run-id=r1",
+ *     signal: ac.signal,
+ *     stallTimeoutMs: 90_000,
+ *     onEvent: (type, object) => console.log(type, object.metadata.name),
+ *   });
+ *   setTimeout(() => ac.abort(), 10_000);
+ *   await watch;
+ * }
  * ```
  */
 export function watchResources(options: WatchResourcesOptions): ResourceWatch {
@@ -190,11 +178,6 @@ export function watchResources(options: WatchResourcesOptions): ResourceWatch {
 
 /**
  * Inserts `namespaces/{namespace}` into a cluster-wide collection path.
- *
- * @example
- * ```ts
- * namespacedPath("/apis/batch/v1/jobs", "ci"); // "/apis/batch/v1/namespaces/ci/jobs"
- * ```
  */
 export function namespacedPath(path: string, namespace?: string): string {
   if (!namespace || path.includes("/namespaces/")) return path;
@@ -212,7 +195,7 @@ type StreamOutcome =
 
 async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<void> {
   const path = namespacedPath(o.path, o.namespace);
-  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const backoff = o.backoff ?? STREAM_BACKOFF;
   const timeoutSeconds = o.timeoutSeconds ??
     Math.max(1, Math.floor((o.stallTimeoutMs * 0.8) / 1000));
   const signal = o.signal;
@@ -274,7 +257,7 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
         apiVersion: raw.apiVersion ?? itemApiVersion ?? "",
       };
       const key = objectKey(object);
-      seen.set(key, object);
+      seen.set(key, identity(object));
       await emit(known.has(key) ? "MODIFIED" : "ADDED", object, true);
     }
     for (const [key, object] of known) {
@@ -285,21 +268,10 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
   }
 
   async function watchOnce(): Promise<StreamOutcome> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    let stalled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        controller.abort(new Error(`watch silent for ${o.stallTimeoutMs} ms`));
-      }, o.stallTimeoutMs);
-    };
+    const guard = stallGuard(signal, o.stallTimeoutMs, "watch");
     const started = Date.now();
     let received = 0;
-    arm();
+    guard.arm();
     try {
       const res = await o.client.stream({
         path,
@@ -311,23 +283,23 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
           labelSelector: o.labelSelector,
           fieldSelector: o.fieldSelector,
         },
-        signal: controller.signal,
+        signal: guard.signal,
         headersTimeoutMs: o.stallTimeoutMs + 1_000,
       });
       const splitter = new LineSplitter();
       for await (const chunk of res.body) {
-        arm();
+        guard.arm();
         for (const piece of splitter.push(chunk)) {
           const result = await handleLine(piece.text);
           if (result === "gone") return { kind: "gone" };
           if (result === "event") received++;
         }
-        arm();
+        guard.arm();
       }
       return { kind: "closed", healthy: received > 0 || Date.now() - started >= HEALTHY_STREAM_MS };
     } catch (err) {
       if (signal.aborted) return { kind: "aborted" };
-      if (stalled) return { kind: "stall", healthy: received > 0 };
+      if (guard.stalled) return { kind: "stall", healthy: received > 0 };
       if (err instanceof ApiError && err.status === 410) return { kind: "gone" };
       // A stream that delivered events (or lived long) and then broke says
       // nothing bad about the server: no back-off, or resets would add up.
@@ -337,9 +309,7 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
       }
       throw err;
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      controller.abort();
+      guard.dispose();
     }
   }
 
@@ -367,7 +337,7 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
         if (!object?.metadata) return "ignored";
         const key = objectKey(object);
         if (event.type === "DELETED") known.delete(key);
-        else known.set(key, object);
+        else known.set(key, identity(object));
         setVersion(object.metadata.resourceVersion);
         await emit(event.type, object, false);
         return "event";
@@ -439,20 +409,29 @@ interface KubeListBody {
   items?: KubeObject[];
 }
 
+/**
+ * What the watch remembers of each object it has seen, for the DELETED events
+ * a re-list finds: its identity, not the whole object (a watch of a busy
+ * namespace sees thousands).
+ */
+function identity(object: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion, labels } = object.metadata;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name, namespace, uid, resourceVersion, ...(labels ? { labels } : {}) },
+  };
+}
+
 function objectKey(object: KubeObject): string {
   return object.metadata.uid ?? `${object.metadata.namespace ?? ""}/${object.metadata.name ?? ""}`;
 }
 
 function fatalError(err: ApiError, path: string, verb: string): ClusterError {
-  const message = err.body?.message ?? err.message;
+  const message = err.serverMessage;
   switch (err.status) {
     case 401:
-      return new ClusterError(
-        `unauthorized: the cluster did not accept kjo's credentials (${message})`,
-        {
-          cause: err,
-        },
-      );
+      return unauthorizedError(err);
     case 403:
       return new ClusterError(`forbidden: kjo needs verb "${verb}" on ${path} (${message})`, {
         cause: err,

@@ -31,13 +31,6 @@ const LEVEL =
 
 /**
  * The level of a log line, or undefined when it names none.
- *
- * @example
- * ```ts
- * detectLogLevel("ERROR could not connect"); // "error"
- * detectLogLevel("[2026-11-29 10:00:00] WARNING: disk 90% full"); // "warning"
- * detectLogLevel("processed 10 rows"); // undefined
- * ```
  */
 export function detectLogLevel(line: string): LogLevel | undefined {
   const match = LEVEL.exec(line);

@@ -22,11 +22,6 @@ function hash(text: string): number {
 
 /**
  * Wraps text in an SGR colour code (`"1;31"`, `36`, ...).
- *
- * @example
- * ```ts
- * paint("error", 31); // "\x1b[31merror\x1b[0m"
- * ```
  */
 export function paint(text: string, code: number | string): string {
   return `\x1b[${code}m${text}\x1b[0m`;
@@ -34,11 +29,6 @@ export function paint(text: string, code: number | string): string {
 
 /**
  * The SGR code of a pod name: the same name always gets the same colour.
- *
- * @example
- * ```ts
- * paint("build-x1y2-8kq2d", podColor("build-x1y2-8kq2d"));
- * ```
  */
 export function podColor(pod: string): number {
   return POD_COLORS[hash(pod) % POD_COLORS.length];
@@ -46,11 +36,6 @@ export function podColor(pod: string): number {
 
 /**
  * The SGR code of a container name.
- *
- * @example
- * ```ts
- * paint("main", containerColor("main"));
- * ```
  */
 export function containerColor(container: string): number {
   return CONTAINER_COLORS[hash(container) % CONTAINER_COLORS.length];
@@ -61,11 +46,6 @@ export function containerColor(container: string): number {
  * `TERM=dumb`; always when `FORCE_COLOR` is set and not `0`; else when the
  * stream is a terminal. Environment variables that cannot be read (no
  * `--allow-env`) count as unset.
- *
- * @example
- * ```ts
- * const color = shouldUseColor(Deno.stdout);
- * ```
  */
 export function shouldUseColor(
   stream: { isTerminal(): boolean },

@@ -12,30 +12,25 @@ import type { TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode BufferedText}.
- *
- * @example
- * ```ts
- * const options: BufferedTextOptions = { delayMs: 50, maxBufferedChars: 1 << 20 };
- * ```
  */
 export interface BufferedTextOptions {
-  /** Flush this long after the first buffered write; 0 (default) flushes on a microtask. */
+  /**
+   * Flush this long after the first buffered write; 0 flushes on a microtask.
+   *
+   * @default {0}
+   */
   delayMs?: number;
-  /** Flush at once when more than this many characters wait. Default 64 Ki. */
+  /**
+   * Flush at once when more than this many characters wait.
+   *
+   * @default {64 * 1024}
+   */
   maxBufferedChars?: number;
 }
 
 /**
  * A buffering {@linkcode TextTarget}. An error thrown by the target during a
  * scheduled flush is kept and thrown by the next `write`, `flush` or `close`.
- *
- * @example
- * ```ts
- * const out = new BufferedText(denoStdout());
- * out.write("a\n");
- * out.write("b\n"); // one write of "a\nb\n" when the microtasks run
- * out.close();
- * ```
  */
 export class BufferedText implements TextTarget {
   readonly #target: TextTarget;
@@ -57,11 +52,6 @@ export class BufferedText implements TextTarget {
 
   /**
    * Buffers text. Writes after {@linkcode close} are ignored.
-   *
-   * @example
-   * ```ts
-   * buffered.write("line\n");
-   * ```
    */
   write(text: string): void {
     this.#rethrow();
@@ -74,11 +64,6 @@ export class BufferedText implements TextTarget {
 
   /**
    * Writes everything buffered now.
-   *
-   * @example
-   * ```ts
-   * buffered.flush();
-   * ```
    */
   flush(): void {
     this.#rethrow();
@@ -92,11 +77,6 @@ export class BufferedText implements TextTarget {
 
   /**
    * Flushes and stops accepting writes.
-   *
-   * @example
-   * ```ts
-   * buffered.close();
-   * ```
    */
   close(): void {
     if (this.#closed) return;

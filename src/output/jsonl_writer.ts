@@ -2,7 +2,9 @@
  * `--output jsonl`: one {@linkcode RunEvent} a line, exactly as typed (the
  * Python shim reads this stream). Writes are buffered like the text writer's;
  * a `result` event is flushed at once and ends the stream: events after it
- * are dropped, so `result` is always the last line.
+ * are dropped, so `result` is always the last line. Every Kubernetes event is
+ * written unless `events` says otherwise (repeats are not folded: each new
+ * count is a line).
  *
  * @module
  */
@@ -10,52 +12,44 @@
 import type { RunEvent } from "./run_event.ts";
 import { BufferedText, type BufferedTextOptions } from "./buffered_text.ts";
 import type { EventWriter } from "./event_sink.ts";
+import type { EventMode } from "../choices.ts";
+import { showsEvent } from "./event_filter.ts";
 import type { TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode JsonlWriter}.
- *
- * @example
- * ```ts
- * const options: JsonlWriterOptions = { stdout: denoStdout() };
- * ```
  */
 export interface JsonlWriterOptions {
   stdout: TextTarget;
   buffer?: BufferedTextOptions;
+  /**
+   * Which Kubernetes events to write: `all`, `warnings` (all but `Normal`)
+   * or `none`.
+   * @default {"all"}
+   */
+  events?: EventMode;
 }
 
 /**
  * Writes run events as JSON lines.
- *
- * @example
- * ```ts
- * const lines: string[] = [];
- * const writer = new JsonlWriter({ stdout: { write: (t) => void lines.push(t) } });
- * writer.write({ type: "info", time: "2026-11-29T10:00:00.000Z", level: "info", message: "applied" });
- * writer.close();
- * // lines: ['{"type":"info","time":"2026-11-29T10:00:00.000Z","level":"info","message":"applied"}\n']
- * ```
  */
 export class JsonlWriter implements EventWriter {
   readonly #out: BufferedText;
+  readonly #events: EventMode;
   #ended = false;
 
   /** Creates a writer; see {@linkcode JsonlWriterOptions}. */
   constructor(options: JsonlWriterOptions) {
     this.#out = new BufferedText(options.stdout, options.buffer);
+    this.#events = options.events ?? "all";
   }
 
   /**
    * Writes one event as a line; ignored after the `result` event.
-   *
-   * @example
-   * ```ts
-   * writer.write(stampEvent({ type: "status", resource: "Job/x", state: "Running" }));
-   * ```
    */
   write(event: RunEvent): void {
     if (this.#ended) return;
+    if (event.type === "k8s_event" && !showsEvent(this.#events, event.eventType)) return;
     this.#out.write(`${JSON.stringify(event)}\n`);
     if (event.type === "result") {
       this.#ended = true;
@@ -65,11 +59,6 @@ export class JsonlWriter implements EventWriter {
 
   /**
    * Writes everything buffered.
-   *
-   * @example
-   * ```ts
-   * writer.flush();
-   * ```
    */
   flush(): void {
     this.#out.flush();
@@ -77,11 +66,6 @@ export class JsonlWriter implements EventWriter {
 
   /**
    * Flushes and closes the stream.
-   *
-   * @example
-   * ```ts
-   * writer.close();
-   * ```
    */
   close(): void {
     this.#out.close();

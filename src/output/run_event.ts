@@ -25,8 +25,6 @@ export interface LogEvent extends BaseEvent {
   line: string;
   /** The container runtime's timestamp of the line (RFC 3339 with nanoseconds), when known. */
   ts?: string;
-  /** `stdout` or `stderr` when known. */
-  stream?: string;
   /** The level the line names (`ERROR ...`), with detect_kubernetes_log_level on. */
   level?: "debug" | "info" | "warning" | "error" | "critical";
 }
@@ -104,11 +102,6 @@ export interface ResultEvent extends BaseEvent {
 /**
  * How the run's streams fared: lines relayed, reconnects of log follows and
  * watches (and how many were for silence), duplicate lines dropped on resume.
- *
- * @example
- * ```ts
- * const s: RunStats = { lines: 10, logReconnects: 0, logStalls: 0, duplicatesDropped: 0, watchReconnects: 1, watchStalls: 0, watchRelists: 0 };
- * ```
  */
 export interface RunStats {
   lines: number;
@@ -122,13 +115,6 @@ export interface RunStats {
 
 /**
  * Any event of a run.
- *
- * @example
- * ```ts
- * function show(e: RunEvent) {
- *   if (e.type === "log") console.log(`${e.pod}/${e.container} | ${e.line}`);
- * }
- * ```
  */
 export type RunEvent = LogEvent | StatusEvent | K8sEvent | ApiEvent | InfoEvent | ResultEvent;
 
@@ -141,21 +127,11 @@ export type RunEventInput = RunEvent extends infer E
 
 /**
  * Receives events as a run produces them.
- *
- * @example
- * ```ts
- * const sink: EventSink = (e) => console.log(JSON.stringify(e));
- * ```
  */
 export type EventSink = (event: RunEvent) => void;
 
 /**
  * Stamps an event with the current time (unless it has one).
- *
- * @example
- * ```ts
- * const e = stampEvent({ type: "info", level: "info", message: "applied" });
- * ```
  */
 export function stampEvent(event: RunEventInput): RunEvent {
   return { ...event, time: event.time ?? new Date().toISOString() } as RunEvent;

@@ -10,8 +10,16 @@
  *   container wrote.
  * - stderr: kjo's own lines, prefixed `[kjo]`: status changes
  *   (`[kjo] Job/x: Running`), Kubernetes events
- *   (`[kjo] event Pod/p Warning BackOff: …`), info (debug ones only with
- *   `debug`), and the result with the failure summary and XCom.
+ *   (`[kjo] event Pod/p Warning BackOff: …`; by default only those that are
+ *   not `Normal`, see `events`), info (debug ones only with `debug`), and the
+ *   result with the failure summary and XCom.
+ *
+ * A repeated Kubernetes event (same object, type, reason and message: a
+ * higher count, or another Event object with the same text) is folded: when
+ * stderr is a terminal and the event's line is still the last one written,
+ * that line is replaced by the new count; otherwise the repeat is printed only
+ * when its count reaches the next power of two (x2, x4, x8, …), so n repeats
+ * cost about log2(n) lines.
  *
  * Writes are buffered (see {@linkcode BufferedText}); when output switches
  * between stdout and stderr the other stream is flushed first, so a terminal
@@ -21,36 +29,56 @@
  * @module
  */
 
-import type { RunEvent } from "./run_event.ts";
+import type { K8sEvent, RunEvent } from "./run_event.ts";
 import { containerColor, paint, podColor } from "./ansi_colors.ts";
 import { BufferedText, type BufferedTextOptions } from "./buffered_text.ts";
 import type { EventWriter } from "./event_sink.ts";
-import type { TextTarget } from "./text_target.ts";
+import type { EventMode } from "../choices.ts";
+import { showsEvent } from "./event_filter.ts";
+import { EventRepeats, isRepeatMilestone } from "./_event_repeats.ts";
+import type { TerminalInfo, TextTarget } from "./text_target.ts";
 
 /**
  * Options of {@linkcode TextWriter}.
- *
- * @example
- * ```ts
- * const options: TextWriterOptions = {
- *   stdout: denoStdout(), stderr: denoStderr(),
- *   color: { stdout: shouldUseColor(Deno.stdout), stderr: shouldUseColor(Deno.stderr) },
- *   timestamps: false,
- * };
- * ```
  */
 export interface TextWriterOptions {
   stdout: TextTarget;
   stderr: TextTarget;
-  /** Colour output (both streams, or each); default none. */
+  /**
+   * Colour output (both streams, or each).
+   *
+   * @default {false}
+   */
   color?: boolean | { stdout: boolean; stderr: boolean };
-  /** Show the container runtime's timestamp of each log line. */
+  /**
+   * Show the container runtime's timestamp of each log line.
+   *
+   * @default {false}
+   */
   timestamps?: boolean;
-  /** Show `::kube_api:` events on stdout, as the line the container wrote. */
+  /**
+   * Show `::kube_api:` events on stdout, as the line the container wrote.
+   *
+   * @default {false}
+   */
   apiEvents?: boolean;
-  /** Show debug info events. */
+  /**
+   * Show debug info events.
+   *
+   * @default {false}
+   */
   debug?: boolean;
-  /** Prefix of kjo's own lines; default `[kjo]`. */
+  /**
+   * Which Kubernetes events to show: `all`, `warnings` (all but `Normal`)
+   * or `none`.
+   * @default {"warnings"}
+   */
+  events?: EventMode;
+  /**
+   * Prefix of kjo's own lines.
+   *
+   * @default {"[kjo]"}
+   */
   prefix?: string;
   /** Buffering of both streams. */
   buffer?: BufferedTextOptions;
@@ -68,6 +96,10 @@ const STATE_COLORS: Record<string, number> = {
   Created: 36,
 };
 
+/** Control characters: text holding them cannot be measured in terminal rows. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
 function detail(reason?: string, message?: string): string {
   if (reason && message) return ` (${reason}: ${message})`;
   if (reason || message) return ` (${reason ?? message})`;
@@ -76,13 +108,6 @@ function detail(reason?: string, message?: string): string {
 
 /**
  * Formats one `pod/container | line` log line (without newline).
- *
- * @example
- * ```ts
- * formatLogLine({ pod: "p", container: "main", line: "hi" }); // "p/main | hi"
- * formatLogLine({ pod: "p", container: "main", line: "hi", ts: "2026-11-29T10:00:00Z" },
- *   { timestamps: true }); // "p/main | 2026-11-29T10:00:00Z hi"
- * ```
  */
 export function formatLogLine(
   log: { pod: string; container: string; line: string; ts?: string },
@@ -98,12 +123,25 @@ export function formatLogLine(
 /**
  * Writes run events as text.
  *
- * @example
+ * @example Write events as text lines to two string sinks
  * ```ts
- * const out: string[] = [], err: string[] = [];
- * const writer = new TextWriter({ stdout: { write: (t) => void out.push(t) }, stderr: { write: (t) => void err.push(t) } });
- * writer.write({ type: "log", time: "2026-11-29T10:00:01.000Z", pod: "p", container: "main", line: "hello" });
- * writer.close(); // out: ["p/main | hello\n"]
+ * import { TextWriter } from "./text_writer.ts";
+ *
+ * const out: string[] = [];
+ * const err: string[] = [];
+ * const writer = new TextWriter({
+ *   stdout: { write: (text) => void out.push(text) },
+ *   stderr: { write: (text) => void err.push(text) },
+ * });
+ * writer.write({
+ *   type: "log",
+ *   time: "2026-11-29T10:00:01.000Z",
+ *   pod: "p",
+ *   container: "main",
+ *   line: "hello",
+ * });
+ * writer.close();
+ * console.log(out); // ["p/main | hello\n"]
  * ```
  */
 export class TextWriter implements EventWriter {
@@ -113,7 +151,12 @@ export class TextWriter implements EventWriter {
   readonly #colorErr: boolean;
   readonly #options: TextWriterOptions;
   readonly #prefix: string;
+  readonly #plainPrefix: string;
+  readonly #events: EventMode;
+  readonly #repeats = new EventRepeats();
   #last: BufferedText | undefined;
+  /** The last line written, when it was an event's: its key and its width in characters. */
+  #lastEvent: { key: string; width: number } | undefined;
 
   /** Creates a writer; see {@linkcode TextWriterOptions}. */
   constructor(options: TextWriterOptions) {
@@ -124,17 +167,13 @@ export class TextWriter implements EventWriter {
     this.#colorOut = typeof color === "boolean" ? color : color.stdout;
     this.#colorErr = typeof color === "boolean" ? color : color.stderr;
     const prefix = options.prefix ?? "[kjo]";
+    this.#plainPrefix = prefix;
     this.#prefix = this.#colorErr ? paint(prefix, 2) : prefix;
+    this.#events = options.events ?? "warnings";
   }
 
   /**
    * Writes one event.
-   *
-   * @example
-   * ```ts
-   * writer.write(stampEvent({ type: "status", resource: "Job/x", state: "Running" }));
-   * // stderr: "[kjo] Job/x: Running"
-   * ```
    */
   write(event: RunEvent): void {
     switch (event.type) {
@@ -154,14 +193,9 @@ export class TextWriter implements EventWriter {
           `${event.resource}: ${this.#state(event.state)}${detail(event.reason, event.message)}`,
         );
         break;
-      case "k8s_event": {
-        const type = this.#colorErr && event.eventType === "Warning"
-          ? paint(event.eventType, 33)
-          : event.eventType;
-        const count = event.count && event.count > 1 ? ` (x${event.count})` : "";
-        this.#err(`event ${event.object} ${type} ${event.reason}: ${event.message}${count}`);
+      case "k8s_event":
+        this.#event(event);
         break;
-      }
       case "info": {
         if (event.level === "debug" && !this.#options.debug) break;
         const level = event.level === "info" ? "" : `${this.#level(event.level)}: `;
@@ -176,11 +210,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Writes everything buffered.
-   *
-   * @example
-   * ```ts
-   * writer.flush();
-   * ```
    */
   flush(): void {
     this.#other(this.#last)?.flush();
@@ -189,11 +218,6 @@ export class TextWriter implements EventWriter {
 
   /**
    * Flushes and closes both streams.
-   *
-   * @example
-   * ```ts
-   * writer.close();
-   * ```
    */
   close(): void {
     try {
@@ -202,6 +226,38 @@ export class TextWriter implements EventWriter {
       this.#stdout.close();
       this.#stderr.close();
     }
+  }
+
+  #event(event: K8sEvent): void {
+    if (!showsEvent(this.#events, event.eventType)) return;
+    const key = `${event.object}\0${event.eventType}\0${event.reason}\0${event.message}`;
+    const { total: count, shown } = this.#repeats.see(key, event.count ?? 1);
+    const type = this.#colorErr && event.eventType === "Warning"
+      ? paint(event.eventType, 33)
+      : event.eventType;
+    const times = count > 1 ? ` (x${count})` : "";
+    const text = (type: string) =>
+      `event ${event.object} ${type} ${event.reason}: ${event.message}${times}`;
+    const line = text(type);
+    const terminal = shown === undefined ? undefined : this.#options.stderr.terminal?.();
+    const previous = this.#lastEvent;
+    const measurable = !CONTROL.test(event.object + event.eventType + event.reason + event.message);
+    if (terminal && measurable && previous?.key === key) {
+      this.#replaceLast(previous.width, line, terminal);
+    } else if (shown === undefined || isRepeatMilestone(shown, count)) {
+      this.#err(line);
+    } else {
+      return;
+    }
+    this.#repeats.markShown(key, count);
+    this.#lastEvent = { key, width: [...`${this.#plainPrefix} ${text(event.eventType)}`].length };
+  }
+
+  /** Moves the cursor up over the last line (all the rows its `width` took), clears to the end, writes `line`. */
+  #replaceLast(width: number, line: string, terminal: TerminalInfo): void {
+    const rows = terminal.columns ? Math.max(1, Math.ceil(width / terminal.columns)) : 1;
+    this.#switchTo(this.#stderr);
+    this.#stderr.write(`\r\x1b[${rows}A\x1b[J${this.#prefix} ${line}\n`);
   }
 
   #result(event: Extract<RunEvent, { type: "result" }>): void {
@@ -240,11 +296,13 @@ export class TextWriter implements EventWriter {
   }
 
   #out(line: string): void {
+    this.#lastEvent = undefined;
     this.#switchTo(this.#stdout);
     this.#stdout.write(`${line}\n`);
   }
 
   #err(line: string): void {
+    this.#lastEvent = undefined;
     this.#switchTo(this.#stderr);
     this.#stderr.write(`${this.#prefix} ${line}\n`);
   }

@@ -11,11 +11,6 @@ import type { KubeObject } from "../kube/kube_object.ts";
 
 /**
  * One rule of a Role, as the RBAC API spells it.
- *
- * @example
- * ```ts
- * const rule: PolicyRule = { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "create"] };
- * ```
  */
 export interface PolicyRule {
   apiGroups: string[];
@@ -25,11 +20,6 @@ export interface PolicyRule {
 
 /**
  * A permission on one resource: the unit rules are merged from.
- *
- * @example
- * ```ts
- * const grant: Grant = { group: "", resource: "pods/log", verbs: ["get"] };
- * ```
  */
 export interface Grant {
   /** API group; `""` for the core group. */
@@ -41,11 +31,6 @@ export interface Grant {
 
 /**
  * One resource of a body, resolved to its RBAC resource.
- *
- * @example
- * ```ts
- * const r: BodyResource = { kind: "Job", name: "build", group: "batch", plural: "jobs", namespaced: true };
- * ```
  */
 export interface BodyResource {
   /** Kind, for messages. */
@@ -64,30 +49,32 @@ export interface BodyResource {
 /**
  * What the role is for: `run` (`kjo run`: create, track, relay, delete) or
  * `cleanup` (`kjo cleanup`: list and delete by label).
- *
- * @example
- * ```ts
- * const purpose: RolePurpose = "cleanup";
- * ```
  */
 export type RolePurpose = "run" | "cleanup";
 
 /**
  * Options of {@linkcode roleForBody}.
- *
- * @example
- * ```ts
- * const options: RoleForBodyOptions = { resources, name: "kjo", namespace: "ci" };
- * ```
  */
 export interface RoleForBodyOptions {
   /** The body's resources (for `cleanup`: the kinds cleaned up). */
   resources: BodyResource[];
-  /** Default `run`. */
+  /**
+   * What the role is for.
+   *
+   * @default {"run"}
+   */
   purpose?: RolePurpose;
-  /** Emit one ClusterRole instead of Roles. */
+  /**
+   * Emit one ClusterRole instead of Roles.
+   *
+   * @default {false}
+   */
   clusterRole?: boolean;
-  /** `metadata.name` of the role(s). Default `kjo`. */
+  /**
+   * `metadata.name` of the role(s).
+   *
+   * @default {"kjo"}
+   */
   name?: string;
   /**
    * Namespace of the run (where pods and events are watched, and where
@@ -117,6 +104,16 @@ export const RUN_BASE_GRANTS: readonly Grant[] = [
   { group: "", resource: "pods", verbs: ["get", "list", "watch"] },
   { group: "", resource: "pods/log", verbs: ["get"] },
   { group: "", resource: "events", verbs: ["get", "list", "watch"] },
+  // The follower's heartbeat Lease (src/runner/heartbeat.ts): created, renewed, deleted.
+  { group: "coordination.k8s.io", resource: "leases", verbs: ["create", "patch", "delete"] },
+];
+
+/**
+ * What every `kjo cleanup` needs besides its kinds: listing the heartbeat
+ * Leases, so `--older-than` leaves runs a kjo still follows alone.
+ */
+export const CLEANUP_BASE_GRANTS: readonly Grant[] = [
+  { group: "coordination.k8s.io", resource: "leases", verbs: ["list"] },
 ];
 
 const VERB_ORDER = [
@@ -140,15 +137,6 @@ function verbRank(verb: string): number {
  * resource, then resources of the same API group with the same verbs share a
  * rule. Rules are ordered by group (core first), then by first resource;
  * verbs read get, list, watch, create, delete.
- *
- * @example
- * ```ts
- * mergeGrants([
- *   { group: "", resource: "configmaps", verbs: ["create"] },
- *   { group: "", resource: "services", verbs: ["create"] },
- * ]);
- * // [{ apiGroups: [""], resources: ["configmaps", "services"], verbs: ["create"] }]
- * ```
  */
 export function mergeGrants(grants: readonly Grant[]): PolicyRule[] {
   const perResource = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
@@ -182,12 +170,6 @@ export function mergeGrants(grants: readonly Grant[]): PolicyRule[] {
 /**
  * The grants `purpose` needs for `resources` (the body's resources for `run`,
  * the kinds cleaned up for `cleanup`), without namespaces.
- *
- * @example
- * ```ts
- * grantsFor([{ kind: "Job", group: "batch", plural: "jobs", namespaced: true }], "run");
- * // [{ group: "", resource: "pods", ... }, ..., { group: "batch", resource: "jobs", verbs: RUN_VERBS }]
- * ```
  */
 export function grantsFor(
   resources: readonly BodyResource[],
@@ -195,7 +177,11 @@ export function grantsFor(
 ): Grant[] {
   const verbs = purpose === "run" ? RUN_VERBS : CLEANUP_VERBS;
   const own = resources.map((r) => ({ group: r.group, resource: r.plural, verbs }));
-  return purpose === "run" ? [...RUN_BASE_GRANTS, ...own] : own;
+  return [...baseGrants(purpose), ...own];
+}
+
+function baseGrants(purpose: RolePurpose): readonly Grant[] {
+  return purpose === "run" ? RUN_BASE_GRANTS : CLEANUP_BASE_GRANTS;
 }
 
 function describe(resource: BodyResource): string {
@@ -213,14 +199,16 @@ function describe(resource: BodyResource): string {
  *
  * With `clusterRole`: one ClusterRole with every rule.
  *
- * @example
+ * @example The Role a run of one Job needs
  * ```ts
+ * import { roleForBody } from "./role_for_body.ts";
+ *
  * const [role] = roleForBody({
  *   resources: [{ kind: "Job", name: "build", group: "batch", plural: "jobs", namespaced: true }],
  *   name: "kjo-runner",
  *   namespace: "ci",
  * });
- * // { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kjo-runner", namespace: "ci" }, rules: [...] }
+ * console.log(role.kind, role.metadata.name, role.rules);
  * ```
  */
 export function roleForBody(options: RoleForBodyOptions): KubeObject[] {
@@ -256,7 +244,7 @@ export function roleForBody(options: RoleForBodyOptions): KubeObject[] {
   for (const [namespace, resources] of byNamespace) {
     const grants = namespace === runNamespace
       ? grantsFor(resources, purpose)
-      : grantsFor(resources, purpose).slice(purpose === "run" ? RUN_BASE_GRANTS.length : 0);
+      : grantsFor(resources, purpose).slice(baseGrants(purpose).length);
     if (grants.length === 0) continue;
     roles.push({
       apiVersion,

@@ -2,6 +2,10 @@
  * Follows the log of every container of every pod of a run as each container
  * starts, one follower per pod/container, and waits for them to finish.
  *
+ * A follower is never started twice for one pod/container. Ended followers
+ * are dropped and only their `pod/container` key is remembered, up to
+ * `rememberEnded` keys, so a long run with many pods keeps a bounded state.
+ *
  * @module
  */
 
@@ -12,6 +16,11 @@ export interface RelayedLine {
   /** Runtime timestamp of the line (RFC 3339, nanoseconds), when known. */
   ts?: string;
   text: string;
+  /**
+   * Set on pieces of a line over the line limit: `first`, then
+   * `continuation`; absent on a whole line (see `LogLine.piece`).
+   */
+  piece?: "first" | "continuation";
 }
 
 /** Follows one container's log until it is done or `signal` aborts. */
@@ -30,6 +39,16 @@ export interface PodLogRelayOptions {
   onLine: (pod: string, container: string, line: RelayedLine) => void;
   /** Called when a follower ends with an error (it is not restarted). */
   onError?: (pod: string, container: string, error: unknown) => void;
+  /**
+   * Called when a follower has ended (by itself or aborted), with whether its
+   * container failed (per the cache).
+   */
+  onFollowEnd?: (pod: string, container: string, failed: boolean) => void;
+  /**
+   * Keys of ended followers remembered, so their containers are not followed again.
+   * @default 50_000
+   */
+  rememberEnded?: number;
 }
 
 /**
@@ -45,6 +64,8 @@ export interface PodLogRelayOptions {
 export class PodLogRelay {
   #options: PodLogRelayOptions;
   #followers = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  #ended = new Set<string>();
+  #started = 0;
 
   /** Creates a relay; nothing is followed until {@linkcode observe}. */
   constructor(options: PodLogRelayOptions) {
@@ -59,14 +80,16 @@ export class PodLogRelay {
         status.lastState?.terminated || (status.restartCount ?? 0) > 0;
       if (!started) continue;
       const key = `${podName}/${status.name}`;
-      if (this.#followers.has(key)) continue;
+      if (this.#followers.has(key) || this.#ended.has(key)) continue;
       this.#start(podName, status.name, key);
     }
   }
 
   #start(pod: string, container: string, key: string): void {
     const controller = new AbortController();
-    const { follow, cache, onLine, onError } = this.#options;
+    const { follow, cache, onLine, onError, onFollowEnd } = this.#options;
+    cache.pin(pod);
+    this.#started++;
     const done = follow({
       pod,
       container,
@@ -75,12 +98,25 @@ export class PodLogRelay {
       isContainerDone: () => cache.isContainerDone(pod, container),
     }).catch((error) => {
       if (!controller.signal.aborted) onError?.(pod, container, error);
+    }).finally(() => {
+      this.#followers.delete(key);
+      this.#ended.add(key);
+      if (this.#ended.size > (this.#options.rememberEnded ?? 50_000)) {
+        this.#ended.delete(this.#ended.values().next().value!);
+      }
+      onFollowEnd?.(pod, container, cache.hasContainerFailed(pod, container));
+      cache.unpin(pod);
     });
     this.#followers.set(key, { controller, done });
   }
 
   /** Number of followers started so far. */
   get size(): number {
+    return this.#started;
+  }
+
+  /** Number of followers still running. */
+  get active(): number {
     return this.#followers.size;
   }
 

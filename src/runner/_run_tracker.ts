@@ -1,15 +1,26 @@
 /**
  * Decides how a run ends: the tracked resource's state rule, fail-fast on
- * container states that cannot recover, the startup and execution
- * timeouts, and deletion of the tracked resource.
+ * problems that keep the run from starting or going on
+ * (`src/kinds/startup_problems.ts`, after a grace), the startup timeout (per
+ * pod, from when it is first seen), the execution timeout, and deletion of
+ * the tracked resource.
  *
  * @module
  */
 
 import type { KubeObject } from "../kube/kube_object.ts";
+import type { KubeEvent } from "../kube/event_watch.ts";
 import type { StateRule, StateVerdict } from "../kinds/resource_state.ts";
+import {
+  createProblem,
+  podAwaitsNode,
+  podHasStarted,
+  podStartupProblems,
+  STARTUP_EVENT_REASONS,
+  type StartupProblem,
+} from "../kinds/startup_problems.ts";
+import { podContainers } from "../kinds/pod_containers.ts";
 import { containerStatuses, type PodLike } from "./_pod_cache.ts";
-import { findStuckContainers } from "../kinds/image_pull_failure.ts";
 
 /** How a run ended, as far as the tracked resource goes. */
 export interface FinalVerdict {
@@ -22,12 +33,23 @@ export interface FinalVerdict {
 export interface RunTrackerOptions {
   /** The state rule of the tracked resource's kind. */
   rule: StateRule;
-  /** Time allowed until something of the run runs (ms). */
+  /**
+   * Time allowed until a container of the run runs (ms), for the run and for
+   * each of its pods from when it is first seen (or, if later, from when no
+   * other pod of the run runs any more); 0 for no limit.
+   */
   startupTimeoutMs: number;
   /** Time allowed for the whole run (ms); none when undefined. */
   executionTimeoutMs?: number;
-  /** How long a container may stay in an unrecoverable waiting state (ms). */
+  /** How long a startup problem (stuck container, failed mount, ...) may last (ms). */
   unrecoverableGraceMs: number;
+  /**
+   * Whether a non-Pending verdict of the tracked resource counts as started,
+   * for kinds whose pods kjo may not see (custom kinds). Job counters count
+   * Pending pods as active, so leave it off for Jobs and Pods.
+   * @default {false}
+   */
+  verdictMeansStarted?: boolean;
   /** Called when the tracked resource's verdict changes. */
   onVerdict?: (verdict: StateVerdict) => void;
   /** Clock, for tests. */
@@ -35,14 +57,21 @@ export interface RunTrackerOptions {
 }
 
 /**
- * Follows the tracked resource and the run's pods and resolves
- * {@linkcode RunTracker.decided} once the run's outcome is known.
+ * Follows the tracked resource, the run's pods and their Events, and
+ * resolves {@linkcode RunTracker.decided} once the run's outcome is known.
  *
  * @example
  * ```ts
- * const tracker = new RunTracker({ rule, startupTimeoutMs: 120_000, unrecoverableGraceMs: 30_000 });
- * tracker.onTracked(job);
- * const verdict = await tracker.decided;
+ * import { jobState } from "../kinds/job_state.ts";
+ *
+ * const tracker = new RunTracker({
+ *   rule: jobState,
+ *   startupTimeoutMs: 120_000,
+ *   unrecoverableGraceMs: 30_000,
+ * });
+ * tracker.onTracked({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "build" } });
+ * // Feed pods (onPod), their Events (onEvent) and call tick() periodically.
+ * tracker.decided.then((verdict) => console.log(verdict.state, verdict.reason));
  * ```
  */
 export class RunTracker {
@@ -55,8 +84,15 @@ export class RunTracker {
   #running = false;
   #final?: FinalVerdict;
   #lastVerdict?: StateVerdict;
-  #pods = new Map<string, PodLike>();
-  #waitingSince = new Map<string, number>();
+  #tracked?: KubeObject;
+  #pods = new Map<string, { pod: PodLike; firstSeen: number }>();
+  /** Events kept per involved `Kind/name`, the latest of each reason. */
+  #events = new Map<string, Map<string, KubeEvent>>();
+  #problemSince = new Map<string, number>();
+  /** When a container of the run was last seen running. */
+  #lastRunningAt = -Infinity;
+  /** Nodes looked up for pods that await them (`null`: not found). */
+  #nodes = new Map<string, KubeObject | null>();
 
   /** Starts the clocks for the startup and execution timeouts. */
   constructor(options: RunTrackerOptions) {
@@ -76,23 +112,25 @@ export class RunTracker {
     return this.#lastVerdict;
   }
 
-  /** Whether anything of the run has run yet. */
+  /** Whether a container of the run has run yet. */
   get hasStarted(): boolean {
     return this.#running;
   }
 
   /** Feeds the latest version of the tracked resource. */
   onTracked(object: KubeObject): void {
+    this.#tracked = object;
     const verdict = this.#options.rule(object);
     const last = this.#lastVerdict;
     if (!last || last.state !== verdict.state || last.reason !== verdict.reason) {
       this.#lastVerdict = verdict;
       this.#options.onVerdict?.(verdict);
     }
-    if (verdict.state !== "Pending") this.#running = true;
+    if (this.#options.verdictMeansStarted && verdict.state !== "Pending") this.#running = true;
     if (verdict.state === "Succeeded" || verdict.state === "Failed") {
       this.#decide({ state: verdict.state, reason: verdict.reason, message: verdict.message });
     }
+    this.#checkProblems();
   }
 
   /** Records that the tracked resource was deleted by someone else. */
@@ -102,64 +140,100 @@ export class RunTracker {
 
   /** Feeds the latest version of a pod of the run. */
   onPod(pod: PodLike): void {
-    this.#pods.set(pod.metadata.name!, pod);
-    for (const status of containerStatuses(pod)) {
-      if (status.state?.running || status.state?.terminated) this.#running = true;
-    }
-    const stuck = new Map(
-      findStuckContainers(pod).map((s) => [`${pod.metadata.name}/${s.container}`, s]),
-    );
-    for (const key of [...this.#waitingSince.keys()]) {
-      if (key.startsWith(`${pod.metadata.name}/`) && !stuck.has(key)) {
-        this.#waitingSince.delete(key);
-      }
-    }
-    for (const [key, container] of stuck) {
-      if (this.#waitingSince.has(key)) continue;
-      // Only a change of the pod spec fixes a permanent reason: no grace.
-      this.#waitingSince.set(key, container.permanent ? -Infinity : this.#now());
-    }
+    const name = pod.metadata.name!;
+    this.#pods.set(name, { pod, firstSeen: this.#pods.get(name)?.firstSeen ?? this.#now() });
+    if (podHasStarted(pod)) this.#running = true;
     this.tick();
   }
 
   /** Forgets a deleted pod. */
   onPodDeleted(name: string): void {
     this.#pods.delete(name);
-    for (const key of [...this.#waitingSince.keys()]) {
-      if (key.startsWith(`${name}/`)) this.#waitingSince.delete(key);
+    this.#events.delete(`Pod/${name}`);
+    this.#checkProblems();
+  }
+
+  /**
+   * Feeds an Event about an object of the run (the tracked resource or a
+   * pod); only the reasons the startup problems read are kept.
+   */
+  onEvent(event: KubeEvent): void {
+    const { kind, name } = event.involvedObject;
+    if (!event.reason || !STARTUP_EVENT_REASONS.has(event.reason) || !kind || !name) return;
+    const key = `${kind}/${name}`;
+    if (kind === "Pod" && !this.#pods.has(name)) return;
+    const byReason = this.#events.get(key) ?? new Map<string, KubeEvent>();
+    byReason.set(event.reason, event);
+    this.#events.set(key, byReason);
+    this.tick();
+  }
+
+  /**
+   * The nodes worth looking up: those of pods bound to them for at least
+   * `afterMs` without being acknowledged ({@linkcode podAwaitsNode}).
+   */
+  nodesToCheck(afterMs: number): string[] {
+    const now = this.#now();
+    const names = new Set<string>();
+    for (const { pod, firstSeen } of this.#pods.values()) {
+      const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      if (node && now - firstSeen >= afterMs && podAwaitsNode(pod)) names.add(node);
     }
+    return [...names];
+  }
+
+  /** Feeds a looked-up Node (`null` when it does not exist). */
+  onNode(name: string, node: KubeObject | null): void {
+    this.#nodes.set(name, node);
+    this.tick();
   }
 
   /** Checks the clocks; call it periodically. */
   tick(): void {
     if (this.#final) return;
     const now = this.#now();
-    for (const [key, since] of this.#waitingSince) {
-      if (now - since < this.#options.unrecoverableGraceMs) continue;
-      const [podName, container] = [
-        key.slice(0, key.indexOf("/")),
-        key.slice(key.indexOf("/") + 1),
-      ];
-      const status = containerStatuses(this.#pods.get(podName)!).find((s) => s.name === container);
-      const waiting = status?.state?.waiting;
+    const stuck = this.#checkProblems();
+    if (stuck) {
+      const [problem, since] = stuck;
       this.#decide({
         state: "Failed",
-        reason: waiting?.reason ?? "Unrecoverable",
-        message: `pod ${podName} container ${container}: ${waiting?.reason}${
-          waiting?.message ? `: ${waiting.message}` : ""
+        reason: problem.reason,
+        message: `${problem.subject}: ${problem.reason}${
+          problem.message ? `: ${problem.message}` : ""
         }${Number.isFinite(since) ? ` (for ${Math.round((now - since) / 1000)}s)` : ""}`,
       });
       return;
     }
-    if (!this.#running && now - this.#startedAt >= this.#options.startupTimeoutMs) {
+    const startup = this.#options.startupTimeoutMs;
+    if (startup > 0 && !this.#running && now - this.#startedAt >= startup) {
       this.#decide({
         state: "Failed",
         reason: "StartupTimeout",
-        message: `nothing started within ${
-          Math.round(this.#options.startupTimeoutMs / 1000)
-        }s${this.#whyNotStarted()}`,
+        message: `nothing started within ${Math.round(startup / 1000)}s${
+          this.#whyNotStarted([...this.#pods.values()].map((p) => p.pod))
+        }`,
       });
       return;
+    }
+    if (startup > 0) {
+      // A pod waiting while another one runs (parallel pods on a full cluster)
+      // is not stuck: its clock starts once nothing of the run runs.
+      const pods = [...this.#pods.values()];
+      if (pods.some(({ pod }) => podContainers(pod).some((c) => c.running))) {
+        this.#lastRunningAt = now;
+      }
+      for (const { pod, firstSeen } of pods) {
+        const since = Math.max(firstSeen, this.#lastRunningAt);
+        if (now - since < startup || !this.#waitsToStart(pod)) continue;
+        this.#decide({
+          state: "Failed",
+          reason: "StartupTimeout",
+          message: `pod ${pod.metadata.name} did not start within ${Math.round(startup / 1000)}s${
+            this.#whyNotStarted([pod])
+          }`,
+        });
+        return;
+      }
     }
     const limit = this.#options.executionTimeoutMs;
     if (limit !== undefined && now - this.#startedAt >= limit) {
@@ -171,9 +245,55 @@ export class RunTracker {
     }
   }
 
-  #whyNotStarted(): string {
+  /** A pending, not deleted pod none of whose containers has run. */
+  #waitsToStart(pod: PodLike): boolean {
+    const phase = pod.status?.phase;
+    return (phase === undefined || phase === "Pending") && !pod.metadata.deletionTimestamp &&
+      !podHasStarted(pod);
+  }
+
+  /**
+   * Updates when each current problem began (forgetting those that cleared)
+   * and returns the oldest one past the grace, if any.
+   */
+  #checkProblems(): [StartupProblem, number] | undefined {
+    const current = new Map<string, StartupProblem>();
+    for (const { pod } of this.#pods.values()) {
+      const events = [...(this.#events.get(`Pod/${pod.metadata.name}`)?.values() ?? [])];
+      const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const node = nodeName ? this.#nodes.get(nodeName) : undefined;
+      for (const p of podStartupProblems(pod, events, node)) current.set(problemKey(p), p);
+    }
+    const tracked = this.#tracked;
+    if (tracked) {
+      const events = this.#events.get(`${tracked.kind}/${tracked.metadata.name}`);
+      const live = [...this.#pods.values()].filter(({ pod }) =>
+        !pod.metadata.deletionTimestamp &&
+        pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed"
+      ).length;
+      const p = events && createProblem(tracked, [...events.values()], live);
+      if (p) current.set(problemKey(p), p);
+    }
+    for (const key of [...this.#problemSince.keys()]) {
+      if (!current.has(key)) this.#problemSince.delete(key);
+    }
+    const now = this.#now();
+    let found: [StartupProblem, number] | undefined;
+    for (const [key, problem] of current) {
+      // Only a change of the pod spec fixes a permanent problem: no grace.
+      if (!this.#problemSince.has(key)) {
+        this.#problemSince.set(key, problem.permanent ? -Infinity : now);
+      }
+      const since = this.#problemSince.get(key)!;
+      if (now - since < this.#options.unrecoverableGraceMs) continue;
+      if (!found || since < found[1]) found = [problem, since];
+    }
+    return found;
+  }
+
+  #whyNotStarted(pods: PodLike[]): string {
     const reasons: string[] = [];
-    for (const pod of this.#pods.values()) {
+    for (const pod of pods) {
       const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
       if (scheduled?.status === "False") {
         reasons.push(
@@ -183,6 +303,7 @@ export class RunTracker {
         );
         continue;
       }
+      const before = reasons.length;
       for (const status of containerStatuses(pod)) {
         const waiting = status.state?.waiting;
         if (waiting?.reason) {
@@ -192,6 +313,10 @@ export class RunTracker {
             }`,
           );
         }
+      }
+      if (reasons.length === before && podAwaitsNode(pod)) {
+        const node = (pod.spec as { nodeName?: string }).nodeName;
+        reasons.push(`pod ${pod.metadata.name}: node ${node} has not acknowledged it`);
       }
     }
     if (this.#pods.size === 0) reasons.push("no pod of the run was created");
@@ -204,3 +329,14 @@ export class RunTracker {
     this.#resolve(verdict);
   }
 }
+
+/**
+ * One key per container or object and kind of problem, so that reasons that
+ * alternate (`ErrImagePull` / `ImagePullBackOff`) count as one stuck period.
+ */
+function problemKey(p: StartupProblem): string {
+  const family = IMAGE_PULL.has(p.reason) ? "ImagePull" : p.reason;
+  return `${p.subject}|${family}`;
+}
+
+const IMAGE_PULL = new Set(["ErrImagePull", "ImagePullBackOff"]);

@@ -9,6 +9,9 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import { createKubeClient, type KubeClient } from "../kube/kube_client.ts";
+import type { ResultEvent } from "../output/run_event.ts";
+import { interruptedResult } from "./_result_events.ts";
+import type { StepContext } from "./run.ts";
 import type { KubeConnectionOptions } from "./run_options.ts";
 
 /** A connected client and the namespace to work in. */
@@ -59,4 +62,43 @@ export function linkedAbort(signal?: AbortSignal): AbortController {
   if (signal?.aborted) controller.abort(signal.reason);
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
   return controller;
+}
+
+/** What {@linkcode startSession} gives: the session, its stop controller, and a result when already stopped. */
+export interface StartedSession extends Session {
+  /** Aborts when the caller's signal does. */
+  stop: AbortController;
+  /** The Interrupted result (nothing touched) when the caller's signal was already aborted. */
+  interrupted?: ResultEvent;
+}
+
+/**
+ * The first step of a run or an attach: opens the session
+ * ({@linkcode openSession}), registers its client with the step context so it
+ * is closed at the end, and links a stop controller to the caller's signal.
+ * A signal aborted before anything happened gives `interrupted`, the result
+ * to return at once.
+ *
+ * @example
+ * ```ts
+ * const { client, namespace, stop, interrupted } = startSession(options, context, { flag: "jobs" });
+ * if (interrupted) return interrupted;
+ * ```
+ */
+export function startSession(
+  options: KubeConnectionOptions & { signal?: AbortSignal },
+  context: StepContext,
+  namespaces: { flag?: string; body?: string },
+): StartedSession {
+  const session = openSession(options, namespaces);
+  context.setClient(session.client);
+  const stop = linkedAbort(options.signal);
+  const interrupted = stop.signal.aborted
+    ? interruptedResult(stop.signal.reason, {
+      runId: context.runId,
+      namespace: session.namespace,
+      resources: [],
+    })
+    : undefined;
+  return { ...session, stop, ...(interrupted ? { interrupted } : {}) };
 }

@@ -10,11 +10,11 @@ import { InputError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { ResultEvent } from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources } from "./find_run.ts";
-import { followRun, interruptedResult } from "./follow_run.ts";
-import { RUN_ID_LABEL } from "./run_id.ts";
+import { followRun } from "./follow_run.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { withResult } from "./run.ts";
 import type { RunOptions } from "./run_options.ts";
-import { linkedAbort, openSession } from "./_session.ts";
+import { startSession } from "./_session.ts";
 
 /** Options of {@linkcode attach}: a run id and how to follow it. */
 export type AttachOptions =
@@ -37,16 +37,10 @@ export type AttachOptions =
  */
 export async function attach(options: AttachOptions): Promise<ResultEvent> {
   return await withResult(options, options.runId, async (context) => {
-    const { client, namespace } = openSession(options, { flag: options.namespace });
-    context.setClient(client);
-    const stop = linkedAbort(options.signal);
-    if (stop.signal.aborted) {
-      return interruptedResult(stop.signal.reason, {
-        runId: options.runId,
-        namespace,
-        resources: [],
-      });
-    }
+    const { client, namespace, stop, interrupted } = startSession(options, context, {
+      flag: options.namespace,
+    });
+    if (interrupted) return interrupted;
     const kinds = options.kinds ?? KindRegistry.withBuiltins();
     const [tracked] = await findTrackedResources({
       client,
@@ -61,7 +55,12 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
         } labelled ${RUN_ID_LABEL}=${options.runId}; custom kinds need --rules)`,
       );
     }
-    const created = await loadRunResources({ client, namespace, tracked });
+    const created = await loadRunResources({
+      client,
+      namespace,
+      tracked,
+      emit: context.emit,
+    });
     context.emit({
       type: "info",
       level: "info",

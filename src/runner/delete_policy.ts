@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { DeletePolicy } from "../config/settings.ts";
+import type { DeletePolicy } from "../choices.ts";
 
 /**
  * Whether a run that ended with `succeeded` deletes its resources under

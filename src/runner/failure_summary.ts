@@ -67,6 +67,46 @@ export interface FailureSummaryInput {
   maxPods?: number;
   /** Longest text of one summary line before it is cut. Default 300. */
   maxLineLength?: number;
+  /** Pods of the run not in `pods` (no longer kept); counted in "… and N more pods". */
+  morePods?: number;
+}
+
+/**
+ * Keeps what the summary needs of a run's Kubernetes events in bounded
+ * memory: the most recent `limit` distinct Warning events (same object,
+ * reason and message count as one, the latest occurrence wins). Normal
+ * events are not kept.
+ *
+ * @example
+ * ```ts
+ * const warnings = new RecentWarnings();
+ * warnings.add({ object: "Pod/p", eventType: "Warning", reason: "BackOff", message: "Back-off" });
+ * warnings.list().length; // 1
+ * ```
+ */
+export class RecentWarnings {
+  readonly #events = new Map<string, SummaryEvent>();
+  readonly #limit: number;
+
+  /** `limit`: distinct warnings kept (default 50). */
+  constructor(limit = 50) {
+    this.#limit = limit;
+  }
+
+  /** Records an event; ignores it unless it is a Warning. */
+  add(event: SummaryEvent): void {
+    if (event.eventType !== "Warning") return;
+    const key = `${event.object}\u0000${event.reason}\u0000${event.message}`;
+    const seen = this.#events.get(key);
+    this.#events.delete(key); // re-insert: the latest occurrence decides the order
+    this.#events.set(key, { ...event, count: Math.max(event.count ?? 1, seen?.count ?? 1) });
+    if (this.#events.size > this.#limit) this.#events.delete(this.#events.keys().next().value!);
+  }
+
+  /** The warnings kept, oldest first. */
+  list(): SummaryEvent[] {
+    return [...this.#events.values()];
+  }
 }
 
 function cut(text: string, max: number): string {
@@ -107,7 +147,17 @@ function containerLine(c: ContainerView, max: number): string {
   return cut(`  ${containerLabel(c)}: ${state}${restarts}`, max);
 }
 
-function failedContainer(c: ContainerView): boolean {
+/**
+ * Whether a container failed: it terminated, now or before its last
+ * restart, with a non-zero exit code.
+ *
+ * @example
+ * ```ts
+ * containerFailed({ name: "main", role: "container", sidecar: false, restartCount: 0,
+ *   terminated: { exitCode: 3 } }); // true
+ * ```
+ */
+export function containerFailed(c: ContainerView): boolean {
   return (c.terminated !== undefined && c.terminated.exitCode !== 0) ||
     (c.lastTerminated !== undefined && c.lastTerminated.exitCode !== 0);
 }
@@ -144,7 +194,12 @@ function headline(input: FailureSummaryInput, max: number): string {
   return cut(`${what} ${verb}${reason}${message}`, max);
 }
 
-function podSection(pods: PodInfo[], maxPods: number, max: number): string[] {
+function podSection(
+  pods: PodInfo[],
+  options: { maxPods: number; morePods: number },
+  max: number,
+): string[] {
+  const { maxPods, morePods } = options;
   const lines: string[] = [];
   for (const info of pods.slice(0, maxPods)) {
     const status = record(info.pod.status);
@@ -155,7 +210,8 @@ function podSection(pods: PodInfo[], maxPods: number, max: number): string[] {
     lines.push(cut(`Pod/${info.name}: ${phase}${podDetail}`, max));
     for (const c of info.containers) lines.push(containerLine(c, max));
   }
-  if (pods.length > maxPods) lines.push(`… and ${pods.length - maxPods} more pods`);
+  const more = Math.max(0, pods.length - maxPods) + morePods;
+  if (more > 0) lines.push(`… and ${more} more pod${more === 1 ? "" : "s"}`);
   return lines;
 }
 
@@ -194,7 +250,7 @@ function logSection(
 ): string[] {
   const withLines = (key: string) => (input.lastLines.get(key)?.length ?? 0) > 0;
   let keys = pods.flatMap((p) =>
-    p.containers.filter(failedContainer).map((c) => `${p.name}/${c.name}`)
+    p.containers.filter(containerFailed).map((c) => `${p.name}/${c.name}`)
   )
     .filter(withLines);
   if (keys.length === 0) {
@@ -245,7 +301,7 @@ export function summarizeFailure(input: FailureSummaryInput): string[] {
     if (seen.has(name)) continue;
     seen.add(name);
     const containers = podContainers(pod);
-    const failed = str(record(pod.status)?.phase) === "Failed" || containers.some(failedContainer);
+    const failed = str(record(pod.status)?.phase) === "Failed" || containers.some(containerFailed);
     pods.push({ pod, name, containers, failed });
   }
   const created = (p: PodInfo) => p.pod.metadata?.creationTimestamp ?? "";
@@ -255,7 +311,9 @@ export function summarizeFailure(input: FailureSummaryInput): string[] {
   );
 
   const lines = [headline(input, max)];
-  lines.push(...podSection(pods, input.maxPods ?? 5, max));
+  lines.push(
+    ...podSection(pods, { maxPods: input.maxPods ?? 5, morePods: input.morePods ?? 0 }, max),
+  );
   if (pods.length === 0 && input.tracked.kind === "Job") lines.push("no pods of the run were seen");
   lines.push(...eventSection(input.events, input.maxEvents ?? 10, max));
   lines.push(...logSection(input, pods.slice(0, input.maxPods ?? 5), input.maxLines ?? 20, max));

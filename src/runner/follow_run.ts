@@ -1,10 +1,14 @@
 /**
  * The second half of a run, shared by `run` and `attach`: track the created
- * resources to the end, clean up per the delete policy, and make the result.
+ * resources to the end (holding the follower's heartbeat), clean up per the
+ * delete policy, and make the result. Tracking and finishing are separate
+ * steps, so a follower that detaches (stops without deleting) can skip the
+ * second.
  *
  * @module
  */
 
+import type { DeletePolicy } from "../choices.ts";
 import { ExitCode } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
@@ -12,10 +16,11 @@ import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { XComCollector } from "../logs/xcom_collector.ts";
 import { type ResultEvent, type RunEventInput, stampEvent } from "../output/run_event.ts";
 import { cleanUpRun } from "./cleanup.ts";
-import { RUN_ID_LABEL } from "./run_id.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
+import { startHeartbeat } from "./heartbeat.ts";
 import type { RunOptions } from "./run_options.ts";
-import { exitCodeForSignal, type StopSignal } from "./signals.ts";
-import { trackRun } from "./track_run.ts";
+import { errorResult, interruptedResult } from "./_result_events.ts";
+import { type TrackingOutcome, trackRun } from "./track_run.ts";
 
 /** Options of {@linkcode followRun}. */
 export interface FollowRunOptions {
@@ -32,50 +37,72 @@ export interface FollowRunOptions {
 
 /**
  * Tracks a run's resources until the first one is decided (or `signal`
- * aborts), cleans up, and returns the result event (not yet emitted).
- *
- * @example
- * ```ts
- * const result = await followRun({ client, namespace, runId, created, rule, options, emit, signal });
- * ```
+ * aborts, or tracking fails), holding the follower's heartbeat Lease
+ * meanwhile; then applies the delete policy (everything on an interruption;
+ * a tracking error counts as not succeeded) and returns the result event
+ * (not yet emitted), which says what could not be deleted.
  */
 export async function followRun(follow: FollowRunOptions): Promise<ResultEvent> {
+  const ended = await trackFollowed(follow);
+  return await finishRun(follow, ended);
+}
+
+/** How tracking ended: with an outcome, or with an error. */
+type TrackingEnd =
+  & { xcom: XComCollector }
+  & ({ tracking: TrackingOutcome; error?: undefined } | { tracking?: undefined; error: unknown });
+
+/** Tracks the run with the heartbeat held; never throws. */
+async function trackFollowed(follow: FollowRunOptions): Promise<TrackingEnd> {
   const { client, namespace, runId, created, options, emit, signal } = follow;
-  const xcom = new XComCollector();
-  const runLabelSelector = `${RUN_ID_LABEL}=${runId}`;
-  const tracking = await trackRun({
-    client,
-    namespace,
-    created,
-    rule: follow.rule,
-    runLabelSelector,
-    options,
-    xcom,
-    emit,
-    signal,
-  });
+  const xcom = new XComCollector({ maxBytes: options.xcomMaxBytes });
+  const heartbeat = startHeartbeat({ client, namespace, runId, tracked: created[0], emit });
+  try {
+    const tracking = await trackRun({
+      client,
+      namespace,
+      created,
+      rule: follow.rule,
+      runLabelSelector: `${RUN_ID_LABEL}=${runId}`,
+      options,
+      xcom,
+      emit,
+      signal,
+    });
+    return { xcom, tracking };
+  } catch (error) {
+    return { xcom, error };
+  } finally {
+    await heartbeat.stop();
+  }
+}
 
+/** Applies the delete policy and makes the result. */
+async function finishRun(follow: FollowRunOptions, ended: TrackingEnd): Promise<ResultEvent> {
+  const { client, namespace, runId, created, options, emit, signal } = follow;
+  const { tracking, error } = ended;
   const interrupted = signal.aborted;
-  const succeeded = !interrupted && tracking.verdict?.state === "Succeeded" &&
+  const succeeded = !interrupted && tracking?.verdict?.state === "Succeeded" &&
     tracking.lineErrors.length === 0;
-  await cleanUpRun({
-    client,
-    namespace,
-    created,
-    runLabelSelector,
-    policy: interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded",
-    succeeded,
-    emit,
-  });
-
+  const cleanUp = (policy: DeletePolicy) =>
+    cleanUpRun({ client, namespace, runId, created, policy, succeeded, emit });
+  let cleanup = await cleanUp(interrupted ? "Always" : options.deletePolicy ?? "IfSucceeded");
   const common = {
     runId,
     namespace,
     resources: created.map(describeObject),
-    xcom: xcom.toObject(),
-    stats: tracking.stats,
+    xcom: ended.xcom.toObject(),
+    ...(tracking ? { stats: tracking.stats } : {}),
   };
-  if (interrupted) return interruptedResult(signal.reason, common, tracking.summary);
+  if (signal.aborted) {
+    // Interrupted while finishing: what the policy kept goes too.
+    if (!interrupted && cleanup.kept.length > 0) cleanup = await cleanUp("Always");
+    return interruptedResult(signal.reason, common, tracking?.summary, cleanup);
+  }
+  if (!tracking) return errorResult(error, common, cleanup);
+  const notDeleted = cleanup.notDeleted.length > 0
+    ? [`not deleted: ${cleanup.notDeleted.join(", ")}`]
+    : [];
   const verdict = tracking.verdict!;
   if (verdict.state === "Succeeded" && tracking.lineErrors.length > 0) {
     return stampEvent({
@@ -84,43 +111,20 @@ export async function followRun(follow: FollowRunOptions): Promise<ResultEvent> 
       exitCode: ExitCode.Failed,
       reason: "InvalidKubeApiEvent",
       message: tracking.lineErrors[0],
-      summary: tracking.lineErrors,
+      summary: [...tracking.lineErrors, ...notDeleted],
       ...common,
     }) as ResultEvent;
   }
+  const summary = [...tracking.summary, ...notDeleted];
   return stampEvent({
     type: "result",
     state: verdict.state,
     exitCode: verdict.state === "Succeeded" ? ExitCode.Succeeded : ExitCode.Failed,
     ...(verdict.reason ? { reason: verdict.reason } : {}),
     ...(verdict.message ? { message: verdict.message } : {}),
-    ...(tracking.summary.length > 0 ? { summary: tracking.summary } : {}),
+    ...(summary.length > 0 ? { summary } : {}),
     ...common,
   }) as ResultEvent;
 }
 
-/**
- * The result of a run stopped by SIGINT/SIGTERM (exit 130/143).
- *
- * @example
- * ```ts
- * interruptedResult("SIGTERM", { runId: "r", namespace: "ns", resources: [] });
- * ```
- */
-export function interruptedResult(
-  reason: unknown,
-  common: { runId: string; namespace: string; resources: string[]; xcom?: Record<string, unknown> },
-  summary: string[] = [],
-): ResultEvent {
-  const signal: StopSignal = reason === "SIGINT" ? "SIGINT" : "SIGTERM";
-  return stampEvent({
-    type: "result",
-    state: "Interrupted",
-    exitCode: exitCodeForSignal(signal),
-    reason: signal,
-    message: `interrupted by ${signal}; the run's resources were deleted`,
-    ...(summary.length ? { summary } : {}),
-    xcom: {},
-    ...common,
-  }) as ResultEvent;
-}
+export { interruptedResult };

@@ -6,7 +6,7 @@
  */
 
 import { buildBody } from "../body/build_body.ts";
-import { ExitCode, InputError, KjoError } from "../errors.ts";
+import { ExitCode, InputError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import { applyResources } from "../kube/apply_resources.ts";
@@ -19,10 +19,12 @@ import {
   stampEvent,
 } from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources, runIdOf } from "./find_run.ts";
-import { followRun, interruptedResult } from "./follow_run.ts";
+import { cleanUpRun } from "./cleanup.ts";
+import { followRun } from "./follow_run.ts";
+import { errorResult, interruptedResult } from "./_result_events.ts";
 import { newRunId } from "./run_id.ts";
 import type { RunOptions } from "./run_options.ts";
-import { linkedAbort, openSession } from "./_session.ts";
+import { startSession } from "./_session.ts";
 
 /**
  * Runs a task as Kubernetes resources and resolves to its result. Never
@@ -59,11 +61,6 @@ export interface StepContext {
 /**
  * Runs `steps`, turning any error into a result event, emits the result and
  * closes the client. Shared by `run()` and `attach()`.
- *
- * @example
- * ```ts
- * const result = await withResult(options, runId, (context) => steps(context));
- * ```
  */
 export async function withResult(
   options: { onEvent?: EventSink },
@@ -80,7 +77,7 @@ export async function withResult(
       setClient: (c) => client = c,
     });
   } catch (error) {
-    result = errorResult(error, runId);
+    result = errorResult(error, { runId, resources: [] });
   } finally {
     client?.close();
   }
@@ -103,19 +100,11 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
   });
   const kinds = options.kinds ?? KindRegistry.withBuiltins();
   const rule = kinds.require(objects[0]);
-  const { client, namespace } = openSession(options, {
+  const { client, namespace, stop, interrupted } = startSession(options, context, {
     flag: options.namespace,
     body: objects[0].metadata.namespace,
   });
-  context.setClient(client);
-  const stop = linkedAbort(options.signal);
-  if (stop.signal.aborted) {
-    return interruptedResult(stop.signal.reason, {
-      runId: context.runId,
-      namespace,
-      resources: [],
-    });
-  }
+  if (interrupted) return interrupted;
 
   let runId = context.runId;
   let created: KubeObject[] | undefined;
@@ -123,7 +112,12 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
     const live = await findLiveRun({ client, namespace, identity, kinds, rule });
     if (live) {
       runId = runIdOf(live) ?? runId;
-      created = await loadRunResources({ client, namespace, tracked: live });
+      created = await loadRunResources({
+        client,
+        namespace,
+        tracked: live,
+        emit,
+      });
       emit({
         type: "info",
         level: "info",
@@ -141,10 +135,9 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
         objects.map(describeObject).join(", ")
       } in namespace ${namespace}`,
     });
-    created = await applyResources({ client, objects, namespace, signal: stop.signal });
-    for (const object of created) {
-      emit({ type: "status", resource: describeObject(object), state: "Created" });
-    }
+    const applied = await applyOrCleanUp({ client, namespace, runId, objects, emit, stop });
+    if (applied.result) return applied.result;
+    created = applied.created;
   }
   if (options.detach) {
     return stampEvent({
@@ -170,6 +163,68 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
   });
 }
 
+/**
+ * Applies the body; when that fails or is interrupted after a create was
+ * sent, deletes what was created and what an in-flight create may have made
+ * (found by the run's label), and returns the result saying so.
+ */
+async function applyOrCleanUp(apply: {
+  client: KubeClient;
+  namespace: string;
+  runId: string;
+  objects: KubeObject[];
+  emit: StepContext["emit"];
+  stop: AbortController;
+}): Promise<{ created: KubeObject[]; result?: undefined } | { result: ResultEvent }> {
+  const { client, namespace, runId, objects, emit, stop } = apply;
+  const attempted: KubeObject[] = [];
+  const made: KubeObject[] = [];
+  try {
+    const created = await applyResources({
+      client,
+      objects,
+      namespace,
+      signal: stop.signal,
+      onCreating: (object) => attempted.push(object),
+      onCreated: (object) => {
+        made.push(object);
+        emit({ type: "status", resource: describeObject(object), state: "Created" });
+      },
+    });
+    return { created };
+  } catch (error) {
+    const interrupted = stop.signal.aborted;
+    const common = { runId, namespace, resources: made.map(describeObject) };
+    if (attempted.length === 0) {
+      return {
+        result: interrupted
+          ? interruptedResult(stop.signal.reason, common)
+          : errorResult(error, common),
+      };
+    }
+    const cleanup = await cleanUpRun({
+      client,
+      namespace,
+      runId,
+      created: made,
+      attempted,
+      policy: "Always",
+      succeeded: false,
+      emit,
+      // A create aborted in flight may still land: listings must stay empty this long.
+      settleMs: made.length < attempted.length ? IN_FLIGHT_SETTLE_MS : 0,
+    });
+    return {
+      result: interrupted
+        ? interruptedResult(stop.signal.reason, common, [], cleanup)
+        : errorResult(error, common, cleanup),
+    };
+  }
+}
+
+/** How long listings by label must stay empty after a create was aborted in flight. */
+const IN_FLIGHT_SETTLE_MS = 1_000;
+
 async function findLiveRun(options: {
   client: KubeClient;
   namespace: string;
@@ -184,20 +239,4 @@ async function findLiveRun(options: {
     const state = options.kinds.lookup(object)?.(object).state;
     return state === "Pending" || state === "Running";
   });
-}
-
-function errorResult(error: unknown, runId: string): ResultEvent {
-  const known = error instanceof KjoError;
-  return stampEvent({
-    type: "result",
-    state: "Error",
-    exitCode: known ? error.exitCode : ExitCode.Infrastructure,
-    reason: known ? error.name : "UnexpectedError",
-    message: error instanceof Error
-      ? (known ? error.message : String(error.stack ?? error))
-      : String(error),
-    xcom: {},
-    resources: [],
-    runId,
-  }) as ResultEvent;
 }

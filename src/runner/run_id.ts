@@ -5,8 +5,7 @@
  * @module
  */
 
-/** The label that carries the run id on every resource of a run. */
-export { RUN_ID_LABEL } from "../body/augment_metadata.ts";
+import { randomPostfix } from "../body/resource_name.ts";
 
 /**
  * Makes a new run id: 12 lowercase letters and digits, valid as a label
@@ -18,7 +17,5 @@ export { RUN_ID_LABEL } from "../body/augment_metadata.ts";
  * ```
  */
 export function newRunId(): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+  return randomPostfix(12);
 }

@@ -6,22 +6,19 @@
 
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { BuildBodyOptions } from "../body/build_body.ts";
+import type { LoadKubeConfigOptions } from "../config/kubeconfig.ts";
 import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { EventSink } from "../output/run_event.ts";
-import type { DeletePolicy } from "../config/settings.ts";
+import type { DeletePolicy, EventsFrom } from "../choices.ts";
 
-/** Where the kube config comes from. */
-export interface KubeConnectionOptions {
+/**
+ * Where the kube config comes from: a ready one, or what `loadKubeConfig`
+ * takes (`kubeconfig`, `context`, `inCluster`, `extraLocations`).
+ */
+export interface KubeConnectionOptions
+  extends Pick<LoadKubeConfigOptions, "kubeconfig" | "context" | "inCluster" | "extraLocations"> {
   /** A ready kube config (library callers); wins over every other field. */
   kubeConfig?: KubeConfig;
-  /** A kubeconfig file (`--kubeconfig`). */
-  kubeconfig?: string;
-  /** A context of the kubeconfig (`--context`). */
-  context?: string;
-  /** Use the pod's service account (`--in-cluster`). */
-  inCluster?: boolean;
-  /** Files looked at before `KUBECONFIG` and `~/.kube/config`. */
-  extraLocations?: string[];
 }
 
 /**
@@ -71,6 +68,17 @@ export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnect
    * false, xcom events carry only their raw value.
    */
   parseXcom?: boolean;
+  /** Largest XCom of the run (its JSON, UTF-8 bytes); more fails the run (default 1 MiB). */
+  xcomMaxBytes?: number;
+  /** Deepest nesting of an xcom value; deeper fails the run (default 32). */
+  xcomMaxDepth?: number;
+  /**
+   * Whose `::kube_api:` lines are events: `all` containers (default), or
+   * only each pod's `main` container (the one the
+   * `kubernetes_job_operator.main_container` annotation names, else the
+   * first); other containers' lines are then log lines.
+   */
+  eventsFrom?: EventsFrom;
   /** Relay log lines from this time on (RFC 3339) instead of from each container's start. */
   logsSince?: string;
   /** Milliseconds of silence after which a watch or log stream is reconnected (default 30000). */

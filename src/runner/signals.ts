@@ -17,7 +17,11 @@ export type StopSignal = "SIGINT" | "SIGTERM";
  * ```ts
  * const stop = new AbortController();
  * const dispose = trapStopSignals(stop);
- * try { await work(stop.signal); } finally { dispose(); }
+ * try {
+ *   // ... the run, with stop.signal ...
+ * } finally {
+ *   dispose();
+ * }
  * ```
  */
 export function trapStopSignals(controller: AbortController): () => void {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorText } from "../errors.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource } from "../kube/resource_paths.ts";
@@ -15,11 +16,12 @@ import { followContainerLog } from "../kube/log_follow.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { XComCollector } from "../logs/xcom_collector.ts";
 import type { K8sEvent, RunEventInput, RunStats } from "../output/run_event.ts";
-import { summarizeFailure } from "./failure_summary.ts";
+import { RecentWarnings, summarizeFailure } from "./failure_summary.ts";
 import { createLineHandler } from "./_line_handler.ts";
 import { PodCache, type PodLike } from "./_pod_cache.ts";
 import { type FollowContainer, PodLogRelay } from "./_pod_log_relay.ts";
 import { type FinalVerdict, RunTracker } from "./_run_tracker.ts";
+import { lookUpNodes } from "./_node_lookup.ts";
 import type { RunOptions } from "./run_options.ts";
 
 /** Options of {@linkcode trackRun}. */
@@ -42,6 +44,8 @@ export interface TrackRunOptions {
     | "logsSince"
     | "detectLogLevel"
     | "parseXcom"
+    | "xcomMaxDepth"
+    | "eventsFrom"
   >;
   xcom: XComCollector;
   emit: (event: RunEventInput) => void;
@@ -85,6 +89,8 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       ? options.executionTimeoutSeconds * 1000
       : undefined,
     unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
+    // Job counters and Pod phases say nothing of containers that ran; pods do.
+    verdictMeansStarted: tracked.kind !== "Job" && tracked.kind !== "Pod",
     onVerdict: (v) =>
       emit({
         type: "status",
@@ -103,6 +109,10 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     keepLastLines: 20,
     detectLevel: options.detectLogLevel ?? true,
     parseXcom: options.parseXcom ?? true,
+    xcomCaps: { maxBytes: track.xcom.maxBytes, maxDepth: options.xcomMaxDepth },
+    ...(options.eventsFrom === "main"
+      ? { isEventSource: (pod: string, c: string) => cache.isMainContainer(pod, c) }
+      : {}),
   });
   const stats: RunStats = {
     lines: 0,
@@ -137,7 +147,12 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       stallTimeoutMs,
       isContainerDone: request.isContainerDone,
       ...(options.logsSince ? { sinceTime: options.logsSince } : {}),
-      onLine: (line) => request.onLine({ ts: line.ts, text: line.line }),
+      onLine: (line) =>
+        request.onLine({
+          ts: line.ts,
+          text: line.line,
+          ...(line.piece ? { piece: line.piece } : {}),
+        }),
       onReconnect: (r) => {
         if (r.reason === "waiting") return;
         stats.logReconnects++;
@@ -159,6 +174,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     follow,
     cache,
     onLine: handler.handle,
+    onFollowEnd: handler.containerDone,
     onError: (pod, container, error) =>
       emit({
         type: "info",
@@ -166,11 +182,14 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
         message: `log of ${pod}/${container}: ${errorText(error)}`,
       }),
   });
-  const k8sEvents: K8sEvent[] = [];
+  const k8sEvents = new RecentWarnings();
   const onPod = (pod: PodLike) => {
     cache.update(pod);
     if (pod.metadata.uid) events.track({ uid: pod.metadata.uid });
     tracker.onPod(pod);
+    // A succeeded pod can no longer be stuck or explain a startup timeout: the tracker
+    // need not keep it (bounded memory over a Job of many pods).
+    if (pod.status?.phase === "Succeeded") tracker.onPodDeleted(pod.metadata.name!);
     relay.observe(pod);
   };
 
@@ -188,8 +207,9 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     objects: created.map((o) => ({ uid: o.metadata.uid })),
     onEvent: (event) => {
       const k8sEvent = toK8sEvent(event);
-      k8sEvents.push(k8sEvent);
+      k8sEvents.add(k8sEvent);
       emit(k8sEvent);
+      tracker.onEvent(event);
     },
   });
   const watchDone = Promise.all([
@@ -225,7 +245,15 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     if (!watches.signal.aborted) throw error;
   });
 
-  const ticker = setInterval(() => tracker.tick(), 500);
+  const nodes = lookUpNodes(
+    client,
+    tracker,
+    (message) => emit({ type: "info", level: "debug", message }),
+  );
+  const ticker = setInterval(() => {
+    tracker.tick();
+    nodes.check();
+  }, 500);
   const aborted = new Promise<undefined>((resolve) => {
     if (track.signal.aborted) resolve(undefined);
     track.signal.addEventListener("abort", () => resolve(undefined), { once: true });
@@ -234,6 +262,12 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
   let verdict: FinalVerdict | undefined;
   try {
     verdict = await Promise.race([tracker.decided, aborted, watchFailed]);
+  } catch (error) {
+    // A watch failed for good: stop the other watches and the log follows.
+    relay.stop();
+    watches.abort();
+    track.signal.removeEventListener("abort", stopWatches);
+    throw error;
   } finally {
     clearInterval(ticker);
   }
@@ -241,11 +275,16 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
   if (verdict && !track.signal.aborted) {
     // Pods the watch has not shown yet (a Job can complete before its last
     // pod update arrives): list them once so every container is followed.
-    const pods = await client.request<{ items?: PodLike[] }>({
-      path: collectionPath(podInfo, namespace),
-      query: { labelSelector: track.runLabelSelector },
-    }).catch(() => ({ items: [] as PodLike[] }));
-    for (const pod of pods.items ?? []) onPod({ ...pod, apiVersion: "v1", kind: "Pod" });
+    // In pages: a Job of thousands of pods would otherwise come as one huge answer.
+    let cont: string | undefined;
+    do {
+      const page = await client.request<{ items?: PodLike[]; metadata?: { continue?: string } }>({
+        path: collectionPath(podInfo, namespace),
+        query: { labelSelector: track.runLabelSelector, limit: 100, continue: cont },
+      }).catch(() => ({ items: [] as PodLike[], metadata: { continue: undefined } }));
+      for (const pod of page.items ?? []) onPod({ ...pod, apiVersion: "v1", kind: "Pod" });
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
     await relay.drain({ runningGraceMs: 2_000, doneGraceMs: 30_000 });
   } else {
     relay.stop();
@@ -259,13 +298,14 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
     ? summarizeFailure({
       tracked: { ...tracked },
       pods: cache.all(),
-      events: k8sEvents,
+      events: k8sEvents.list(),
       lastLines: handler.lastLines,
+      morePods: cache.forgotten,
       verdict: { state: "Failed", reason: verdict!.reason, message: verdict!.message },
     })
     : [];
   stats.lines = handler.count;
-  return { verdict, summary, lineErrors: handler.errors, stats };
+  return { verdict, summary, lineErrors: handler.reportedErrors, stats };
 }
 
 function toK8sEvent(event: KubeEvent): K8sEvent {
@@ -279,8 +319,4 @@ function toK8sEvent(event: KubeEvent): K8sEvent {
     eventType: event.type ?? "Normal",
     ...(count ? { count } : {}),
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -83,6 +83,49 @@ export async function useTestNamespace(
   };
 }
 
+/** One test of a {@linkcode namespaceTests} group: a name and a function, or a step definition. */
+export type GroupTest = {
+  (name: string, fn: (t: Deno.TestContext) => void | Promise<void>): void;
+  (definition: Deno.TestStepDefinition): void;
+};
+
+/**
+ * Groups the tests of one file that share a test namespace: each call of the
+ * returned function adds a step to one `Deno.test` named `name`, and the
+ * namespace is deleted after the last step, whether the steps passed or not.
+ * Deleting it is thus teardown, not a test that counts as passing.
+ * `deno test --filter` matches the group's name (steps always all run).
+ *
+ * @example
+ * ```ts
+ * const cluster = await useTestNamespace("kjo-run");
+ * const test = namespaceTests("kjo run", cluster);
+ * test("kjo run: succeeds", async () => {});
+ * ```
+ */
+export function namespaceTests(
+  name: string,
+  cluster: { dispose: () => Promise<void> },
+): GroupTest {
+  const steps: Deno.TestStepDefinition[] = [];
+  Deno.test(name, async (t) => {
+    try {
+      if (steps.length === 0) throw new Error(`${name}: no tests were added`);
+      for (const step of steps) await t.step(step);
+    } finally {
+      await cluster.dispose();
+    }
+  });
+  return ((
+    nameOrDefinition: string | Deno.TestStepDefinition,
+    fn?: Deno.TestStepDefinition["fn"],
+  ) => {
+    steps.push(
+      typeof nameOrDefinition === "string" ? { name: nameOrDefinition, fn: fn! } : nameOrDefinition,
+    );
+  }) as GroupTest;
+}
+
 /**
  * Polls `check` every 200 ms until it returns a truthy value, which is
  * returned; throws after `timeoutMs` naming what was awaited.

@@ -21,6 +21,31 @@ try:  # Airflow 3
 except ImportError:  # Airflow 2.10+
     from airflow.exceptions import AirflowException  # type: ignore[no-redef]
 
+try:  # Airflow 3
+    from airflow.sdk import BaseHook
+except ImportError:  # Airflow 2.10+
+    from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
+
+try:  # Airflow 3
+    from airflow.sdk.exceptions import AirflowSkipException
+except ImportError:  # Airflow 2.10+
+    from airflow.exceptions import AirflowSkipException  # type: ignore[no-redef]
+
+#: What a missing connection raises (Airflow 3 raises the task SDK's class; the
+#: core one is caught too).
+_not_found = []
+for _module in ("airflow.sdk.exceptions", "airflow.exceptions"):
+    try:
+        _not_found.append(__import__(_module, fromlist=["AirflowNotFoundException"]).AirflowNotFoundException)
+    except (ImportError, AttributeError):
+        pass
+AirflowNotFoundException = tuple(_not_found)
+
+try:  # Airflow 3
+    from airflow.sdk.log import mask_secret
+except ImportError:  # Airflow 2.10+
+    from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
+
 try:  # Airflow 3 (a worker may have only the task SDK)
     from airflow.sdk import conf
 except ImportError:  # Airflow 2.10+
@@ -43,8 +68,12 @@ __all__ = [
     "AIRFLOW_MAJOR",
     "AIRFLOW_VERSION",
     "AirflowException",
+    "AirflowNotFoundException",
+    "AirflowSkipException",
+    "BaseHook",
     "BaseOperator",
     "BaseTrigger",
     "TriggerEvent",
     "conf",
+    "mask_secret",
 ]

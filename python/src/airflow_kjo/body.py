@@ -18,8 +18,6 @@ from typing import Any, Iterable, List, Optional, Sequence
 
 MAIN_CONTAINER_ANNOTATION = "kubernetes_job_operator.main_container"
 TEMPLATE_EXTENSIONS = (".yaml", ".yml", ".json")
-#: Bodies longer than this go to kjo through a temporary file, not an argument.
-MAX_BODY_ARGUMENT = 96 * 1024
 
 
 def caller_directory(skip_modules: Sequence[str] = ("airflow_kjo", "airflow")) -> Optional[str]:

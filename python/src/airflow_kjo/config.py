@@ -23,6 +23,7 @@ SECTION = "kubernetes_job_operator"
 
 DELETE_POLICIES = ("Always", "Never", "IfFailed", "IfSucceeded")
 EXECUTION_OBJECTS = ("Job", "Pod")
+EVENT_MODES = ("all", "warnings", "none")
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,18 @@ OPTIONS: Dict[str, Option] = {
             "/opt/airflow/kube/config,/etc/kube/config",
         ),
         Option(
+            "events",
+            "string",
+            "all",
+            "Kubernetes events of the run written to the task log: all, warnings (all but Normal) or none.",
+            "warnings",
+        ),
+        Option(
             "deferrable",
-            "boolean",
-            "False",
-            "Default of the operators' deferrable argument: submit, then free the worker slot while a "
-            "trigger follows the run.",
+            "string",
+            "",
+            "Default of the operators' deferrable argument (True or False): submit, then free the worker "
+            "slot while a trigger follows the run. Empty: [operators] default_deferrable, like the providers.",
             "True",
         ),
     ]
@@ -148,6 +156,7 @@ class Settings:
     validate_body_on_init: bool = False
     kube_config_extra_locations: List[str] = field(default_factory=list)
     deferrable: bool = False
+    events: str = "all"
 
     def kjo_environment(self) -> Dict[str, str]:
         """The ``KJO_*`` variables that carry these settings to the kjo process.
@@ -160,6 +169,7 @@ class Settings:
             "KJO_DEFAULT_EXECUTION_OBJECT": self.default_execution_object,
             "KJO_DETECT_KUBERNETES_LOG_LEVEL": str(self.detect_kubernetes_log_level).lower(),
             "KJO_SHOW_RUNNER_ID": str(self.show_runner_id).lower(),
+            "KJO_EVENTS": self.events,
         }
         if self.kube_config_extra_locations:
             env["KJO_KUBE_CONFIG_EXTRA_LOCATIONS"] = ",".join(self.kube_config_extra_locations)
@@ -183,6 +193,9 @@ def load_settings() -> Settings:
         raise ValueError(
             f"[{SECTION}] default_execution_object: must be Job or Pod, got {execution_object!r}"
         )
+    events = get_option("events")
+    if events not in EVENT_MODES:
+        raise ValueError(f"[{SECTION}] events: must be one of {', '.join(EVENT_MODES)}, got {events!r}")
     locations = [p.strip() for p in get_option("kube_config_extra_locations").split(",") if p.strip()]
     return Settings(
         delete_policy=delete_policy,
@@ -193,5 +206,21 @@ def load_settings() -> Settings:
         startup_timeout_seconds=get_option("startup_timeout_seconds"),
         validate_body_on_init=get_option("validate_body_on_init"),
         kube_config_extra_locations=locations,
-        deferrable=get_option("deferrable"),
+        deferrable=_deferrable(),
+        events=events,
     )
+
+
+def _deferrable() -> bool:
+    """``deferrable`` of the section when set, else ``[operators] default_deferrable``."""
+    raw = str(get_option("deferrable")).strip()
+    if not raw:
+        try:
+            return bool(_conf().getboolean("operators", "default_deferrable", fallback=False))
+        except Exception as error:
+            raise ValueError(f"[operators] default_deferrable: {error}") from error
+    if raw.lower() in ("true", "t", "1", "yes", "on"):
+        return True
+    if raw.lower() in ("false", "f", "0", "no", "off"):
+        return False
+    raise ValueError(f"[{SECTION}] deferrable: must be True, False or empty, got {raw!r}")

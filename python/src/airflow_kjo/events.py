@@ -18,13 +18,101 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
-from typing import Any, Callable, Dict, List, Optional
+import warnings
+from typing import Any, Callable, Collection, Dict, List, Optional
 
 from airflow_kjo.xcom import XComParseError, xcom_value_parser
 
-ApiEventCallback = Callable[[str, Any, Any], None]
+#: ``on_kube_api_event(event, context)``, as the original operator calls it.
+ApiEventCallback = Callable[..., None]
+
+
+class LogLine:
+    """The pod log line an api event came from (the original's ``LogLine`` fields)."""
+
+    def __init__(self, *, pod_name: str, container_name: str, namespace: Optional[str], message: str,
+                 timestamp: Optional[str] = None) -> None:
+        self.pod_name = pod_name
+        self.container_name = container_name
+        self.namespace = namespace
+        self.message = message
+        self.timestamp = timestamp
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class KubeApiEvent:
+    """A ``::kube_api:NAME=VALUE`` line, passed to ``on_kube_api_event(event, context)``.
+
+    Like the original's ``KubeLogApiEvent``: ``event.name``, ``event.value`` (the raw
+    text after ``=``) and ``event.line`` (pod, container, namespace, message); plus
+    ``event.parsed`` (kjo's parse of an ``xcom`` value, else None).
+
+    Example::
+
+        def on_event(event, context):
+            if event.name == "progress":
+                print(event.value, event.line.pod_name)
+    """
+
+    def __init__(self, name: str, value: str, line: LogLine, parsed: Any = None) -> None:
+        self.name = name
+        self.value = value
+        self.line = line
+        self.parsed = parsed
+        self.args: List[Any] = []
+        self.kwargs: Dict[str, Any] = {}
+        self.sender = None
+
+    @classmethod
+    def from_event(cls, event: Dict[str, Any], namespace: Optional[str] = None) -> "KubeApiEvent":
+        name, value = str(event.get("name", "")), str(event.get("value", ""))
+        line = LogLine(
+            pod_name=str(event.get("pod", "")),
+            container_name=str(event.get("container", "")),
+            namespace=namespace,
+            message=f"::kube_api:{name}={value}",
+            timestamp=event.get("time"),
+        )
+        return cls(name, value, line, event.get("parsed"))
+
+    def __repr__(self) -> str:
+        return f"KubeApiEvent(name={self.name!r}, value={self.value[:80]!r})"
+
+
+def _takes_name_value_context(callback: Callable[..., Any]) -> bool:
+    """True for an earlier airflow-kjo callback ``f(name, value, context)`` (three required arguments)."""
+    try:
+        parameters = list(inspect.signature(callback).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(positional) == 3 and not any(p.kind == p.VAR_POSITIONAL for p in parameters)
+
+
+def call_api_event_callback(callback: Callable[..., Any], event: KubeApiEvent, context: Any) -> None:
+    """Calls ``callback(event, context)`` as the original operator does.
+
+    A callback written for airflow-kjo 0.1 (``f(name, value, context)``) is
+    still called that way, with a DeprecationWarning.
+    """
+    if _takes_name_value_context(callback):
+        warnings.warn(
+            "on_kube_api_event(name, value, context) is deprecated: take (event, context) "
+            "and read event.name and event.value, as the original operator passes them",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        callback(event.name, event.value, context)
+        return
+    callback(event, context)
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -134,11 +222,14 @@ class EventRelay:
     - ``log``: a task log line ``pod/container | line`` (at the level the line
       names when ``detect_log_level``);
     - ``status``, ``k8s_event``, ``info``: task log lines;
-    - ``api_event``: ``on_kube_api_event(name, value, context)`` (``value`` is the
-      raw text after ``=``), and for ``xcom`` one ``xcom_push(key, value)`` per key
-      of the parsed object (``parse_xcom_event`` on the raw value when given,
-      else kjo's ``parsed``);
+    - ``api_event``: ``on_kube_api_event(event, context)`` (a ``KubeApiEvent``),
+      and for ``xcom`` one ``xcom_push(key, value)`` per key of the parsed object
+      (``parse_xcom_event`` on the raw value when given, else kjo's ``parsed``);
     - ``result``: kept in ``self.result``.
+
+    ``log_containers``: only these containers' lines are written (None: all).
+    ``progress_callback(line)`` is called with every pod line; ``log_formatter(container,
+    line)`` replaces the ``pod/container | `` prefix, which ``log_prefix=False`` drops.
     """
 
     def __init__(
@@ -152,6 +243,11 @@ class EventRelay:
         show_timestamps: bool = False,
         detect_log_level: bool = True,
         run_label: str = "",
+        log_containers: Optional[Collection[str]] = None,
+        progress_callback: Optional[Callable[[str], None]] = None,
+        log_formatter: Optional[Callable[[str, str], str]] = None,
+        log_prefix: bool = True,
+        namespace: Optional[str] = None,
     ) -> None:
         self.log = log
         self.context = context
@@ -161,6 +257,11 @@ class EventRelay:
         self.show_timestamps = show_timestamps
         self.detect_log_level = detect_log_level
         self.run_label = run_label
+        self.log_containers = None if log_containers is None else set(log_containers)
+        self.progress_callback = progress_callback
+        self.log_formatter = log_formatter
+        self.log_prefix = log_prefix
+        self.namespace = namespace
         self.result: Optional[Dict[str, Any]] = None
         self.xcom: Dict[str, Any] = {}
         self.errors: List[str] = []
@@ -169,10 +270,21 @@ class EventRelay:
     def handle(self, event: Dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "log":
-            self.log_lines += 1
             line = str(event.get("line", ""))
+            container = str(event.get("container", ""))
+            if self.log_containers is not None and container not in self.log_containers:
+                return
+            self.log_lines += 1
+            if self.progress_callback is not None:
+                self.progress_callback(line)
             level = detect_line_level(line) if self.detect_log_level else logging.INFO
-            self._emit(level, format_log_line(event, self.show_timestamps))
+            if self.log_formatter is not None:
+                text = self.log_formatter(container, line)
+            elif self.log_prefix:
+                text = format_log_line(event, self.show_timestamps)
+            else:
+                text = line
+            self._emit(level, text)
             return
         if kind == "result":
             self.result = event
@@ -187,7 +299,8 @@ class EventRelay:
         name = str(event.get("name", ""))
         raw = event.get("value", "")
         if self.on_kube_api_event is not None:
-            self.on_kube_api_event(name, raw, self.context)
+            api_event = KubeApiEvent.from_event(event, self.namespace)
+            call_api_event_callback(self.on_kube_api_event, api_event, self.context)
         if name != "xcom":
             return
         try:
@@ -210,8 +323,7 @@ class EventRelay:
                 self.xcom_push(str(key), value)
 
     def _emit(self, level: int, message: str) -> None:
-        # Airflow 3 task loggers are structlog loggers: no %-args, just the text.
-        self.log.log(level, message)
+        self.log.log(level, "%s", message)
 
     def succeeded(self) -> bool:
         return self.result is not None and self.result.get("exitCode") == 0 and not self.errors

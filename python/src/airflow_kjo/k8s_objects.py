@@ -50,6 +50,10 @@ def env_list(env_vars: Any) -> List[Dict[str, Any]]:
         return [{"name": str(k), "value": "" if v is None else str(v)} for k, v in env_vars.items()]
     out = []
     for item in env_vars:
+        field_path = getattr(item, "field_path", None)
+        if field_path and not hasattr(item, "openapi_types"):  # airflow's old PodRuntimeInfoEnv
+            out.append({"name": str(item.name), "valueFrom": {"fieldRef": {"fieldPath": str(field_path)}}})
+            continue
         data = to_k8s(item)
         if isinstance(data, dict) and "value" in data and data["value"] is not None:
             data["value"] = str(data["value"])

@@ -1,14 +1,17 @@
 """Command lines of the kjo subcommands the operators call.
 
 Every value is passed as ``--flag=value`` so a value starting with ``-``
-(``--command=-c``) is never taken for a flag.
+(``--command=-c``) is never taken for a flag. What may be secret never is an
+argument: the body and the environment values of a request go to kjo through
+files written by ``KjoHook`` (``--body-file``, ``--env-file``), and so do the
+cluster flags.
 
 Example::
 
     request = RunRequest(image="busybox", command=["sh", "-c", "echo hi"], delete_policy="Always")
     run_args(request)
-    # ["run", "-o", "jsonl", "--no-templating", "--image=busybox", "--command=sh",
-    #  "--command=-c", "--command=echo hi", "--delete-policy=Always"]
+    # ["run", "-o", "jsonl", "--image=busybox", "--command=sh", "--command=-c",
+    #  "--command=echo hi", "--no-templating", "--delete-policy=Always"]
 """
 
 from __future__ import annotations
@@ -18,34 +21,13 @@ from typing import Dict, List, Mapping, Optional
 
 
 @dataclass
-class KubeConnection:
-    """How kjo reaches the cluster (empty: kjo's own discovery)."""
-
-    in_cluster: Optional[bool] = None
-    config_file: Optional[str] = None
-    cluster_context: Optional[str] = None
-
-    def args(self) -> List[str]:
-        """Example: ``KubeConnection(config_file="/k").args()`` → ``["--kubeconfig=/k"]``."""
-        out: List[str] = []
-        if self.in_cluster:
-            out.append("--in-cluster")
-        if self.config_file:
-            out.append(f"--kubeconfig={self.config_file}")
-        if self.cluster_context:
-            out.append(f"--context={self.cluster_context}")
-        return out
-
-    def to_dict(self) -> Dict[str, object]:
-        return {"in_cluster": self.in_cluster, "config_file": self.config_file, "cluster_context": self.cluster_context}
-
-
-@dataclass
 class RunRequest:
-    """Everything ``kjo run`` is told. The source is body, else body_file, else image."""
+    """Everything ``kjo run`` is told. The source is body, else image.
+
+    ``body`` and ``envs`` are not turned into arguments: ``KjoHook`` passes them in files.
+    """
 
     body: Optional[str] = None
-    body_file: Optional[str] = None
     image: Optional[str] = None
     kind: Optional[str] = None
     command: Optional[List[str]] = None
@@ -67,13 +49,14 @@ class RunRequest:
     #: activeDeadlineSeconds of the first resource, when its body sets none.
     active_deadline_seconds: Optional[float] = None
     show_timestamps: bool = False
+    #: Kubernetes events kjo reports: "all", "warnings" or "none" (None: kjo's setting).
+    events: Optional[str] = None
     #: A custom parse_xcom_event parses xcom values; kjo leaves them raw.
     raw_xcom: bool = False
     run_id: Optional[str] = None
     identity_labels: Mapping[str, str] = field(default_factory=dict)
     reattach: bool = False
     detach: bool = False
-    connection: KubeConnection = field(default_factory=KubeConnection)
 
 
 def _seconds(value: float) -> str:
@@ -82,13 +65,9 @@ def _seconds(value: float) -> str:
 
 
 def body_args(request: RunRequest) -> List[str]:
-    """The flags that build the body (shared by ``run`` and ``render``)."""
+    """The flags that build the body (shared by ``run`` and ``render``); body and envs excepted."""
     out: List[str] = []
-    if request.body is not None:
-        out.append(f"--body={request.body}")
-    elif request.body_file is not None:
-        out.append(f"--body-file={request.body_file}")
-    elif request.image is not None:
+    if request.body is None and request.image is not None:
         out.append(f"--image={request.image}")
         if request.kind:
             out.append(f"--kind={request.kind}")
@@ -104,8 +83,6 @@ def body_args(request: RunRequest) -> List[str]:
         out.append(f"--name-postfix={request.name_postfix}")
     if request.random_name_postfix_length is not None:
         out.append(f"--random-name-postfix-length={int(request.random_name_postfix_length)}")
-    for name, value in (request.envs or {}).items():
-        out.append(f"--env={name}={'' if value is None else value}")
     for key, value in (request.labels or {}).items():
         out.append(f"--label={key}={'' if value is None else value}")
     if request.image_pull_policy:
@@ -142,9 +119,10 @@ def run_args(request: RunRequest) -> List[str]:
         out.append(f"--execution-timeout={_seconds(request.execution_timeout_seconds)}")
     if request.show_timestamps:
         out.append("--show-timestamps")
+    if request.events:
+        out.append(f"--events={request.events}")
     if request.raw_xcom:
         out.append("--no-parse-xcom")
-    out.extend(request.connection.args())
     return out
 
 
@@ -157,17 +135,17 @@ def attach_args(
     *,
     run_id: str,
     namespace: Optional[str],
-    connection: KubeConnection,
     delete_policy: Optional[str] = None,
     get_logs: bool = True,
     show_timestamps: bool = False,
     raw_xcom: bool = False,
+    events: Optional[str] = None,
 ) -> List[str]:
     """``kjo attach --run-id ID -o jsonl ...``: follow an existing run to its end.
 
     Example::
 
-        attach_args(run_id="abc", namespace="jobs", connection=KubeConnection(), get_logs=False)
+        attach_args(run_id="abc", namespace="jobs", get_logs=False)
         # ["attach", "--run-id=abc", "-o", "jsonl", "--namespace=jobs", "--no-logs"]
     """
     out = ["attach", f"--run-id={run_id}", "-o", "jsonl"]
@@ -179,16 +157,16 @@ def attach_args(
         out.append("--no-logs")
     if show_timestamps:
         out.append("--show-timestamps")
+    if events:
+        out.append(f"--events={events}")
     if raw_xcom:
         out.append("--no-parse-xcom")
-    out.extend(connection.args())
     return out
 
 
-def cleanup_args(*, run_id: str, namespace: Optional[str], connection: KubeConnection) -> List[str]:
+def cleanup_args(*, run_id: str, namespace: Optional[str]) -> List[str]:
     """``kjo cleanup --run-id ID``: delete every resource of a run."""
     out = ["cleanup", f"--run-id={run_id}"]
     if namespace:
         out.append(f"--namespace={namespace}")
-    out.extend(connection.args())
     return out

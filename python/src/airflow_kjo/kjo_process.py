@@ -123,23 +123,40 @@ def kjo_environment(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]
     return env
 
 
+#: Longest part of an unparsable line shown in the task log.
+MAX_UNPARSED_SHOWN = 500
+
+
 def parse_event_line(line: str) -> Dict[str, Any]:
-    """One stdout line as an event; a line that is not a JSON object becomes an ``info`` event.
+    """One stdout line as an event. A line that is not a JSON event, whatever it holds
+    (binary garbage, JSON nested too deeply to parse), becomes an ``info`` warning
+    naming it; it never raises.
 
     Example::
 
         parse_event_line('{"type":"log","line":"hi"}')["line"]  # "hi"
-        parse_event_line("oops")  # {"type": "info", "level": "warning", "message": "oops", ...}
+        parse_event_line("oops")["message"]  # "kjo printed a line that is not an event (...): 'oops'"
     """
     text = line.strip()
+    why = "not JSON"
     if text.startswith("{"):
         try:
             value = json.loads(text)
-        except ValueError:
-            value = None
+        except RecursionError:
+            value, why = None, "nested too deeply to parse"
+        except Exception as error:  # ValueError, and anything else json raises
+            value, why = None, f"not JSON: {type(error).__name__}"
         if isinstance(value, dict) and isinstance(value.get("type"), str):
             return value
-    return {"type": "info", "level": "warning", "message": text, "raw": True}
+        if value is not None:
+            why = "JSON without a type"
+    shown = text if len(text) <= MAX_UNPARSED_SHOWN else text[:MAX_UNPARSED_SHOWN] + f"...({len(text)} chars)"
+    return {
+        "type": "info",
+        "level": "warning",
+        "message": f"kjo printed a line that is not an event ({why}): {shown!r}",
+        "raw": True,
+    }
 
 
 _END = object()
@@ -201,9 +218,14 @@ class KjoProcess:
         assert self.process.stdout is not None
         try:
             for raw in self.process.stdout:
-                text = raw.decode("utf-8", errors="replace")
-                if text.strip():
-                    self._events.put(parse_event_line(text))
+                # Never stops reading (kjo must not block on a full pipe): whatever a
+                # line holds, it becomes an event.
+                try:
+                    text = raw.decode("utf-8", errors="replace")
+                    if text.strip():
+                        self._events.put(parse_event_line(text))
+                except Exception as error:  # pragma: no cover - parse_event_line does not raise
+                    self._events.put({"type": "info", "level": "warning", "message": f"unreadable line: {error!r}"})
         finally:
             self._events.put(_END)
 
@@ -325,7 +347,10 @@ class AsyncKjoProcess:
     async def _read_stderr(self) -> None:
         assert self.process.stderr is not None
         while True:
-            raw = await self.process.stderr.readline()
+            try:
+                raw = await self.process.stderr.readline()
+            except ValueError:  # an over-long stderr line: dropped
+                continue
             if not raw:
                 return
             text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -337,8 +362,13 @@ class AsyncKjoProcess:
 
     async def events(self) -> AsyncIterator[Dict[str, Any]]:
         assert self.process.stdout is not None
+        stdout = self.process.stdout
         while True:
-            raw = await self.process.stdout.readline()
+            try:
+                raw = await stdout.readline()
+            except ValueError:  # longer than MAX_LINE_BYTES: dropped (its tail, if any, reads as a bad line)
+                yield {"type": "info", "level": "warning", "message": "kjo printed a line too long to read; skipped"}
+                continue
             if not raw:
                 return
             text = raw.decode("utf-8", errors="replace")

@@ -18,8 +18,10 @@ Example DAG::
     )
 
 How a task runs: the operator turns its (rendered) arguments into a ``kjo run
--o jsonl --no-templating ...`` argument list (never a shell string), starts
-kjo, writes each log line to the task log as ``pod/container | line``, pushes
+-o jsonl --no-templating ...`` argument list (never a shell string); its
+``KjoHook`` adds the cluster flags from the Airflow Connection
+(``kubernetes_conn_id``), passes the body and the environment values in 0600
+files, and starts kjo. The operator writes each log line to the task log as ``pod/container | line``, pushes
 XCom from ``::kube_api:xcom={...}`` lines, calls ``on_kube_api_event`` for
 every api event, and raises ``AirflowException`` with kjo's reason and
 summary when the run fails. Every run carries identity labels (dag, task, run,
@@ -30,21 +32,20 @@ only submits the run; a trigger follows it without a worker slot and writes
 the pod logs to the task log as they come, and ``execute_complete`` pushes
 XCom and applies the delete policy. The task's ``execution_timeout`` becomes
 kjo's ``--execution-timeout`` and the first resource's
-``activeDeadlineSeconds`` (when the body sets none), deferred or not.
+``activeDeadlineSeconds`` (when the body sets none), deferred or not. With
+``do_xcom_push`` (the default) the task returns the run's XCom dict, so
+``.output`` and ``xcom_pull(task_ids=...)`` get it.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 import shlex
-import tempfile
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from airflow_kjo._compat import AirflowException, BaseOperator
 from airflow_kjo.body import (
-    MAX_BODY_ARGUMENT,
     TEMPLATE_EXTENSIONS,
     body_text,
     caller_directory,
@@ -54,18 +55,20 @@ from airflow_kjo.body import (
 )
 from airflow_kjo.config import DELETE_POLICIES, Settings, load_settings
 from airflow_kjo.events import ApiEventCallback, EventRelay, failure_message
+from airflow_kjo.hook import DEFAULT_CONN_ID, KjoHook
 from airflow_kjo.identity import TRY_NUMBER_LABEL, identity_from_context, try_number_from_context
-from airflow_kjo.kjo_args import KubeConnection, RunRequest, _seconds, attach_args, render_args, run_args
-from airflow_kjo.kjo_process import DEFAULT_STOP_TIMEOUT, KjoProcess, kjo_environment, resolve_kjo_command
+from airflow_kjo.kjo_args import RunRequest, _seconds, attach_args, render_args, run_args
+from airflow_kjo.kjo_process import DEFAULT_STOP_TIMEOUT, KjoProcess
 from airflow_kjo.xcom import xcom_value_parser
 
 BodyType = Union[str, Dict[str, Any], List[Dict[str, Any]], None]
 
-#: commander's message when a flag is unknown (an older kjo without reattach).
-_UNKNOWN_OPTION = "unknown option"
-#: XComs a deferred task pushes before deferring: a deferral timeout finds its run by them.
+#: XCom keys pushed (with ``do_xcom_push``) besides the run's own, like
+#: KubernetesPodOperator's ``pod_name``/``pod_namespace``. A deferred task
+#: pushes the first two before deferring: a deferral timeout finds its run by them.
 RUN_ID_XCOM_KEY = "kjo_run_id"
 NAMESPACE_XCOM_KEY = "kjo_namespace"
+RESOURCES_XCOM_KEY = "kjo_resources"
 #: The error a deferral timeout resumes the task with (Airflow 3, Airflow 2).
 _DEFERRAL_TIMEOUT_ERRORS = ("Trigger timeout", "Trigger/execution timeout")
 
@@ -82,16 +85,14 @@ def new_run_id() -> str:
 
 
 def _short_command(argv: Sequence[str], limit: int = 200) -> str:
-    """The command line for the task log: env values hidden, long values cut.
+    """The command line for the task log, long values cut (it holds no secrets: see KjoHook).
 
     Example::
 
-        _short_command(["kjo", "run", "--env=TOKEN=abc"])  # "kjo run '--env=TOKEN=***'"
+        _short_command(["kjo", "run", "--image=busybox"])  # "kjo run --image=busybox"
     """
     parts = []
     for arg in argv:
-        if arg.startswith("--env=") and "=" in arg[len("--env="):]:
-            arg = arg[: arg.index("=", len("--env=")) + 1] + "***"
         parts.append(arg if len(arg) <= limit else arg[:limit] + f"...({len(arg)} chars)")
     return shlex.join(parts)
 
@@ -129,8 +130,9 @@ class KubernetesJobOperator(BaseOperator):
         ``enable_jinja=False`` or a dict/list body).
     :param enable_jinja: render the templated arguments and the body with Jinja (default True).
     :param jinja_job_args: values reachable in templates as ``job`` (``{{ job.x }}``).
-    :param on_kube_api_event: called as ``f(name, value, context)`` for every
-        ``::kube_api:NAME=VALUE`` line (``value``: the raw text after ``=``).
+    :param on_kube_api_event: called as ``f(event, context)`` for every ``::kube_api:NAME=VALUE``
+        line, as the original does (``event.name``, ``event.value``: the raw text after ``=``,
+        ``event.line``: pod, container, namespace).
     :param parse_xcom_event: parses an ``xcom`` event's raw value into a dict
         (default: a JSON object); each key becomes an XCom.
     :param mount_files_from_secret: ``{secret: {key: "/abs/path"}}``: mounts secret keys as files
@@ -140,6 +142,14 @@ class KubernetesJobOperator(BaseOperator):
     :param reattach: reattach to a live run of the same task instance (a retry after a worker died)
         instead of starting a second one (default True).
     :param kill_timeout: seconds kjo gets to delete the run's resources when the task is killed.
+    :param kubernetes_conn_id: the Airflow Connection (type ``kubernetes``) to reach the cluster
+        with; ``in_cluster``, ``config_file`` and ``cluster_context`` win over its fields. A missing
+        ``kubernetes_default`` means kjo's own discovery. (templated)
+
+    With ``do_xcom_push`` (default True) ``execute`` returns the run's XCom dict
+    (``.output``, ``xcom_pull(task_ids=...)``) and pushes ``kjo_run_id``,
+    ``kjo_namespace`` and ``kjo_resources``; each key of the run's XCom is also
+    pushed on its own, always.
     """
 
     template_fields: Sequence[str] = (
@@ -156,8 +166,12 @@ class KubernetesJobOperator(BaseOperator):
         "cluster_context",
         "image_pull_secrets",
         "mount_files_from_secret",
+        "kubernetes_conn_id",
     )
-    template_ext: Sequence[str] = TEMPLATE_EXTENSIONS
+    # The body file is read when the task is built and rendered as the body;
+    # no other field is ever taken for a template file name (a command holding
+    # "/etc/app/config.yaml" stays that string).
+    template_ext: Sequence[str] = ()
     template_fields_renderers = {"body": "yaml", "envs": "json", "labels": "json", "command": "py"}
     ui_color = "#d6e9ff"
 
@@ -193,6 +207,7 @@ class KubernetesJobOperator(BaseOperator):
         deferrable: Optional[bool] = None,
         reattach: bool = True,
         kill_timeout: float = DEFAULT_STOP_TIMEOUT,
+        kubernetes_conn_id: Optional[str] = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(task_id=task_id, **kwargs)
@@ -212,6 +227,7 @@ class KubernetesJobOperator(BaseOperator):
         if mount_files_from_secret is not None and not isinstance(mount_files_from_secret, dict):
             raise TypeError(f"{task_id}: mount_files_from_secret must be a dict of dicts")
         delete_policy = delete_policy if delete_policy is not None else settings.delete_policy
+        delete_policy = getattr(delete_policy, "value", delete_policy)  # JobRunnerDeletePolicy
         if str(delete_policy) not in DELETE_POLICIES:
             raise ValueError(
                 f"{task_id}: delete_policy must be one of {', '.join(DELETE_POLICIES)}, got {delete_policy!r}"
@@ -246,6 +262,7 @@ class KubernetesJobOperator(BaseOperator):
         self.deferrable = settings.deferrable if deferrable is None else bool(deferrable)
         self.reattach = reattach
         self.kill_timeout = kill_timeout
+        self.kubernetes_conn_id = kubernetes_conn_id
         self._kjo: Optional[KjoProcess] = None
         self._stderr_tail: List[str] = []
 
@@ -267,7 +284,11 @@ class KubernetesJobOperator(BaseOperator):
     # ----------------------------------------------------------------- hooks
 
     def _builds_own_body(self) -> bool:
-        """True in subclasses that build the body from their own arguments."""
+        """True in subclasses that build the body from their own arguments.
+
+        Called by ``__init__``: a subclass sets the attributes this and
+        ``build_body`` read before it calls ``super().__init__``.
+        """
         return False
 
     def _body_search_path(self) -> List[Optional[str]]:
@@ -295,9 +316,15 @@ class KubernetesJobOperator(BaseOperator):
     def settings(self) -> Settings:
         return load_settings()
 
-    def connection(self) -> KubeConnection:
-        return KubeConnection(
-            in_cluster=self.in_cluster, config_file=self.config_file, cluster_context=self.cluster_context
+    @property
+    def hook(self) -> KjoHook:
+        """The hook that reaches the cluster (``kubernetes_conn_id`` and the cluster arguments)."""
+        return KjoHook(
+            kubernetes_conn_id=self.kubernetes_conn_id,
+            in_cluster=self.in_cluster,
+            config_file=self.config_file,
+            cluster_context=self.cluster_context,
+            kjo_env=self.settings.kjo_environment(),
         )
 
     def build_run_request(self, context: Any = None) -> RunRequest:
@@ -332,7 +359,6 @@ class KubernetesJobOperator(BaseOperator):
             run_id=new_run_id(),
             identity_labels=identity,
             reattach=self.reattach,
-            connection=self.connection(),
             execution_timeout_seconds=self._execution_timeout_seconds(),
             active_deadline_seconds=self._execution_timeout_seconds(),
         )
@@ -357,15 +383,20 @@ class KubernetesJobOperator(BaseOperator):
 
     # ------------------------------------------------------------- running
 
-    def execute(self, context: Any) -> None:
+    def execute(self, context: Any) -> Optional[Dict[str, Any]]:
         request = self.build_run_request(context)
         if self.deferrable:
-            return self._submit_and_defer(context, request)
-        relay, code = self._run_request(context, request)
+            self._submit_and_defer(context, request)
+            return None
+        hook = self.hook
+        if not request.namespace:
+            request.namespace = hook.get_namespace()
+        relay, code = self._run_kjo(context, hook, run_args(request), body=request.body, envs=request.envs,
+                                    run_label=request.run_id or "")
         self._raise_for_result(relay, code)
-        return None
+        return self._finish(context, relay)
 
-    def execute_complete(self, context: Any, event: Optional[Dict[str, Any]] = None) -> None:
+    def execute_complete(self, context: Any, event: Optional[Dict[str, Any]] = None) -> Optional[Dict[str, Any]]:
         """Resumes a deferred task: relays the run's logs, pushes XCom, applies the delete policy."""
         event = event or {}
         run_id = event.get("run_id")
@@ -374,22 +405,40 @@ class KubernetesJobOperator(BaseOperator):
         if event.get("followed") == "serve" and event.get("status") != "error":
             return self._complete_followed(context, event)
         if event.get("status") == "error":
-            self.log.warning(f"the trigger lost track of run {run_id}: {event.get('message')}")
+            self.log.warning("the trigger lost track of run %s: %s", run_id, event.get("message"))
         settings = self.settings
         argv = attach_args(
             run_id=run_id,
             namespace=event.get("namespace"),
-            connection=self.connection(),
             delete_policy=self.delete_policy,
             get_logs=self.get_logs,
             show_timestamps=settings.show_kubernetes_timestamps,
             raw_xcom=self.parse_xcom_event is not xcom_value_parser,
         )
-        relay, code = self._run_kjo(context, argv, run_label=run_id)
+        relay, code = self._run_kjo(context, self.hook, argv, run_label=run_id)
         self._raise_for_result(relay, code)
-        return None
+        return self._finish(context, relay)
 
-    def _complete_followed(self, context: Any, event: Dict[str, Any]) -> None:
+    def _finish(self, context: Any, relay: EventRelay) -> Optional[Dict[str, Any]]:
+        """With ``do_xcom_push``: pushes the run's id, namespace and resources; returns its XCom dict."""
+        if not self.do_xcom_push:
+            return None
+        result = relay.result or {}
+        ti = context["ti"] if context is not None and "ti" in context else None
+        if ti is not None:
+            for key, value in self._run_xcom(result).items():
+                ti.xcom_push(key=key, value=value)
+        return dict(relay.xcom)
+
+    def _run_xcom(self, result: Dict[str, Any]) -> Dict[str, Any]:
+        """The XComs that name the run (subclasses add their own)."""
+        return {
+            RUN_ID_XCOM_KEY: result.get("runId"),
+            NAMESPACE_XCOM_KEY: result.get("namespace"),
+            RESOURCES_XCOM_KEY: list(result.get("resources") or []),
+        }
+
+    def _complete_followed(self, context: Any, event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         """The trigger relayed the logs: push XCom, call ``on_kube_api_event``, apply the delete policy."""
         run_id = str(event["run_id"])
         relay = self._new_relay(context, run_id)
@@ -398,8 +447,10 @@ class KubernetesJobOperator(BaseOperator):
         ti = context["ti"] if context is not None and "ti" in context else None
         if self.parse_xcom_event is xcom_value_parser:  # kjo parsed them: its merged XCom is complete
             for key, value in (event.get("xcom") or {}).items():
-                if key not in relay.xcom and ti is not None:
-                    ti.xcom_push(key=key, value=value)
+                if key not in relay.xcom:
+                    relay.xcom[key] = value
+                    if ti is not None:
+                        ti.xcom_push(key=key, value=value)
         relay.handle({
             "type": "result",
             "state": event.get("state"),
@@ -414,16 +465,16 @@ class KubernetesJobOperator(BaseOperator):
         })
         self._apply_delete_policy(context, run_id, event.get("namespace"))
         self._raise_for_result(relay, event.get("exit_code"))
+        return self._finish(context, relay)
 
     def _apply_delete_policy(self, context: Any, run_id: str, namespace: Optional[str], *extra: str) -> None:
         """``kjo attach --no-logs`` with the task's delete policy: kjo decides what to delete."""
         if self.delete_policy == "Never":
             return
         argv = attach_args(
-            run_id=run_id, namespace=namespace, connection=self.connection(), delete_policy=self.delete_policy,
-            get_logs=False,
+            run_id=run_id, namespace=namespace, delete_policy=self.delete_policy, get_logs=False
         )
-        relay, code = self._run_kjo(context, argv + list(extra), run_label=run_id)
+        relay, code = self._run_kjo(context, self.hook, argv + list(extra), run_label=run_id)
         if code != 0 and (relay.result or {}).get("state") not in ("Failed", "TimedOut"):
             self.log.warning("applying delete policy %s to run %s: kjo exit code %s", self.delete_policy, run_id, code)
 
@@ -458,13 +509,17 @@ class KubernetesJobOperator(BaseOperator):
         from airflow_kjo.triggers import KjoRunTrigger
 
         request.detach = True
-        relay, code = self._run_request(context, request)
+        hook = self.hook
+        if not request.namespace:
+            request.namespace = hook.get_namespace()
+        relay, code = self._run_kjo(context, hook, run_args(request), body=request.body, envs=request.envs,
+                                    run_label=request.run_id or "")
         result = relay.result
         if result is None or code != 0 or result.get("state") != "Submitted":
             self._raise_for_result(relay, code, expected="Submitted")
         run_id = str(result.get("runId") or request.run_id)
         namespace = result.get("namespace") or request.namespace
-        self.log.info(f"submitted run {run_id} in namespace {namespace}; deferring until it ends")
+        self.log.info("submitted run %s in namespace %s; deferring until it ends", run_id, namespace)
         ti = context["ti"] if context is not None and "ti" in context else None
         if ti is not None:
             ti.xcom_push(key=RUN_ID_XCOM_KEY, value=run_id)
@@ -476,7 +531,10 @@ class KubernetesJobOperator(BaseOperator):
             trigger=KjoRunTrigger(
                 run_id=run_id,
                 namespace=namespace,
-                connection=self.connection().to_dict(),
+                kubernetes_conn_id=self.kubernetes_conn_id,
+                in_cluster=self.in_cluster,
+                config_file=self.config_file,
+                cluster_context=self.cluster_context,
                 kjo_env=settings.kjo_environment(),
                 get_logs=self.get_logs,
                 raw_xcom=self.parse_xcom_event is not xcom_value_parser,
@@ -489,39 +547,9 @@ class KubernetesJobOperator(BaseOperator):
             method_name="execute_complete",
         )
 
-    def _run_request(self, context: Any, request: RunRequest) -> Tuple[EventRelay, Optional[int]]:
-        body_file: Optional[str] = None
-        try:
-            if request.body is not None and len(request.body.encode("utf-8")) > MAX_BODY_ARGUMENT:
-                handle, body_file = tempfile.mkstemp(prefix="kjo-body-", suffix=".yaml")
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    out.write(request.body)
-                request.body, request.body_file = None, body_file
-            relay, code = self._run_kjo(context, run_args(request), run_label=request.run_id or "")
-            if relay.result is None and code == 2 and self._rejects_reattach_flags():
-                # An older kjo without --identity-label/--reattach: run with plain labels.
-                if request.detach:
-                    raise AirflowException(
-                        f"Task {self.task_id}: deferrable=True needs a kjo with --detach and `kjo attach`; "
-                        f"this one ({' '.join(resolve_kjo_command())}) has neither"
-                    )
-                self.log.warning("this kjo cannot reattach (no --identity-label): running without reattach")
-                request.labels = {**request.labels, **request.identity_labels}
-                request.identity_labels, request.reattach = {}, False
-                relay, code = self._run_kjo(context, run_args(request), run_label=request.run_id or "")
-            return relay, code
-        finally:
-            if body_file:
-                try:
-                    os.unlink(body_file)
-                except OSError:
-                    pass
-
-    def _rejects_reattach_flags(self) -> bool:
-        tail = "\n".join(self._stderr_tail)
-        return _UNKNOWN_OPTION in tail and any(
-            flag in tail for flag in ("--identity-label", "--reattach", "--detach")
-        )
+    def _relay_options(self) -> Dict[str, Any]:
+        """Extra ``EventRelay`` arguments (subclasses: container filter, formatter, callbacks)."""
+        return {}
 
     def _new_relay(self, context: Any, run_label: str = "") -> EventRelay:
         """The relay of a task's kjo events (task log, XCom, ``on_kube_api_event``)."""
@@ -536,44 +564,54 @@ class KubernetesJobOperator(BaseOperator):
             show_timestamps=settings.show_kubernetes_timestamps,
             detect_log_level=settings.detect_kubernetes_log_level,
             run_label=run_label if settings.show_runner_id else "",
+            **self._relay_options(),
         )
 
-    def _run_kjo(self, context: Any, args: List[str], run_label: str = "") -> Tuple[EventRelay, Optional[int]]:
-        """Runs kjo with ``args``, relaying its events; returns the relay and kjo's exit code."""
-        settings = self.settings
+    def _run_kjo(
+        self,
+        context: Any,
+        hook: KjoHook,
+        args: List[str],
+        *,
+        body: Optional[str] = None,
+        envs: Optional[Mapping[str, Any]] = None,
+        run_label: str = "",
+    ) -> Tuple[EventRelay, Optional[int]]:
+        """Runs kjo with ``args`` through the hook, relaying its events; returns the relay and kjo's exit code."""
         relay = self._new_relay(context, run_label)
-        argv = resolve_kjo_command() + args
-        self.log.info(f"running: {_short_command(argv)}")
         self._stderr_tail = []
 
         def on_stderr(line: str) -> None:
             self._stderr_tail = (self._stderr_tail + [line])[-20:]
-            self.log.info(f"kjo: {line}")
+            self.log.info("kjo: %s", line)
 
-        process = KjoProcess(
-            argv,
-            env=kjo_environment(settings.kjo_environment()),
-            on_stderr=on_stderr,
-            stop_timeout=self.kill_timeout,
-        )
-        self._kjo = process
-        try:
-            for event in process.events():
-                relay.handle(event)
-            code = process.wait()
-        except BaseException:
-            # Killed (SIGINT, timeout, Airflow 2's SIGTERM) or a callback raised: kjo deletes the run.
-            code = process.stop()
-            for event in process.drain():
-                if event.get("type") != "api_event":
+        def on_start(argv: List[str]) -> None:
+            self.log.info("running: %s", _short_command(argv))
+
+        with hook.kjo_process(
+            args, body=body, envs=envs, on_stderr=on_stderr, stop_timeout=self.kill_timeout, on_start=on_start
+        ) as process:
+            self._kjo = process
+            try:
+                for event in process.events():
                     relay.handle(event)
-            if relay.result is not None:  # what kjo did about it (the exception raised here says nothing)
-                self.log.warning(failure_message(relay.result, task_id=self.task_id, exit_code=code))
-            raise
-        finally:
-            self._kjo = None
-            process.__exit__(None, None, None)
+                code = process.wait()
+            except BaseException:
+                # Killed (SIGINT, timeout, Airflow 2's SIGTERM) or a callback raised: kjo deletes the run.
+                code = self._stop_kjo(process)
+                for event in process.drain():
+                    if event.get("type") != "api_event":
+                        relay.handle(event)
+                if relay.result is not None:  # what kjo did about it (the exception raised here says nothing)
+                    self.log.warning("%s", failure_message(relay.result, task_id=self.task_id, exit_code=code))
+                raise
+            finally:
+                self._kjo = None
         return relay, code
+
+    def _stop_kjo(self, process: KjoProcess) -> Optional[int]:
+        """Stops kjo when the task is killed: SIGTERM, so it deletes the run (subclasses may keep it)."""
+        return process.stop()
 
     def _raise_for_result(self, relay: EventRelay, code: Optional[int], expected: str = "Succeeded") -> None:
         result = relay.result
@@ -582,7 +620,7 @@ class KubernetesJobOperator(BaseOperator):
                 raise AirflowException(f"Task {self.task_id}: " + "; ".join(relay.errors))
             if expected == "Succeeded":
                 run = f" (run {result['runId']})" if result.get("runId") else ""
-                self.log.info(f"{result.get('state')}: {', '.join(result.get('resources') or [])}{run}")
+                self.log.info("%s: %s%s", result.get("state"), ", ".join(result.get("resources") or []), run)
             return
         message = failure_message(result, task_id=self.task_id, exit_code=code)
         if result is None and self._stderr_tail:
@@ -594,25 +632,17 @@ class KubernetesJobOperator(BaseOperator):
         process = self._kjo
         if process is None:
             return
-        self.log.info(f"task killed: stopping kjo (pid {process.pid}); it deletes the run's resources")
-        code = process.stop()
-        self.log.info(f"kjo exited with code {code}")
+        self.log.info("task killed: stopping kjo (pid %s)", process.pid)
+        code = self._stop_kjo(process)
+        self.log.info("kjo exited with code %s", code)
 
     # ---------------------------------------------------------- validation
 
     def validate_body(self) -> None:
         """Builds the body with ``kjo render`` (no cluster needed); raises ValueError when invalid."""
-        import subprocess
-
         request = self.build_run_request(None)
-        argv = resolve_kjo_command() + render_args(request)
-        done = subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            env=kjo_environment(self.settings.kjo_environment()),
-            timeout=120,
+        done = KjoHook(None, kjo_env=self.settings.kjo_environment()).run_kjo(
+            render_args(request), body=request.body, envs=request.envs, cluster=False
         )
         if done.returncode != 0:
             reason = (done.stderr or done.stdout).strip().splitlines()

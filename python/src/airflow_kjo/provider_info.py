@@ -33,6 +33,15 @@ def get_provider_info() -> Dict[str, Any]:
                 "python-modules": ["airflow_kjo.operator", "airflow_kjo.legacy_operator"],
             }
         ],
+        "hooks": [
+            {
+                "integration-name": "Kubernetes Job Operator (kjo)",
+                "python-modules": ["airflow_kjo.hook"],
+            }
+        ],
+        "connection-types": [
+            {"hook-class-name": "airflow_kjo.hook.KjoHook", "connection-type": "kubernetes"},
+        ],
         "triggers": [
             {
                 "integration-name": "Kubernetes Job Operator (kjo)",

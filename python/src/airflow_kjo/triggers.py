@@ -21,9 +21,15 @@ follow, which leaves the run alone; only ``on_kill`` (Airflow 3.3+: the user
 marked or cleared the deferred task) deletes the run, with ``kjo cleanup
 --run-id ID``.
 
+The trigger carries the connection id (``kubernetes_conn_id``) and the
+operator's cluster arguments, never credentials; ``KjoHook`` resolves the
+connection in the triggerer. A kube config the hook writes (an inline one from
+the connection) stays on disk while the trigger follows its run, so a
+restarted ``kjo serve`` can read it again.
+
 Example::
 
-    trigger = KjoRunTrigger(run_id="k3f9x0q2m7ab", namespace="jobs", connection={"config_file": "/k"})
+    trigger = KjoRunTrigger(run_id="k3f9x0q2m7ab", namespace="jobs", kubernetes_conn_id="k8s_prod")
     trigger.serialize()
     # ("airflow_kjo.triggers.KjoRunTrigger", {"run_id": "k3f9x0q2m7ab", ...})
 """
@@ -36,8 +42,9 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from airflow_kjo._compat import BaseTrigger, TriggerEvent
 from airflow_kjo.events import detect_line_level, format_event, format_log_line
-from airflow_kjo.kjo_args import KubeConnection, cleanup_args
-from airflow_kjo.kjo_process import AsyncKjoProcess, kjo_environment, resolve_kjo_command
+from airflow_kjo.hook import DEFAULT_CONN_ID, KjoFiles, KjoHook, _off_loop
+from airflow_kjo.kjo_args import cleanup_args
+from airflow_kjo.kjo_process import resolve_kjo_command
 from airflow_kjo.serve_client import shared_serve_client
 
 if BaseTrigger is None:  # pragma: no cover
@@ -45,6 +52,26 @@ if BaseTrigger is None:  # pragma: no cover
 
 #: At most this many ``::kube_api:`` events travel in the trigger's event (it is stored in the database).
 MAX_API_EVENTS = 1000
+#: kjo's cluster flags and the fields of a ``kjo serve`` request's ``cluster``.
+_CLUSTER_FIELDS = {"--kubeconfig": "kubeconfig", "--context": "context"}
+
+
+def cluster_ref_of(args: List[str]) -> Dict[str, Any]:
+    """The ``cluster`` of a ``kjo serve`` request from kjo's cluster flags.
+
+    Example::
+
+        cluster_ref_of(["--kubeconfig=/k", "--context=prod"])  # {"kubeconfig": "/k", "context": "prod"}
+    """
+    out: Dict[str, Any] = {}
+    for arg in args:
+        if arg == "--in-cluster":
+            out["inCluster"] = True
+            continue
+        name, _, value = arg.partition("=")
+        if name in _CLUSTER_FIELDS and value:
+            out[_CLUSTER_FIELDS[name]] = value
+    return out
 
 
 class KjoRunTrigger(BaseTrigger):
@@ -54,8 +81,13 @@ class KjoRunTrigger(BaseTrigger):
 
     :param get_logs: relay the pods' log lines to the task log (and read XCom). Default True.
     :param raw_xcom: leave xcom values raw (the operator has its own ``parse_xcom_event``).
+    :param show_timestamps: prefix log lines with the container runtime's timestamps.
+    :param detect_log_level: log a line at the level it names. Default True.
     :param execution_deadline: epoch seconds by which the run must end (the task's
         ``execution_timeout``); kjo then ends it as ``TimedOut``.
+
+    ``connection`` (a dict of ``in_cluster``, ``config_file``, ``cluster_context``) is what
+    airflow-kjo 0.1 serialized; it is still read, so tasks deferred before an upgrade resume.
     """
 
     def __init__(
@@ -63,8 +95,12 @@ class KjoRunTrigger(BaseTrigger):
         *,
         run_id: str,
         namespace: Optional[str] = None,
-        connection: Optional[Dict[str, Any]] = None,
+        kubernetes_conn_id: Optional[str] = DEFAULT_CONN_ID,
+        in_cluster: Optional[bool] = None,
+        config_file: Optional[str] = None,
+        cluster_context: Optional[str] = None,
         kjo_env: Optional[Dict[str, str]] = None,
+        connection: Optional[Dict[str, Any]] = None,
         get_logs: bool = True,
         raw_xcom: bool = False,
         show_timestamps: bool = False,
@@ -72,9 +108,13 @@ class KjoRunTrigger(BaseTrigger):
         execution_deadline: Optional[float] = None,
     ) -> None:
         super().__init__()
+        old = dict(connection or {})
         self.run_id = run_id
         self.namespace = namespace
-        self.connection = dict(connection or {})
+        self.kubernetes_conn_id = kubernetes_conn_id
+        self.in_cluster = in_cluster if in_cluster is not None else old.get("in_cluster")
+        self.config_file = config_file or old.get("config_file")
+        self.cluster_context = cluster_context or old.get("cluster_context")
         self.kjo_env = dict(kjo_env or {})
         self.get_logs = get_logs
         self.raw_xcom = raw_xcom
@@ -88,7 +128,10 @@ class KjoRunTrigger(BaseTrigger):
             {
                 "run_id": self.run_id,
                 "namespace": self.namespace,
-                "connection": self.connection,
+                "kubernetes_conn_id": self.kubernetes_conn_id,
+                "in_cluster": self.in_cluster,
+                "config_file": self.config_file,
+                "cluster_context": self.cluster_context,
                 "kjo_env": self.kjo_env,
                 "get_logs": self.get_logs,
                 "raw_xcom": self.raw_xcom,
@@ -98,8 +141,16 @@ class KjoRunTrigger(BaseTrigger):
             },
         )
 
-    def _kube(self) -> KubeConnection:
-        return KubeConnection(**{k: self.connection.get(k) for k in ("in_cluster", "config_file", "cluster_context")})
+    @property
+    def hook(self) -> KjoHook:
+        """Resolves ``kubernetes_conn_id`` in the triggerer and starts kjo."""
+        return KjoHook(
+            kubernetes_conn_id=self.kubernetes_conn_id,
+            in_cluster=self.in_cluster,
+            config_file=self.config_file,
+            cluster_context=self.cluster_context,
+            kjo_env=self.kjo_env,
+        )
 
     @contextlib.asynccontextmanager
     async def cluster_ref(self) -> AsyncIterator[Dict[str, Any]]:
@@ -108,15 +159,10 @@ class KjoRunTrigger(BaseTrigger):
         A kube config written for this trigger (from a connection) must stay until the block
         ends: a restarted ``kjo serve`` reads it again to follow the run anew.
         """
-        kube = self._kube()
-        cluster: Dict[str, Any] = {}
-        if kube.config_file:
-            cluster["kubeconfig"] = kube.config_file
-        if kube.cluster_context:
-            cluster["context"] = kube.cluster_context
-        if kube.in_cluster:
-            cluster["inCluster"] = True
-        yield cluster
+        hook = self.hook
+        await _off_loop(hook.cluster_access)  # the connection lookup blocks
+        with KjoFiles() as files:
+            yield cluster_ref_of(hook.cluster_args(files))
 
     def _payload(
         self,
@@ -154,7 +200,7 @@ class KjoRunTrigger(BaseTrigger):
             self.log.log(level if level >= logging.INFO else logging.INFO, "%s", message)
 
     async def run(self) -> AsyncIterator[Any]:
-        client = shared_serve_client(resolve_kjo_command() + ["serve"], env=kjo_environment(self.kjo_env))
+        client = shared_serve_client(resolve_kjo_command() + ["serve"], env=self.hook.environment())
         result: Optional[Dict[str, Any]] = None
         api_events: List[Dict[str, Any]] = []
         async with self.cluster_ref() as cluster:
@@ -169,7 +215,7 @@ class KjoRunTrigger(BaseTrigger):
                 request["namespace"] = self.namespace
             if cluster:
                 request["cluster"] = cluster
-            self.log.info("following run %s through kjo serve", self.run_id)
+            self.log.info("following run %s through kjo serve (connection %s)", self.run_id, self.kubernetes_conn_id)
             follow = await client.follow(request, deadline=self.execution_deadline)
             # Cancelled here (triggerer stopping): the follow is detached, the run left alone.
             async for event in follow.events():
@@ -187,12 +233,10 @@ class KjoRunTrigger(BaseTrigger):
 
     async def on_kill(self) -> None:
         """The user killed the deferred task: delete the run's resources."""
-        argv = resolve_kjo_command() + cleanup_args(run_id=self.run_id, namespace=self.namespace, connection=self._kube())
+        args = cleanup_args(run_id=self.run_id, namespace=self.namespace)
         self.log.info("task killed while deferred: deleting run %s", self.run_id)
-        process = await AsyncKjoProcess.start(
-            argv, env=kjo_environment(self.kjo_env), on_stderr=lambda line: self.log.info("kjo: %s", line)
-        )
-        async for event in process.events():
-            self.log.info("kjo cleanup: %s", event.get("message", event))
-        code = await process.wait()
+        async with self.hook.kjo_async_process(args, on_stderr=lambda line: self.log.info("kjo: %s", line)) as process:
+            async for event in process.events():
+                self.log.info("kjo cleanup: %s", event.get("message", event))
+            code = await process.wait()
         self.log.info("kjo cleanup exited with code %s", code)

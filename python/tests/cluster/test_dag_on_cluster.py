@@ -217,7 +217,9 @@ def test_multi_resource_body(basics):
 def test_xcom_pushed_by_the_pod_pulled_downstream(basics):
     run, _ = basics
     assert run.task_state("xcom_push") == "success", run.task_log("xcom_push")[-4000:]
-    assert run.xcom("xcom_push") == {"count": 3, "items": ["a", "b"], "who": "pod"}
+    xcom = run.xcom("xcom_push")
+    assert {k: xcom[k] for k in ("count", "items", "who")} == {"count": 3, "items": ["a", "b"], "who": "pod"}
+    assert xcom["return_value"] == {"count": 3, "items": ["a", "b"], "who": "pod"}
     assert run.task_state("xcom_pull") == "success", run.task_log("xcom_pull")[-4000:]
 
 
@@ -258,9 +260,9 @@ def test_deferrable_run_to_completion(basics):
     assert run.task_state("deferred") == "success", text[-4000:]
     assert "deferring until it ends" in text and "running trigger in line" in text
     assert "| deferred start" in text and "| deferred end" in text
-    xcom = run.xcom("deferred")  # the run's, and its id and namespace, pushed before deferring
-    assert xcom == {"deferred": True, "kjo_run_id": xcom.get("kjo_run_id"), "kjo_namespace": "default"}
-    assert xcom["kjo_run_id"]
+    xcom = run.xcom("deferred")
+    assert xcom["deferred"] is True and xcom["return_value"] == {"deferred": True}
+    assert xcom["kjo_run_id"] and xcom["kjo_namespace"] == "default"  # pushed before deferring, too
     assert _task_objects(dag_id, "deferred", "jobs,pods") == []  # the delete policy ran
 
 
@@ -341,7 +343,6 @@ RETRY_DAG = DAG_IMPORTS + '''
 from datetime import datetime, timedelta
 from airflow_kjo import KubernetesJobOperator
 from airflow_kjo.kjo_args import run_args
-from airflow_kjo.kjo_process import KjoProcess, kjo_environment, resolve_kjo_command
 
 
 class CrashesOnFirstTry(KubernetesJobOperator):
@@ -350,12 +351,12 @@ class CrashesOnFirstTry(KubernetesJobOperator):
     def execute(self, context):
         if context["ti"].try_number == 1:
             request = self.build_run_request(context)
-            process = KjoProcess(resolve_kjo_command() + run_args(request), env=kjo_environment(self.settings.kjo_environment()))
-            for event in process.events():
-                if event.get("type") == "log":
-                    self.log.info(f"first try saw: {{event['line']}}")
-                    break
-            process.kill()
+            with self.hook.kjo_process(run_args(request), body=request.body, envs=request.envs) as process:
+                for event in process.events():
+                    if event.get("type") == "log":
+                        self.log.info("first try saw: %s", event["line"])
+                        break
+                process.kill()
             raise RuntimeError(f"simulated worker crash; run {{request.run_id}} left running")
         return super().execute(context)
 

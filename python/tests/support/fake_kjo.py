@@ -7,9 +7,9 @@ Environment:
                    or, with "by_subcommand": {"run": {...}, "attach": {...}}, one script per subcommand
                    or, with "by_task": {NAME_PREFIX_OR_RUN_ID: {...}}, one script per task (the
                    --name-prefix of a run, the --run-id of an attach)
-                   A script may list "reject_flags": a call with such a flag fails like an older kjo
-                   (commander's "unknown option" on stderr, exit 2).
-  FAKE_KJO_CALLS   a file to which each call appends its argv as one JSON line
+  FAKE_KJO_CALLS   a file to which each call appends its argv as one JSON line; the files that
+                   --body-file, --env-file and --kubeconfig name are recorded (text and mode) as
+                   one JSON line of FAKE_KJO_CALLS.files: {"argv": [...], "files": {flag: {...}}}
 ``fake_kjo.py serve`` is ``fake_serve.py``: a follow of RUN_ID answers with the events of
 ``by_task[RUN_ID]`` (its "serve" subcommand script, else its "attach" one); its requests go to
 FAKE_KJO_CALLS + ".serve".
@@ -45,6 +45,14 @@ def main():
     if calls:
         with open(calls, "a") as out:
             out.write(json.dumps(argv) + "\n")
+        files = {}
+        for arg in argv:
+            flag, _, path = arg.partition("=")
+            if flag in ("--body-file", "--env-file", "--kubeconfig") and os.path.isfile(path):
+                with open(path) as f:
+                    files[flag] = {"path": path, "text": f.read(), "mode": oct(os.stat(path).st_mode & 0o777)}
+        with open(calls + ".files", "a") as out:
+            out.write(json.dumps({"argv": argv, "files": files}) + "\n")
     with open(os.environ["FAKE_KJO_SCRIPT"]) as f:
         script = json.load(f)
     if argv[:1] == ["serve"]:
@@ -60,10 +68,6 @@ def main():
         script = next((script["by_task"][k] for k in keys if k in script["by_task"]), {"events": [], "exit": 0})
     if "by_subcommand" in script:
         script = script["by_subcommand"].get(argv[0] if argv else "", {"events": [], "exit": 0})
-    for flag in script.get("reject_flags", []):
-        if any(a == flag or a.startswith(flag + "=") for a in argv):
-            sys.stderr.write(f"error: unknown option '{flag}'\n(run with --help for usage)\n")
-            sys.exit(2)
     on_term = script.get("on_term")
 
     def handle_term(signum, frame):

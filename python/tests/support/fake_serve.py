@@ -8,7 +8,8 @@ Environment:
                      marker file does not exist yet) the whole process exits at once with 137.
                      ``exit_at_start``: exit with that code before reading anything. A follow of a
                      run listed in "refuse" gets an ``error`` event, as an invalid request would.
-  FAKE_SERVE_CALLS   a file to which each request line is appended as {"pid": ..., "request": ...}
+  FAKE_SERVE_CALLS   a file to which each request line is appended as {"pid": ..., "request": ...,
+                     "kubeconfig": {"text", "mode"} of the file its cluster names, when it exists}
 A detach request ends its follow with a Detached result; end of stdin and SIGTERM detach every follow
 and exit 0, as kjo serve does.
 """
@@ -75,8 +76,13 @@ def serve(script, calls):
     for line in sys.stdin:
         request = json.loads(line)
         if calls:
+            record = {"pid": os.getpid(), "request": request}
+            kubeconfig = (request.get("cluster") or {}).get("kubeconfig")
+            if kubeconfig and os.path.isfile(kubeconfig):  # what kjo serve would read
+                with open(kubeconfig) as f:
+                    record["kubeconfig"] = {"text": f.read(), "mode": oct(os.stat(kubeconfig).st_mode & 0o777)}
             with open(calls, "a") as out:
-                out.write(json.dumps({"pid": os.getpid(), "request": request}) + "\n")
+                out.write(json.dumps(record) + "\n")
         op = request.get("op")
         if op == "follow":
             if request["id"] in running or request["runId"] in script.get("refuse", []):

@@ -22,8 +22,8 @@ ORIGINAL_OPTIONS = {
 }
 
 
-def test_options_cover_the_original_plus_deferrable():
-    assert set(OPTIONS) == ORIGINAL_OPTIONS | {"deferrable"}
+def test_options_cover_the_original_plus_deferrable_and_events():
+    assert set(OPTIONS) == ORIGINAL_OPTIONS | {"deferrable", "events"}
 
 
 def test_defaults():
@@ -63,7 +63,20 @@ def test_provider_info_matches_airflow_schema():
     jsonschema.validate(info, schema)
     options = info["config"][SECTION]["options"]
     assert options["delete_policy"]["default"] == "IfSucceeded"
-    assert options["deferrable"]["default"] == "False"
+    assert options["deferrable"]["default"] == ""
+    assert info["connection-types"] == [{"hook-class-name": "airflow_kjo.hook.KjoHook", "connection-type": "kubernetes"}]
+    assert info["hooks"][0]["python-modules"] == ["airflow_kjo.hook"]
+
+
+def test_deferrable_defaults_from_operators_default_deferrable(monkeypatch):
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "True")
+    assert load_settings().deferrable is True
+    # the package's own option still wins
+    monkeypatch.setenv("AIRFLOW__KUBERNETES_JOB_OPERATOR__DEFERRABLE", "False")
+    assert load_settings().deferrable is False
+    monkeypatch.setenv("AIRFLOW__KUBERNETES_JOB_OPERATOR__DEFERRABLE", "maybe")
+    with pytest.raises(ValueError, match=r"\[kubernetes_job_operator\] deferrable"):
+        load_settings()
 
 
 def test_airflow_lists_the_provider_and_its_config(tmp_path):
@@ -79,7 +92,7 @@ def test_airflow_lists_the_provider_and_its_config(tmp_path):
     assert listed.returncode == 0, listed.stderr[-3000:]
     names = [p["package_name"] for p in json.loads(listed.stdout[listed.stdout.index("[") :])]
     assert "airflow-kjo" in names
-    for option, expected in [("default_execution_object", "Job"), ("deferrable", "False"), ("startup_timeout_seconds", "77")]:
+    for option, expected in [("default_execution_object", "Job"), ("delete_policy", "IfSucceeded"), ("startup_timeout_seconds", "77")]:
         got = subprocess.run(
             [*airflow, "config", "get-value", SECTION, option], env=env, capture_output=True, text=True, timeout=300
         )

@@ -1,6 +1,8 @@
 """Whole DAGs under ``dag.test()`` with a fake kjo printing canned events:
-task logs, XCom to a downstream task, failures, deferral, the older-kjo
-fallback, on_kill. No cluster needed.
+task logs, XCom to a downstream task (per key and the returned dict),
+failures, deferral, lines kjo should never print, secrets kept off the
+command line, a Connection with an inline kube config, on_kill. No cluster
+needed.
 """
 
 import json
@@ -19,16 +21,19 @@ from airflow_kjo import KubernetesJobOperator, KubernetesLegacyJobOperator
 
 API_EVENTS = []
 
-def record(name, value, context):
-    API_EVENTS.append((name, value, context["ti"].task_id))
-    print(f"API EVENT {name}={value} task={context['ti'].task_id}")
+def record(event, context):  # as the original operator calls it
+    API_EVENTS.append((event.name, event.value, context["ti"].task_id))
+    print(f"API EVENT {event.name}={event.value} pod={event.line.pod_name} task={context['ti'].task_id}")
 
 def check_pulled(ti):
     a = ti.xcom_pull(task_ids="ok", key="a")
     nested = ti.xcom_pull(task_ids="ok", key="nested")
     deferred = ti.xcom_pull(task_ids="deferred", key="d")
-    print(f"PULLED a={a!r} nested={nested!r} deferred={deferred!r}")
+    whole = ti.xcom_pull(task_ids="ok")
+    whole_deferred = ti.xcom_pull(task_ids="deferred")
+    print(f"PULLED a={a!r} nested={nested!r} deferred={deferred!r} whole={whole!r} whole_deferred={whole_deferred!r}")
     assert a == 2 and nested == {"x": [1, 2]} and deferred == "yes"
+    assert whole == {"a": 2, "nested": {"x": [1, 2]}} and whole_deferred == {"d": "yes"}
 
 with DAG("fake_kjo_dag", schedule=None, start_date=datetime(2024, 1, 1), default_args={"retries": 0}) as dag:
     ok = KubernetesJobOperator(
@@ -36,7 +41,16 @@ with DAG("fake_kjo_dag", schedule=None, start_date=datetime(2024, 1, 1), default
     )
     fails = KubernetesJobOperator(task_id="fails", image="busybox", command=["false"])
     deferred = KubernetesJobOperator(task_id="deferred", image="busybox", command=["true"], deferrable=True)
-    old = KubernetesJobOperator(task_id="old", image="busybox", command=["true"])
+    robust = KubernetesJobOperator(task_id="robust", image="busybox", command=["true"])
+    secret = KubernetesJobOperator(
+        task_id="secret", image="busybox", command=["true"], envs={"TOKEN": "s3cr3t-token-value", "PLAIN": "{{ ds }}"},
+        body={"apiVersion": "batch/v1", "kind": "Job", "spec": {"template": {"spec": {"containers": [
+            {"name": "main", "image": "busybox", "env": [{"name": "INLINE", "value": "b0dy-secret-value"}]}]}}}},
+    )
+    via_conn = KubernetesJobOperator(task_id="via_conn", image="busybox", command=["true"], kubernetes_conn_id="k8s_fake")
+    via_conn_deferred = KubernetesJobOperator(
+        task_id="via_conn_deferred", image="busybox", command=["true"], kubernetes_conn_id="k8s_fake", deferrable=True
+    )
     templated = KubernetesJobOperator(
         task_id="templated", body_filepath="job.yaml", jinja_job_args={"greeting": "hola"}
     )
@@ -46,7 +60,32 @@ with DAG("fake_kjo_dag", schedule=None, start_date=datetime(2024, 1, 1), default
     )
     pull = PythonOperator(task_id="pull", python_callable=check_pulled)
     [ok, deferred] >> pull
+    output = PythonOperator(task_id="output", python_callable=lambda value: print(f"OUTPUT {value!r}"), op_args=[ok.output])
 """
+
+#: An inline kube config in a Connection, and how the fake kjo must receive it.
+INLINE_KUBE_CONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: fake
+  cluster: {server: "https://127.0.0.1:1", certificate-authority-data: "Q0E="}
+users:
+- name: fake
+  user: {token: "c0nn-token-value"}
+contexts:
+- name: fake-ctx
+  context: {cluster: fake, user: fake}
+current-context: fake-ctx
+"""
+CONNECTION = json.dumps({
+    "conn_type": "kubernetes",
+    "extra": {
+        "kube_config": INLINE_KUBE_CONFIG,
+        "extra__kubernetes__cluster_context": "fake-ctx",
+        "namespace": "conn-ns",
+        "disable_verify_ssl": "true",
+    },
+})
 
 JOB_YAML = """apiVersion: batch/v1
 kind: Job
@@ -117,7 +156,18 @@ SCRIPTS = {
             }
         }
     },
-    "old": {"reject_flags": ["--identity-label"], "events": [log("old kjo ran it"), result_event()]},
+    "robust": {
+        "events": [
+            {"raw": '{"type": "api_event", "name": "xcom", "value": "x", "parsed": ' + "[" * 30000 + "]" * 30000 + "}"},
+            {"raw": "\u0000\u0001\u00ff binary garbage {"},
+            log("still reading"),
+            result_event(),
+        ]
+    },
+    "secret": {"events": [log("the token is s3cr3t-token-value"), result_event()]},
+    "via_conn": {"events": [result_event()]},
+    "via_conn_deferred": {"events": [result_event("Submitted", 0, runId="run-conn", namespace="conn-ns")]},
+    "run-conn": {"events": [result_event(runId="run-conn", namespace="conn-ns")]},
     "templated": {"events": [result_event()]},
     "legacy-name": {"events": [log("legacy ran"), result_event()]},
 }
@@ -137,7 +187,7 @@ def fake_dag_run(tmp_path_factory, migrated_db):
     runner = DagRunner(base / "airflow", migrated_db)
     runner.write("fake_kjo_dag.py", DAG_FILE)
     runner.write("job.yaml", JOB_YAML)
-    run = runner.run("fake_kjo_dag.py", "fake_kjo_dag", env=fake.env())
+    run = runner.run("fake_kjo_dag.py", "fake_kjo_dag", env={**fake.env(), "AIRFLOW_CONN_K8S_FAKE": CONNECTION})
     return run, fake
 
 
@@ -162,10 +212,19 @@ def test_arguments_are_an_argument_list_with_no_templating(fake_dag_run):
 
 def test_xcom_and_api_events(fake_dag_run):
     run, _ = fake_dag_run
-    assert run.xcom("ok") == {"a": 2, "nested": {"x": [1, 2]}}
+    assert {k: v for k, v in run.xcom("ok").items() if k in ("a", "nested")} == {"a": 2, "nested": {"x": [1, 2]}}
     assert run.task_state("pull") == "success", run.task_log("pull")[-3000:]
     assert "PULLED a=2 nested={'x': [1, 2]} deferred='yes'" in run.log
-    assert "API EVENT xcom=" in run.task_log("ok") and "API EVENT progress=50% task=ok" in run.task_log("ok")
+    assert "API EVENT xcom=" in run.task_log("ok") and "API EVENT progress=50% pod=pod-1 task=ok" in run.task_log("ok")
+
+
+def test_the_task_returns_its_xcom_dict_and_names_the_run(fake_dag_run):
+    run, _ = fake_dag_run
+    xcom = run.xcom("ok")
+    assert xcom["return_value"] == {"a": 2, "nested": {"x": [1, 2]}}
+    assert (xcom["kjo_run_id"], xcom["kjo_namespace"], xcom["kjo_resources"]) == ("run-ok", "default", ["Job/x"])
+    assert run.xcom("deferred")["return_value"] == {"d": "yes"}
+    assert run.task_state("output") == "success" and "OUTPUT {'a': 2, 'nested': {'x': [1, 2]}}" in run.log
 
 
 def test_failure_raises_with_reason_and_summary(fake_dag_run):
@@ -194,24 +253,62 @@ def test_deferrable_submits_defers_and_completes(fake_dag_run):
     assert "--delete-policy=IfSucceeded" in attach and "--no-logs" in attach and "--namespace=ns-d" in attach
     assert "pod-d/main | deferred pod says hi" in run.task_log("deferred")  # written by the trigger
     # The run's XCom, and the run id and namespace pushed before deferring (a deferral timeout needs them).
-    assert run.xcom("deferred") == {"d": "yes", "kjo_run_id": "run-deferred", "kjo_namespace": "ns-d"}
+    xcom = run.xcom("deferred")
+    assert xcom["d"] == "yes" and xcom["kjo_run_id"] == "run-deferred" and xcom["kjo_namespace"] == "ns-d"
 
 
-def test_older_kjo_without_identity_labels_still_runs(fake_dag_run):
+def test_lines_that_are_not_events_are_logged_and_reading_goes_on(fake_dag_run):
+    run, _ = fake_dag_run
+    assert run.task_state("robust") == "success", run.task_log("robust")[-3000:]
+    text = run.task_log("robust")
+    assert "kjo printed a line that is not an event (nested too deeply to parse)" in text
+    assert "kjo printed a line that is not an event (not JSON" in text and "binary garbage" in text
+    assert "pod-1/main | still reading" in text
+
+
+def test_secrets_never_reach_the_command_line(fake_dag_run):
     run, fake = fake_dag_run
-    assert run.task_state("old") == "success", run.task_log("old")[-3000:]
-    first, second = calls_for(fake, "old")
-    assert any(a.startswith("--identity-label=") for a in first)
-    assert not any(a.startswith("--identity-label=") for a in second) and "--reattach" not in second
-    assert "--label=kjo/task-id=old" in second
-    assert "cannot reattach" in run.task_log("old")
+    assert run.task_state("secret") == "success", run.task_log("secret")[-3000:]
+    argv = calls_for(fake, "secret")[0]
+    assert not any("s3cr3t-token-value" in a or "b0dy-secret-value" in a for a in argv), argv
+    files = fake.files_of(argv)
+    assert json.loads(files["--env-file"]["text"]) == {"TOKEN": "s3cr3t-token-value", "PLAIN": "2024-01-01"}
+    assert "b0dy-secret-value" in files["--body-file"]["text"]
+    assert files["--env-file"]["mode"] == files["--body-file"]["mode"] == "0o600"
+    assert not os.path.exists(files["--env-file"]["path"]) and not os.path.exists(files["--body-file"]["path"])
+    assert "s3cr3t-token-value" not in next(line for line in run.task_log("secret").splitlines() if "running: " in line)
+
+
+def test_connection_reaches_kjo_as_a_private_kube_config_file(fake_dag_run):
+    run, fake = fake_dag_run
+    for task_id, key in [("via_conn", "via_conn"), ("via_conn_deferred", "via_conn_deferred"),
+                         ("via_conn_deferred", "run-conn")]:
+        assert run.task_state(task_id) == "success", run.task_log(task_id)[-3000:]
+        for argv in calls_for(fake, key):
+            assert not any("c0nn-token-value" in a for a in argv), argv
+            assert "--context=fake-ctx" in argv and "--namespace=conn-ns" in argv, argv
+            kube = fake.files_of(argv)["--kubeconfig"]
+            assert kube["mode"] == "0o600" and not os.path.exists(kube["path"])
+            config = json.loads(kube["text"])
+            assert config["users"][0]["user"]["token"] == "c0nn-token-value"
+            cluster = config["clusters"][0]["cluster"]  # disable_verify_ssl, written into the cluster entry
+            assert cluster["insecure-skip-tls-verify"] is True and "certificate-authority-data" not in cluster
+    # execute_complete's attach; the trigger carries the connection id, not the credentials, and
+    # resolved them itself into a private kube config named in its kjo serve follow
+    assert len(calls_for(fake, "run-conn")) == 1
+    serve_calls = [json.loads(line) for line in Path(str(fake.calls_path) + ".serve").read_text().splitlines()]
+    (follow,) = [c for c in serve_calls if c["request"].get("runId") == "run-conn"]
+    assert "c0nn-token-value" not in json.dumps(follow["request"])
+    assert follow["request"]["cluster"]["context"] == "fake-ctx"
+    assert follow["kubeconfig"]["mode"] == "0o600" and "c0nn-token-value" in follow["kubeconfig"]["text"]
+    assert not os.path.exists(follow["request"]["cluster"]["kubeconfig"])
 
 
 def test_body_file_rendered_by_airflow_jinja(fake_dag_run):
     run, fake = fake_dag_run
     assert run.task_state("templated") == "success", run.task_log("templated")[-3000:]
     argv = calls_for(fake, "templated")[0]
-    body = next(a for a in argv if a.startswith("--body="))
+    body = fake.files_of(argv)["--body-file"]["text"]
     assert 'echo hola 2024-01-01' in body and "{{" not in body
 
 
@@ -219,10 +316,11 @@ def test_legacy_operator_arguments(fake_dag_run):
     run, fake = fake_dag_run
     assert run.task_state("legacy") == "success", run.task_log("legacy")[-3000:]
     argv = calls_for(fake, "legacy-name")[0]
-    body = json.loads(next(a for a in argv if a.startswith("--body="))[len("--body="):])
+    body = json.loads(fake.files_of(argv)["--body-file"]["text"])
     container = body[0]["spec"]["template"]["spec"]["containers"][0]
     assert body[0]["kind"] == "Job" and container["env"] == [{"name": "A", "value": "2024-01-01"}]
-    assert "--command=bash" in argv and "--arg=echo 2024-01-01" in argv and "--delete-policy=Never" in argv
+    assert container["command"] == ["bash", "-c"] and container["args"] == ["echo 2024-01-01"]
+    assert "--delete-policy=Never" in argv and not any(a.startswith("--command") for a in argv)
 
 
 KILL_DAG = DAG_IMPORTS + """

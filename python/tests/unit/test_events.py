@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from airflow_kjo.events import EventRelay, detect_line_level, failure_message, format_event, format_log_line
+from airflow_kjo.events import EventRelay, KubeApiEvent, detect_line_level, failure_message, format_event, format_log_line
 from airflow_kjo.xcom import XComParseError, xcom_value_parser
 
 
@@ -12,8 +12,8 @@ class Recorder:
     def __init__(self):
         self.records = []
 
-    def log(self, level, message):
-        self.records.append((level, message))
+    def log(self, level, message, *args):
+        self.records.append((level, message % args if args else message))
 
     def messages(self):
         return [m for _, m in self.records]
@@ -27,7 +27,7 @@ def relay(**kwargs):
         log=log,
         context={"ctx": 1},
         xcom_push=lambda k, v: pushed.__setitem__(k, v),
-        on_kube_api_event=lambda name, value, context: calls.append((name, value, context)),
+        on_kube_api_event=lambda event, context: calls.append((event, context)),
         **kwargs,
     )
     return r, log, pushed, calls
@@ -71,7 +71,30 @@ def test_xcom_one_push_per_key_and_callback():
     r.handle({"type": "api_event", "name": "xcom", "value": '{"a": 1, "b": [2]}', "parsed": {"a": 1, "b": [2]}, "pod": "p", "container": "c"})
     r.handle({"type": "api_event", "name": "progress", "value": "50%", "pod": "p", "container": "c"})
     assert pushed == {"a": 1, "b": [2]}
-    assert calls == [("xcom", '{"a": 1, "b": [2]}', {"ctx": 1}), ("progress", "50%", {"ctx": 1})]
+    # (event, context), as the original calls it: event.name, event.value, event.line
+    assert [(e.name, e.value, c) for e, c in calls] == [("xcom", '{"a": 1, "b": [2]}', {"ctx": 1}), ("progress", "50%", {"ctx": 1})]
+    assert isinstance(calls[0][0], KubeApiEvent)
+    assert (calls[1][0].line.pod_name, calls[1][0].line.container_name) == ("p", "c")
+    assert calls[0][0].parsed == {"a": 1, "b": [2]}
+
+
+def test_callback_of_airflow_kjo_0_1_still_gets_name_value_context():
+    calls = []
+    r = EventRelay(log=Recorder(), context="ctx", on_kube_api_event=lambda name, value, context: calls.append((name, value, context)))
+    with pytest.warns(DeprecationWarning, match="on_kube_api_event"):
+        r.handle({"type": "api_event", "name": "progress", "value": "50%", "pod": "p", "container": "c"})
+    assert calls == [("progress", "50%", "ctx")]
+
+
+def test_container_filter_progress_callback_and_formatter():
+    seen = []
+    r, log, _, _ = relay(log_containers=["base"], progress_callback=seen.append, log_formatter=lambda c, m: f"<{c}> {m}")
+    r.handle({"type": "log", "pod": "p", "container": "base", "line": "mine"})
+    r.handle({"type": "log", "pod": "p", "container": "sidecar", "line": "not mine"})
+    assert log.messages() == ["<base> mine"] and seen == ["mine"]
+    r, log, _, _ = relay(log_prefix=False)
+    r.handle({"type": "log", "pod": "p", "container": "c", "line": "bare 100%"})
+    assert log.messages() == ["bare 100%"]
 
 
 def test_custom_xcom_parser_gets_the_raw_value():

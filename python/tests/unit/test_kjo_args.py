@@ -2,8 +2,11 @@
 
 import re
 
+import pytest
+
+from airflow_kjo.config import Settings, load_settings
 from airflow_kjo.identity import identity_labels, sanitize_label_value
-from airflow_kjo.kjo_args import KubeConnection, RunRequest, attach_args, cleanup_args, render_args, run_args
+from airflow_kjo.kjo_args import RunRequest, attach_args, cleanup_args, render_args, run_args
 
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
@@ -30,7 +33,6 @@ def test_run_args_image_request():
         run_id="abc",
         identity_labels={"kjo/dag-id": "d"},
         reattach=True,
-        connection=KubeConnection(in_cluster=False, config_file="/k/config", cluster_context="ctx"),
     )
     assert run_args(request) == [
         "run", "-o", "jsonl",
@@ -38,34 +40,48 @@ def test_run_args_image_request():
         "--command=sh", "--command=-c", "--command=echo hi",
         "--arg=-x", "--arg=--y",
         "--namespace=jobs", "--name-prefix=my_task", "--name-postfix=p", "--random-name-postfix-length=0",
-        "--env=A=1", "--env=B=two words", "--label=team=data",
+        "--label=team=data",
         "--image-pull-policy=IfNotPresent", "--image-pull-secret=regcred",
         "--secret-file=creds:token=/etc/creds/token",
         "--run-id=abc", "--no-templating",
         "--identity-label=kjo/dag-id=d", "--reattach",
         "--delete-policy=Always", "--no-logs", "--startup-timeout=30", "--show-timestamps",
-        "--kubeconfig=/k/config", "--context=ctx",
     ]
+    # Env values and the cluster flags are never arguments here: KjoHook passes them in files.
+    assert not any("two words" in a for a in run_args(request))
 
 
-def test_body_wins_over_image_flag():
-    args = run_args(RunRequest(body='{"kind": "Pod"}', image="ignored"))
-    assert "--body={\"kind\": \"Pod\"}" in args
-    assert not any(a.startswith("--image=") for a in args)
+def test_body_is_never_an_argument_and_wins_over_image_flag():
+    args = run_args(RunRequest(body='{"kind": "Pod", "secret": "s3cret-body"}', image="ignored"))
+    assert not any("s3cret-body" in a for a in args)
+    assert not any(a.startswith(("--image=", "--body")) for a in args)
     assert "--no-templating" in args
 
 
 def test_detach_and_no_reattach_without_identity():
-    args = run_args(RunRequest(body_file="/b.yaml", reattach=True, detach=True))
-    assert "--body-file=/b.yaml" in args and "--detach" in args and "--reattach" not in args
+    args = run_args(RunRequest(body="x", reattach=True, detach=True))
+    assert "--detach" in args and "--reattach" not in args
 
 
 def test_render_attach_cleanup_args():
     assert render_args(RunRequest(body="x"))[:3] == ["render", "-o", "json"]
     assert attach_args(
-        run_id="r1", namespace="ns", connection=KubeConnection(in_cluster=True), delete_policy="Never", get_logs=False
-    ) == ["attach", "--run-id=r1", "-o", "jsonl", "--namespace=ns", "--delete-policy=Never", "--no-logs", "--in-cluster"]
-    assert cleanup_args(run_id="r1", namespace=None, connection=KubeConnection()) == ["cleanup", "--run-id=r1"]
+        run_id="r1", namespace="ns", delete_policy="Never", get_logs=False
+    ) == ["attach", "--run-id=r1", "-o", "jsonl", "--namespace=ns", "--delete-policy=Never", "--no-logs"]
+    assert cleanup_args(run_id="r1", namespace=None) == ["cleanup", "--run-id=r1"]
+
+
+def test_events_reach_kjo_as_flag_and_as_setting(monkeypatch):
+    assert "--events=warnings" in run_args(RunRequest(image="busybox", events="warnings"))
+    assert not any(a.startswith("--events") for a in run_args(RunRequest(image="busybox")))
+    assert "--events=none" in attach_args(run_id="a", namespace=None, events="none")
+    assert load_settings().kjo_environment()["KJO_EVENTS"] == "all"
+    monkeypatch.setenv("AIRFLOW__KUBERNETES_JOB_OPERATOR__EVENTS", "warnings")
+    assert load_settings().kjo_environment()["KJO_EVENTS"] == "warnings"
+    monkeypatch.setenv("AIRFLOW__KUBERNETES_JOB_OPERATOR__EVENTS", "normal")
+    with pytest.raises(ValueError, match=r"\[kubernetes_job_operator\] events: must be one of all, warnings, none"):
+        load_settings()
+    assert Settings(events="none").kjo_environment()["KJO_EVENTS"] == "none"
 
 
 def test_sanitize_label_value():

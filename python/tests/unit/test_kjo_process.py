@@ -75,7 +75,33 @@ def test_kjo_binary_missing_file_is_an_error(tmp_path):
 def test_parse_event_line():
     assert parse_event_line('{"type": "log", "line": "x"}') == {"type": "log", "line": "x"}
     assert parse_event_line("not json")["type"] == "info"
-    assert parse_event_line('{"no": "type"}')["message"] == '{"no": "type"}'
+    assert parse_event_line('{"no": "type"}')["message"] == (
+        "kjo printed a line that is not an event (JSON without a type): '{\"no\": \"type\"}'"
+    )
+
+
+def test_parse_event_line_never_raises_on_deep_nesting_or_garbage():
+    deep = '{"type": "api_event", "name": "xcom", "value": "x", "parsed": ' + "[" * 100000 + "]" * 100000 + "}"
+    event = parse_event_line(deep)
+    assert event["type"] == "info" and "nested too deeply" in event["message"]
+    assert len(event["message"]) < 700  # the line is cut in the message
+    garbage = bytes(range(256)).decode("utf-8", errors="replace")
+    assert parse_event_line("{" + garbage)["type"] == "info"
+
+
+def test_reader_survives_unparsable_lines_and_keeps_draining(fake_kjo):
+    deep = '{"type": "api_event", "name": "xcom", "value": "x", "parsed": ' + "[" * 50000 + "]" * 50000 + "}"
+    events = [{"raw": deep}, {"raw": "\x00\x01\xff garbage {"}]
+    # Enough output after the bad lines to fill a pipe many times over: kjo never blocks.
+    events += [{"type": "log", "pod": "p", "container": "c", "line": "x" * 1000} for _ in range(500)]
+    events.append({"type": "result", "state": "Succeeded", "exitCode": 0, "xcom": {}, "resources": []})
+    fake_kjo.script(events)
+    process = KjoProcess([str(FAKE_KJO), "run"])
+    got = list(process.events(timeout=60))
+    assert process.wait(timeout=60) == 0
+    assert [e["type"] for e in got[:2]] == ["info", "info"]
+    assert "nested too deeply" in got[0]["message"] and "garbage" in got[1]["message"]
+    assert sum(e["type"] == "log" for e in got) == 500 and got[-1]["type"] == "result"
 
 
 def test_events_stream_as_they_come(fake_kjo):
@@ -119,8 +145,11 @@ def test_stop_sends_sigterm_once_and_waits(fake_kjo):
     assert rest[-1]["state"] == "Interrupted"
 
 
-def test_stop_kills_after_timeout(fake_kjo):
-    fake_kjo.script([{"sleep": 30}], on_term={"delay": 30, "exit": 143})
+def test_stop_kills_after_timeout(fake_kjo, tmp_path):
+    ready = tmp_path / "ready"
+    fake_kjo.script([{"touch": str(ready)}, {"sleep": 30}], on_term={"delay": 30, "exit": 143})
     process = KjoProcess([str(FAKE_KJO), "run"], stop_timeout=0.5)
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while not ready.exists() and time.monotonic() < deadline:  # its SIGTERM handler is installed
+        time.sleep(0.05)
     assert process.stop() == -9

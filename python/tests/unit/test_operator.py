@@ -50,9 +50,21 @@ def test_rejects_bad_delete_policy():
 
 
 def test_template_fields_and_ext():
-    for name in ["command", "arguments", "image", "envs", "body", "namespace", "config_file", "cluster_context"]:
+    for name in ["command", "arguments", "image", "envs", "body", "namespace", "config_file", "cluster_context",
+                 "kubernetes_conn_id"]:
         assert name in KubernetesJobOperator.template_fields
-    assert set(KubernetesJobOperator.template_ext) == {".yaml", ".yml", ".json"}
+    # Only the body file is a template file (read when the task is built), no other field.
+    assert tuple(KubernetesJobOperator.template_ext) == ()
+
+
+def test_a_command_naming_a_yaml_file_is_not_taken_for_a_template(tmp_path):
+    with dag(template_searchpath=[str(tmp_path)]) as d:
+        task = KubernetesJobOperator(task_id="cfg", image="app", command=["app", "--config", "/etc/app/config.yaml"],
+                                     arguments=["settings.json"], envs={"F": "x.yml"})
+    d.resolve_template_files() if hasattr(d, "resolve_template_files") else task.resolve_template_files()
+    task.render_template_fields({"ds": "2024-01-01"})
+    assert task.command == ["app", "--config", "/etc/app/config.yaml"] and task.arguments == ["settings.json"]
+    assert task.envs == {"F": "x.yml"}
 
 
 def test_body_filepath_relative_to_dag_file_and_rendered(tmp_path):
@@ -138,6 +150,7 @@ def test_validate_body_on_init_reports_kjo_errors(fake_kjo):
 
 
 def test_legacy_builds_a_job_from_pod_operator_arguments():
+    """The common KubernetesPodOperator arguments, mapped onto the Job and kjo's flags."""
     task = KubernetesLegacyJobOperator(
         task_id="legacy",
         name="legacy-pod",
@@ -161,28 +174,38 @@ def test_legacy_builds_a_job_from_pod_operator_arguments():
         cluster_context="ctx",
         in_cluster=False,
         log_events_on_failure=True,
+        kubernetes_conn_id="k8s",
     )
     job = task.job_body()
     pod = job["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert job["kind"] == "Job" and pod["restartPolicy"] == "Never"
     assert container["image"] == "ubuntu" and container["env"] == [{"name": "A", "value": "1"}]
+    assert container["name"] == "base" and container["command"] == ["bash", "-c"] and container["args"] == ["echo $A"]
+    assert container["imagePullPolicy"] == "IfNotPresent"
     assert container["resources"] == {"limits": {"cpu": "1"}}
     assert pod["nodeSelector"] == {"disk": "ssd"} and pod["serviceAccountName"] == "runner"
     assert job["spec"]["template"]["metadata"]["annotations"] == {"note": "x"}
     args = run_args(task.build_run_request({"ti": FakeTI()}))
     for expected in [
-        "--command=bash", "--command=-c", "--arg=echo $A", "--namespace=jobs", "--name-prefix=legacy-pod",
-        "--label=l=v", "--image-pull-policy=IfNotPresent", "--image-pull-secret=s1", "--image-pull-secret=s2",
-        "--delete-policy=IfSucceeded", "--no-logs", "--startup-timeout=60", "--kubeconfig=/k", "--context=ctx",
+        "--namespace=jobs", "--name-prefix=legacy-pod",
+        "--label=l=v", "--image-pull-secret=s1", "--image-pull-secret=s2",
+        "--delete-policy=IfSucceeded", "--no-logs", "--startup-timeout=60",
     ]:
         assert expected in args, expected
-    assert not any(a.startswith("--image=") for a in args)
+    assert not any(a.startswith(("--image=", "--command", "--arg")) for a in args)
     assert task.cmds == ["bash", "-c"]
+    hook = task.hook
+    assert (hook.kubernetes_conn_id, hook.config_file, hook.cluster_context, hook.in_cluster) == ("k8s", "/k", "ctx", False)
 
 
 def test_legacy_delete_mapping():
-    assert KubernetesLegacyJobOperator(task_id="a", image="i", is_delete_operator_pod=True).delete_policy == "Always"
+    # is_delete_operator_pod keeps the original's meaning: True deletes a succeeded Job only.
+    assert KubernetesLegacyJobOperator(task_id="a", image="i", is_delete_operator_pod=True).delete_policy == "IfSucceeded"
+    assert KubernetesLegacyJobOperator(task_id="a2", image="i", on_finish_action="delete_pod").delete_policy == "Always"
+    assert (
+        KubernetesLegacyJobOperator(task_id="a3", image="i", on_finish_action="delete_active_pod").delete_policy == "Never"
+    )
     assert KubernetesLegacyJobOperator(task_id="b", image="i", is_delete_operator_pod=False).delete_policy == "Never"
     assert KubernetesLegacyJobOperator(task_id="c", image="i", on_finish_action="keep_pod").delete_policy == "Never"
     assert (
@@ -219,8 +242,8 @@ def test_legacy_accepts_kubernetes_client_models():
     assert container["volumeMounts"][0]["mountPath"] == "/etc/creds"
 
 
-def test_logged_command_hides_env_values_and_cuts_long_bodies():
+def test_logged_command_cuts_long_values():
     from airflow_kjo.operator import _short_command
 
-    text = _short_command(["kjo", "run", "--env=TOKEN=abc=def", "--body=" + "x" * 1000])
-    assert "abc" not in text and "--env=TOKEN=***" in text and "(1007 chars)" in text
+    text = _short_command(["kjo", "run", "--label=a=" + "x" * 1000])
+    assert "(1010 chars)" in text and len(text) < 300

@@ -57,11 +57,12 @@ def test_complete_from_a_serve_event_replays_no_log_and_applies_the_delete_polic
     fake_kjo.script([result_event()])
     seen = []
     op = KubernetesJobOperator(
-        task_id="t", image="busybox", on_kube_api_event=lambda name, value, context: seen.append((name, value))
+        task_id="t", image="busybox", on_kube_api_event=lambda event, context: seen.append((event.name, event.value))
     )
     ti = FakeTI()
-    op.execute_complete({"ti": ti}, serve_event())
-    assert ti.pushed == {"a": 1, "b": 2}  # from the api events, and the rest of kjo's merged XCom
+    returned = op.execute_complete({"ti": ti}, serve_event())
+    assert returned == {"a": 1, "b": 2}  # from the api events, and the rest of kjo's merged XCom
+    assert ti.pushed == {"a": 1, "b": 2, "kjo_run_id": "r1", "kjo_namespace": "ns", "kjo_resources": ["Job/j"]}
     assert seen == [("xcom", '{"a": 1}'), ("progress", "50")]
     (attach,) = fake_kjo.calls()
     assert attach[:2] == ["attach", "--run-id=r1"]

@@ -14,15 +14,14 @@ from airflow_kjo.triggers import KjoRunTrigger
 from tests.conftest import SUPPORT, result_event
 
 
-def trigger(**extra):
-    return KjoRunTrigger(
-        run_id="r1", namespace="ns", connection={"config_file": "/k"}, kjo_env={"KJO_SHOW_RUNNER_ID": "true"}, **extra
-    )
+def trigger(**kwargs):
+    kwargs.setdefault("config_file", "/k")
+    return KjoRunTrigger(run_id="r1", namespace="ns", kjo_env={"KJO_SHOW_RUNNER_ID": "true"}, **kwargs)
 
 
 @pytest.fixture
 def fake_serve(tmp_path, monkeypatch):
-    """KJO_BINARY is the fake kjo serve; returns (write the script, read the requests)."""
+    """KJO_BINARY is the fake kjo serve; returns (write the script, read the calls)."""
     binary = tmp_path / "kjo"
     binary.write_text(f"#!/bin/sh\nexec {sys.executable} {SUPPORT / 'fake_serve.py'} \"$@\"\n")
     binary.chmod(0o755)
@@ -34,18 +33,38 @@ def fake_serve(tmp_path, monkeypatch):
     def write(runs):
         script.write_text(json.dumps({"runs": runs}))
 
-    def read():
-        return [json.loads(line)["request"] for line in calls.read_text().splitlines()] if calls.exists() else []
+    def read(full=False):
+        lines = [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
+        return lines if full else [line["request"] for line in lines]
 
     return write, read
 
 
-def test_serialize_round_trip():
-    path, kwargs = trigger(get_logs=False, raw_xcom=True, execution_deadline=123.5).serialize()
+def test_serialize_round_trip_carries_the_connection_id_not_credentials():
+    path, kwargs = trigger(kubernetes_conn_id="k8s_prod", get_logs=False, raw_xcom=True, execution_deadline=123.5).serialize()
     assert path == "airflow_kjo.triggers.KjoRunTrigger"
+    assert kwargs["kubernetes_conn_id"] == "k8s_prod" and kwargs["config_file"] == "/k"
     again = KjoRunTrigger(**kwargs)
     assert again.serialize() == (path, kwargs)
     assert kwargs["execution_deadline"] == 123.5 and kwargs["get_logs"] is False
+
+
+def test_a_trigger_serialized_by_airflow_kjo_0_1_still_loads():
+    old = KjoRunTrigger(run_id="r1", namespace="ns", connection={"config_file": "/old", "cluster_context": "c"})
+    assert (old.config_file, old.cluster_context, old.kubernetes_conn_id) == ("/old", "c", "kubernetes_default")
+
+
+def test_the_triggerer_resolves_the_connection_into_a_private_file_kept_while_following(fake_serve, monkeypatch):
+    config = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [{"name": "u", "user": {"token": "trig-secret"}}]}
+    monkeypatch.setenv("AIRFLOW_CONN_K8S_TRIG", json.dumps({"conn_type": "kubernetes", "extra": {"kube_config": json.dumps(config)}}))
+    write, read = fake_serve
+    write({"r1": [{"sleep": 0.2}, result_event()]})
+    event = asyncio.run(_first_event(trigger(kubernetes_conn_id="k8s_trig", config_file=None)))
+    assert event.payload["status"] == "done"
+    (call,) = read(full=True)
+    assert "trig-secret" not in json.dumps(call["request"])
+    assert json.loads(call["kubeconfig"]["text"]) == config and call["kubeconfig"]["mode"] == "0o600"
+    assert not os.path.exists(call["request"]["cluster"]["kubeconfig"])  # removed once the trigger ended
 
 
 async def _first_event(t):

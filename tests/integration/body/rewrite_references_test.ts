@@ -2,13 +2,14 @@
 // ConfigMap and Secret by the body's names, runs unchanged through `kjo run`
 // on the local cluster: kjo renames all three and rewrites the references.
 import assert from "node:assert/strict";
-import { useTestNamespace } from "../_cluster.ts";
+import { namespaceTests, useTestNamespace } from "../_cluster.ts";
 import { eventsOf, kjo, resultOf } from "../_kjo.ts";
 
 const cluster = await useTestNamespace("kjo-refs");
+const test = namespaceTests("kjo refs (integration)", cluster);
 const ns = cluster.namespace;
 
-Deno.test("kjo run: a Job reads its renamed sibling ConfigMap and Secret (volume, envFrom, valueFrom)", async () => {
+test("kjo run: a Job reads its renamed sibling ConfigMap and Secret (volume, envFrom, valueFrom)", async () => {
   const { code, events, stderr } = await kjo([
     "run",
     "-n",
@@ -43,7 +44,7 @@ Deno.test("kjo run: a Job reads its renamed sibling ConfigMap and Secret (volume
   assert.deepEqual([...jobs.items, ...configMaps.items, ...secrets.items], []);
 });
 
-Deno.test("kjo run: a Service selecting a renamed Job's pods by job-name selects them", async () => {
+test("kjo run: a Service selecting a renamed Job's pods by job-name selects them", async () => {
   const body = [
     {
       apiVersion: "batch/v1",
@@ -96,5 +97,3 @@ Deno.test("kjo run: a Service selecting a renamed Job's pods by job-name selects
   assert.equal(wanted.team, "b");
   for (const [key, value] of Object.entries(wanted)) assert.equal(labels[key], value, key);
 });
-
-Deno.test({ name: "kjo refs: teardown", fn: async () => await cluster.dispose() });

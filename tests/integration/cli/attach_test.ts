@@ -1,9 +1,10 @@
 // kjo run --detach, kjo attach and kjo run --reattach on the local cluster.
 import assert from "node:assert/strict";
-import { useTestNamespace, waitFor } from "../_cluster.ts";
+import { namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import { eventsOf, kjo, resultOf, startKjo } from "../_kjo.ts";
 
 const cluster = await useTestNamespace("kjo-attach");
+const test = namespaceTests("kjo attach (integration)", cluster);
 const ns = cluster.namespace;
 const counter = "i=1; while [ $i -le 30 ]; do echo $i; i=$((i+1)); sleep 0.1; done";
 
@@ -14,7 +15,7 @@ async function runPods(runId: string) {
   })).items;
 }
 
-Deno.test("kjo run --detach then kjo attach relays every line from the start, once, and cleans up", async () => {
+test("kjo run --detach then kjo attach relays every line from the start, once, and cleans up", async () => {
   const submitted = await kjo([
     "run",
     "-n",
@@ -48,7 +49,7 @@ Deno.test("kjo run --detach then kjo attach relays every line from the start, on
   assert.equal((await runPods(runId)).length, 0);
 });
 
-Deno.test("kjo attach --since relays only the lines from that time on", async () => {
+test("kjo attach --since relays only the lines from that time on", async () => {
   const submitted = await kjo([
     "run",
     "-n",
@@ -90,13 +91,13 @@ Deno.test("kjo attach --since relays only the lines from that time on", async ()
   assert.deepEqual(eventsOf(attached.events, "log").map((e) => e.line), ["late"]);
 });
 
-Deno.test("kjo attach: an unknown run id exits 2 with a clear message", async () => {
+test("kjo attach: an unknown run id exits 2 with a clear message", async () => {
   const { code, stderr } = await kjo(["attach", "-n", ns, "--run-id", "doesnotexist"]);
   assert.equal(code, 2);
   assert.match(stderr, /no run doesnotexist in namespace/);
 });
 
-Deno.test("kjo run --reattach follows a live run with the same identity instead of starting another", async () => {
+test("kjo run --reattach follows a live run with the same identity instead of starting another", async () => {
   const identity = ["--identity-label", "kjo/dag-id=etl", "--identity-label", "kjo/task-id=load"];
   const first = startKjo([
     "run",
@@ -155,7 +156,7 @@ Deno.test("kjo run --reattach follows a live run with the same identity instead 
   assert.equal(jobs.items.length, 0);
 });
 
-Deno.test("kjo run --reattach starts a new run when no live run has the identity", async () => {
+test("kjo run --reattach starts a new run when no live run has the identity", async () => {
   const { code, events } = await kjo([
     "run",
     "-n",
@@ -175,5 +176,3 @@ Deno.test("kjo run --reattach starts a new run when no live run has the identity
   assert.equal(code, 0);
   assert.deepEqual(eventsOf(events, "log").map((e) => e.line), ["new"]);
 });
-
-Deno.test({ name: "kjo attach: teardown", fn: async () => await cluster.dispose() });

@@ -2,13 +2,14 @@
 // features that need a cluster to show: templates, secret files, envs.
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { kubeconfigPath, useTestNamespace, waitFor } from "../_cluster.ts";
+import { kubeconfigPath, namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import { eventsOf, kjo, resultOf } from "../_kjo.ts";
 
 const cluster = await useTestNamespace("kjo-cmds");
+const test = namespaceTests("kjo commands (integration)", cluster);
 const ns = cluster.namespace;
 
-Deno.test("kjo validate: a good multi-resource body passes the server's dry run and creates nothing", async () => {
+test("kjo validate: a good multi-resource body passes the server's dry run and creates nothing", async () => {
   const { code, stdout, stderr } = await kjo([
     "validate",
     "-n",
@@ -22,7 +23,7 @@ Deno.test("kjo validate: a good multi-resource body passes the server's dry run 
   assert.equal((await cluster.batch.listNamespacedJob({ namespace: ns })).items.length, 0);
 });
 
-Deno.test("kjo validate: a field the server rejects exits 2 naming document and field", async () => {
+test("kjo validate: a field the server rejects exits 2 naming document and field", async () => {
   const body = JSON.stringify({
     apiVersion: "batch/v1",
     kind: "Job",
@@ -37,7 +38,7 @@ Deno.test("kjo validate: a field the server rejects exits 2 naming document and 
   assert.match(stderr, /document 1 \(Job\/x-[a-z0-9]+\).*spec\.backoffLimit/);
 });
 
-Deno.test("kjo run: --set values, --env and a secret file reach the container", async () => {
+test("kjo run: --set values, --env and a secret file reach the container", async () => {
   await cluster.core.createNamespacedSecret({
     namespace: ns,
     body: { metadata: { name: "creds" }, stringData: { token: "t0k3n" } },
@@ -88,7 +89,7 @@ Deno.test("kjo run: --set values, --env and a secret file reach the container", 
   assert.equal(`Job/${out[2]}`, resultOf(check.events).resources[0]);
 });
 
-Deno.test("kjo cleanup --run-id deletes what a run kept; --dry-run only lists", async () => {
+test("kjo cleanup --run-id deletes what a run kept; --dry-run only lists", async () => {
   const kept = await kjo([
     "run",
     "-n",
@@ -125,7 +126,7 @@ Deno.test("kjo cleanup --run-id deletes what a run kept; --dry-run only lists", 
   });
 });
 
-Deno.test("kjo rbac: a service account bound to the printed Role can run the body", async () => {
+test("kjo rbac: a service account bound to the printed Role can run the body", async () => {
   const { code, stdout, stderr } = await kjo([
     "rbac",
     "-n",
@@ -200,5 +201,3 @@ Deno.test("kjo rbac: a service account bound to the printed Role can run the bod
   assert.equal(denied.code, 3);
   assert.match(resultOf(denied.events).message ?? "", /forbidden/i);
 });
-
-Deno.test({ name: "kjo commands: teardown", fn: async () => await cluster.dispose() });

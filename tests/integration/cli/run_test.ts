@@ -1,10 +1,11 @@
 // kjo run end to end on the local cluster: results, logs, events, XCom,
 // delete policies, bad input and interruption.
 import assert from "node:assert/strict";
-import { useTestNamespace, waitFor } from "../_cluster.ts";
+import { namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import { eventsOf, kjo, resultOf, startKjo } from "../_kjo.ts";
 
 const cluster = await useTestNamespace("kjo-run");
+const test = namespaceTests("kjo run (integration)", cluster);
 const ns = cluster.namespace;
 const run = (...args: string[]) => kjo(["run", "-n", ns, "-o", "jsonl", ...args]);
 
@@ -24,7 +25,7 @@ async function leftovers(): Promise<string[]> {
   ];
 }
 
-Deno.test({
+test({
   name: "kjo run: an image Job succeeds, its lines are relayed and it is deleted (IfSucceeded)",
   async fn() {
     const { code, events } = await run(
@@ -45,7 +46,7 @@ Deno.test({
   },
 });
 
-Deno.test("kjo run: a sidecar pod whose main container exits 3 fails with exit 1 and the reason", async () => {
+test("kjo run: a sidecar pod whose main container exits 3 fails with exit 1 and the reason", async () => {
   const body = {
     apiVersion: "v1",
     kind: "Pod",
@@ -74,7 +75,7 @@ Deno.test("kjo run: a sidecar pod whose main container exits 3 fails with exit 1
   assert.deepEqual(await leftovers(), []);
 });
 
-Deno.test("kjo run: a Job with parallelism 3 relays the lines of all 3 pods", async () => {
+test("kjo run: a Job with parallelism 3 relays the lines of all 3 pods", async () => {
   const body = {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -101,7 +102,7 @@ Deno.test("kjo run: a Job with parallelism 3 relays the lines of all 3 pods", as
   for (const log of logs) assert.equal(log.line, `from ${log.pod}`);
 });
 
-Deno.test("kjo run: 20,000 lines printed as fast as possible are each relayed once, in order", async () => {
+test("kjo run: 20,000 lines printed as fast as possible are each relayed once, in order", async () => {
   const { code, events } = await run(
     "--image",
     "busybox",
@@ -118,7 +119,7 @@ Deno.test("kjo run: 20,000 lines printed as fast as possible are each relayed on
   });
 });
 
-Deno.test("kjo run: an xcom event is parsed into the result and not relayed as a log line", async () => {
+test("kjo run: an xcom event is parsed into the result and not relayed as a log line", async () => {
   const { code, events } = await run(
     "--image",
     "busybox",
@@ -135,7 +136,7 @@ Deno.test("kjo run: an xcom event is parsed into the result and not relayed as a
   assert.equal(api[2].value, "50");
 });
 
-Deno.test("kjo run: an xcom value that is not a JSON object fails the run with a clear reason", async () => {
+test("kjo run: an xcom value that is not a JSON object fails the run with a clear reason", async () => {
   const { code, events } = await run(
     "--image",
     "busybox",
@@ -150,7 +151,7 @@ Deno.test("kjo run: an xcom value that is not a JSON object fails the run with a
   assert.match(resultOf(events).message ?? "", /xcom value must be a JSON object/);
 });
 
-Deno.test("kjo run: invalid YAML exits 2 with the line, and nothing is created", async () => {
+test("kjo run: invalid YAML exits 2 with the line, and nothing is created", async () => {
   const { code, stderr, events } = await kjo([
     "run",
     "-n",
@@ -167,7 +168,7 @@ Deno.test("kjo run: invalid YAML exits 2 with the line, and nothing is created",
   assert.deepEqual(await leftovers(), []);
 });
 
-Deno.test("kjo run: hostile or malformed input exits 2 with one line, and nothing is created", async () => {
+test("kjo run: hostile or malformed input exits 2 with one line, and nothing is created", async () => {
   const dir = await Deno.makeTempDir();
   try {
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
@@ -227,7 +228,7 @@ Deno.test("kjo run: hostile or malformed input exits 2 with one line, and nothin
   }
 });
 
-Deno.test("kjo run: a body the server rejects exits 2 naming the document and field; nothing is created", async () => {
+test("kjo run: a body the server rejects exits 2 naming the document and field; nothing is created", async () => {
   const body = [
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first" }, data: { a: "b" } },
     {
@@ -255,7 +256,7 @@ Deno.test("kjo run: a body the server rejects exits 2 naming the document and fi
   assert.deepEqual(await leftovers(), []);
 });
 
-Deno.test("kjo run: an image under kjo.invalid fails within the grace, with the reason", async () => {
+test("kjo run: an image under kjo.invalid fails within the grace, with the reason", async () => {
   const started = Date.now();
   const { code, events } = await run(
     "--image",
@@ -277,7 +278,7 @@ Deno.test("kjo run: an image under kjo.invalid fails within the grace, with the 
   assert.deepEqual(await leftovers(), []);
 });
 
-Deno.test("kjo run: an unschedulable pod fails at the startup timeout with the scheduler's message", async () => {
+test("kjo run: an unschedulable pod fails at the startup timeout with the scheduler's message", async () => {
   const body = {
     apiVersion: "v1",
     kind: "Pod",
@@ -305,7 +306,7 @@ Deno.test("kjo run: an unschedulable pod fails at the startup timeout with the s
   assert.match(result.message ?? "", /Insufficient cpu/);
 });
 
-Deno.test("kjo run: delete policies Never and IfFailed keep what they should", async () => {
+test("kjo run: delete policies Never and IfFailed keep what they should", async () => {
   const kept = await run(
     "--image",
     "busybox",
@@ -353,7 +354,7 @@ Deno.test("kjo run: delete policies Never and IfFailed keep what they should", a
   await waitFor("namespace empty", 60_000, async () => (await leftovers()).length === 0);
 });
 
-Deno.test("kjo run: a multi-resource body creates all, owner-references the first, deletes all", async () => {
+test("kjo run: a multi-resource body creates all, owner-references the first, deletes all", async () => {
   const { code, events } = await run(
     "-f",
     "fixtures/multi_resource.yaml",
@@ -381,7 +382,7 @@ Deno.test("kjo run: a multi-resource body creates all, owner-references the firs
   await waitFor("garbage collection", 60_000, async () => (await leftovers()).length === 0);
 });
 
-Deno.test("kjo run: SIGTERM mid-run deletes everything and exits 143", async () => {
+test("kjo run: SIGTERM mid-run deletes everything and exits 143", async () => {
   const { child, outcome } = startKjo([
     "run",
     "-n",
@@ -408,7 +409,7 @@ Deno.test("kjo run: SIGTERM mid-run deletes everything and exits 143", async () 
   assert.deepEqual(await leftovers(), []);
 });
 
-Deno.test("kjo run: text output prefixes lines with pod/container and reports the result on stderr", async () => {
+test("kjo run: text output prefixes lines with pod/container and reports the result on stderr", async () => {
   const { code, stdout, stderr } = await kjo([
     "run",
     "-n",
@@ -423,9 +424,4 @@ Deno.test("kjo run: text output prefixes lines with pod/container and reports th
   assert.equal(code, 0);
   assert.match(stdout, /^[a-z0-9-]+\/main \| hi$/m);
   assert.match(stderr, /Succeeded/);
-});
-
-Deno.test({
-  name: "kjo run: teardown",
-  fn: async () => await cluster.dispose(),
 });

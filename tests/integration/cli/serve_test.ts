@@ -2,11 +2,12 @@
 // process with shared watches; detach, cleanup, end of stdin and SIGTERM.
 import assert from "node:assert/strict";
 import { run } from "../../../src/runner/run.ts";
-import { kubeconfigPath, useTestNamespace, waitFor } from "../_cluster.ts";
+import { kubeconfigPath, namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import { startServe } from "../_serve.ts";
 
 const cluster = await useTestNamespace("kjo-serve");
 const ns = cluster.namespace;
+const test = namespaceTests("kjo serve (integration)", cluster);
 
 async function submit(script: string, kind: "Job" | "Pod" = "Job"): Promise<string> {
   const result = await run({
@@ -29,7 +30,7 @@ async function jobsOf(runId: string) {
 const lines = (k: number) =>
   `i=1; while [ $i -le 5 ]; do echo "run ${k} line $i"; i=$((i+1)); sleep 0.2; done`;
 
-Deno.test("kjo serve follows 17 runs at once (Jobs and a Pod): each its own result, logs once when asked, detach keeps, cleanup deletes", async () => {
+test("kjo serve follows 17 runs at once (Jobs and a Pod): each its own result, logs once when asked, detach keeps, cleanup deletes", async () => {
   const scripts: { script: string; logs: boolean; expect: string }[] = [];
   for (let k = 0; k < 8; k++) {
     scripts.push({ script: lines(k), logs: k % 2 === 0, expect: "Succeeded" });
@@ -134,7 +135,7 @@ Deno.test("kjo serve follows 17 runs at once (Jobs and a Pod): each its own resu
   }
 });
 
-Deno.test("kjo serve: SIGTERM detaches every follow and exits 0 without deleting", async () => {
+test("kjo serve: SIGTERM detaches every follow and exits 0 without deleting", async () => {
   const runId = await submit("sleep 600");
   const serve = startServe(["-n", ns]);
   try {
@@ -151,5 +152,3 @@ Deno.test("kjo serve: SIGTERM detaches every follow and exits 0 without deleting
     } catch { /* already gone */ }
   }
 });
-
-Deno.test({ name: "kjo serve: teardown", fn: async () => await cluster.dispose() });

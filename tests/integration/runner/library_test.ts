@@ -10,14 +10,15 @@ import {
   type RunEvent,
   runEvents,
 } from "../../../mod.ts";
-import { kubeconfigPath, useTestNamespace, waitFor } from "../_cluster.ts";
+import { kubeconfigPath, namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import { createKubeClient } from "../../../src/kube/kube_client.ts";
 
 const cluster = await useTestNamespace("kjo-lib");
+const test = namespaceTests("mod.ts (integration)", cluster);
 const ns = cluster.namespace;
 const connection = { kubeconfig: kubeconfigPath, namespace: ns };
 
-Deno.test("mod.ts run(): resolves to the result; events reach the callback in order, result last", async () => {
+test("mod.ts run(): resolves to the result; events reach the callback in order, result last", async () => {
   const events: RunEvent[] = [];
   const result = await run({
     ...connection,
@@ -37,7 +38,7 @@ Deno.test("mod.ts run(): resolves to the result; events reach the callback in or
   assert.equal(result.stats?.lines, 3);
 });
 
-Deno.test("mod.ts runEvents(): an async iterable of the same events", async () => {
+test("mod.ts runEvents(): an async iterable of the same events", async () => {
   const stream = runEvents({
     ...connection,
     source: { image: "busybox", kind: "Pod", command: ["sh", "-c", "echo via-pod"] },
@@ -53,7 +54,7 @@ Deno.test("mod.ts runEvents(): an async iterable of the same events", async () =
   assert.equal((await stream.result).state, "Succeeded");
 });
 
-Deno.test("mod.ts run(): bad input resolves to exit code 2 without touching the cluster", async () => {
+test("mod.ts run(): bad input resolves to exit code 2 without touching the cluster", async () => {
   const result = await run({
     kubeconfig: "/nonexistent/kubeconfig",
     source: { body: "apiVersion: v1\nkind: Pod\nmetadata: {name: 3}\n" },
@@ -62,7 +63,7 @@ Deno.test("mod.ts run(): bad input resolves to exit code 2 without touching the 
   assert.match(result.message ?? "", /document 1/);
 });
 
-Deno.test("mod.ts render(): final manifests without a cluster", async () => {
+test("mod.ts render(): final manifests without a cluster", async () => {
   const [job] = await render({ source: { bodyFile: "fixtures/job_hello.yaml" }, runId: "lib" });
   assert.equal(job.kind, "Job");
   assert.equal(job.metadata.labels?.["kjo/run-id"], "lib");
@@ -148,7 +149,7 @@ const widgetBody = {
   spec: { size: 1 },
 };
 
-Deno.test("custom kind through a function: a Widget that reaches Done succeeds", async () => {
+test("custom kind through a function: a Widget that reaches Done succeeds", async () => {
   await ensureCrd();
   const kinds = KindRegistry.withBuiltins().register("kjo-test.example/v1", "Widget", (w) => {
     const phase = (w.status as { phase?: string } | undefined)?.phase;
@@ -164,7 +165,7 @@ Deno.test("custom kind through a function: a Widget that reaches Done succeeds",
   assert.equal(result.state, "Succeeded", String(result.message));
 });
 
-Deno.test("custom kind through a rules file: a Widget in Error fails with exit 1", async () => {
+test("custom kind through a rules file: a Widget in Error fails with exit 1", async () => {
   await ensureCrd();
   const kinds = KindRegistry.withBuiltins().registerAll(parseCustomKindRules(
     `kinds:
@@ -184,11 +185,9 @@ Deno.test("custom kind through a rules file: a Widget in Error fails with exit 1
   assert.equal(result.exitCode, 1);
 });
 
-Deno.test("custom kind without a rule: exit 2 before anything is created", async () => {
+test("custom kind without a rule: exit 2 before anything is created", async () => {
   await ensureCrd();
   const result = await run({ ...connection, source: { body: [widgetBody] } });
   assert.equal(result.exitCode, 2);
   assert.match(result.message ?? "", /no state rule/);
 });
-
-Deno.test({ name: "mod.ts: teardown", fn: async () => await cluster.dispose() });

@@ -6,12 +6,8 @@ import {
   augmentDocuments,
   type AugmentOptions,
 } from "../../../src/body/augment.ts";
-import {
-  applyLabels,
-  applyNames,
-  applyNamespace,
-  RUN_ID_LABEL,
-} from "../../../src/body/augment_metadata.ts";
+import { applyLabels, applyNames, applyNamespace } from "../../../src/body/augment_metadata.ts";
+import { RUN_ID_LABEL } from "../../../src/kube/labels.ts";
 import { augmentMainPod, mainContainer, RESOURCES_ENV } from "../../../src/body/augment_pod.ts";
 
 // deno-lint-ignore no-explicit-any

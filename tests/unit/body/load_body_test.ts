@@ -76,7 +76,7 @@ Deno.test("loadBody: bad image sources", async () => {
   );
   await assert.rejects(
     () => loadBody({ image: "a", kind: "Deployment" as never }),
-    /kind: must be Job or Pod/,
+    /kind: must be one of Job, Pod/,
   );
 });
 

@@ -105,6 +105,10 @@ Deno.test("renderTemplate: include and layout cannot read files", async () => {
     await renderError("<%~ include('/etc/passwd') %>"),
     "body file t.yaml: template line 1: include and layout are not available in kjo templates",
   );
+  assert.equal(
+    await renderError("<% layout('/etc/hostname') %>body"),
+    "body file t.yaml: template line 1: include and layout are not available in kjo templates",
+  );
 });
 
 Deno.test("renderTemplate: origin defaults to body", async () => {

@@ -5,6 +5,7 @@ import {
   RANDOM_ALPHABET,
   randomPostfix,
   sanitizeName,
+  seededRandom,
 } from "../../../src/body/resource_name.ts";
 
 Deno.test("sanitizeName lowercases and turns _ . spaces and other characters into single dashes", () => {
@@ -86,4 +87,15 @@ Deno.test("makeResourceName shortens the non-random part to fit the kind's limit
 
   const noRandom = makeResourceName({ prefix: long, base: "x", random: "", kind: "Pod" });
   assert.equal(noRandom, "a".repeat(63));
+});
+
+Deno.test("seededRandom: the same seed gives the same sequence in [0, 1), another seed another", () => {
+  const a = seededRandom("r1");
+  const b = seededRandom("r1");
+  const c = seededRandom("r2");
+  const seqA = [a(), a(), a()];
+  assert.deepEqual([b(), b(), b()], seqA);
+  assert.notDeepEqual([c(), c(), c()], seqA);
+  assert.ok(seqA.every((x) => x >= 0 && x < 1));
+  assert.equal(randomPostfix(8, seededRandom("r1")), randomPostfix(8, seededRandom("r1")));
 });

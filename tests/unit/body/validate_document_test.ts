@@ -62,10 +62,12 @@ Deno.test("documentLabel: index, kind and name", () => {
   assert.equal(documentLabel("x", 3), "document 3");
 });
 
-Deno.test("valid Job and Pod pass", () => {
-  validateDocument(job(), 1);
-  validateDocument(pod(), 1);
-  validateDocument({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a.b-c" } }, 1);
+Deno.test("valid Job, Pod and ConfigMap pass", () => {
+  assert.doesNotThrow(() => validateDocument(job(), 1));
+  assert.doesNotThrow(() => validateDocument(pod(), 1));
+  assert.doesNotThrow(() =>
+    validateDocument({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a.b-c" } }, 1)
+  );
 });
 
 Deno.test("validateShape: apiVersion, kind and metadata", () => {

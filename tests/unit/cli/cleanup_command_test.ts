@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  DEFAULT_CLEANUP_KINDS,
-  parseDuration,
-  parseKindRef,
-  selectOldRuns,
-} from "../../../src/cli/cleanup_command.ts";
+import { parseDuration, parseKindRef } from "../../../src/cli/cleanup_command.ts";
+import { DEFAULT_CLEANUP_KINDS } from "../../../src/runner/cleanup_runs.ts";
 import { InputError } from "../../../src/errors.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import { json, type SeenRequest, startStubApi, status } from "../kube/_stub_api.ts";
@@ -51,31 +47,6 @@ Deno.test("parseKindRef: apiVersion/Kind with or without a group", () => {
   ]);
 });
 
-const at = (iso: string, runId: string | undefined, name: string): KubeObject => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name, creationTimestamp: iso, labels: runId ? { "kjo/run-id": runId } : {} },
-});
-
-Deno.test("selectOldRuns: a run is old when all of its objects are older than the cutoff", () => {
-  const cutoffMs = Date.parse("2025-01-01T12:00:00Z");
-  const runs = selectOldRuns([
-    at("2025-01-01T10:00:00Z", "old", "a"),
-    at("2025-01-01T11:00:00Z", "old", "b"),
-    at("2025-01-01T10:00:00Z", "retried", "c"),
-    at("2025-01-01T12:30:00Z", "retried", "d"), // a recent pod keeps the run
-    at("2025-01-01T13:00:00Z", "new", "e"),
-    at("2025-01-01T09:00:00Z", undefined, "unlabelled"),
-    {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "no-time", labels: { "kjo/run-id": "nt" } },
-    },
-  ], { cutoffMs });
-  assert.deepEqual([...runs.keys()], ["old"]);
-  assert.deepEqual(runs.get("old")!.map((o) => o.metadata.name), ["a", "b"]);
-});
-
 Deno.test("cleanup: flag errors are exit 2 before any request", async () => {
   const stub = startStubApi(() => json({ items: [] }));
   const kubeconfig = await stubKubeConfigFile(stub.port);
@@ -93,6 +64,10 @@ Deno.test("cleanup: flag errors are exit 2 before any request", async () => {
       [["--run-id", "a", "-n", "x", "-A"], /give only one of -n\/--namespace and --all-namespaces/],
       [["--run-id", "a", "--timeout", "-1"], /--timeout: must be a whole number of seconds/],
       [["--selector", " "], /--selector: must not be empty/],
+      [
+        ["--run-id", "a", "--include-unfinished"],
+        /--include-unfinished only applies to --older-than/,
+      ],
     ];
     for (const [args, expected] of cases) {
       const { code, stderr } = await kjo("cleanup", ...args, "--kubeconfig", kubeconfig);
@@ -119,6 +94,7 @@ const PLURALS: Record<string, [base: string, plural: string]> = {
   ConfigMap: ["/api/v1", "configmaps"],
   Secret: ["/api/v1", "secrets"],
   Widget: ["/apis/example.com/v1", "widgets"],
+  Lease: ["/apis/coordination.k8s.io/v1", "leases"],
 };
 
 function matches(labels: Record<string, string>, selector: string): boolean {
@@ -129,6 +105,7 @@ function matches(labels: Record<string, string>, selector: string): boolean {
     if (inSet) return inSet[2].split(",").includes(labels[inSet[1]]);
     const eq = /^([^=]+)=(.*)$/.exec(part);
     if (eq) return labels[eq[1]] === eq[2];
+    if (part.startsWith("!")) return !(part.slice(1) in labels);
     return part in labels;
   });
 }
@@ -136,22 +113,34 @@ function matches(labels: Record<string, string>, selector: string): boolean {
 class FakeCluster {
   objects: KubeObject[] = [];
   forbidden = new Set<string>();
+  /** A deleted object stays listed (with a deletionTimestamp) this many more lists, like one with finalizers. */
+  lingerLists = 0;
+  #lingering = new Map<KubeObject, number>();
   #uid = 0;
 
   add(
     kind: string,
     name: string,
-    options: { ns?: string; run?: string; owner?: KubeObject; ageMin?: number } = {},
+    options: {
+      ns?: string;
+      run?: string;
+      owner?: KubeObject;
+      ageMin?: number;
+      labels?: Record<string, string>;
+      extra?: Record<string, unknown>;
+    } = {},
   ) {
     const object: KubeObject = {
-      apiVersion: kind === "Job" ? "batch/v1" : kind === "Widget" ? "example.com/v1" : "v1",
+      apiVersion: { Job: "batch/v1", Widget: "example.com/v1", Lease: "coordination.k8s.io/v1" }[
+        kind
+      ] ?? "v1",
       kind,
       metadata: {
         name,
         namespace: options.ns ?? "ns",
         uid: `uid-${++this.#uid}`,
         creationTimestamp: new Date(Date.now() - (options.ageMin ?? 0) * 60_000).toISOString(),
-        labels: options.run ? { "kjo/run-id": options.run } : {},
+        labels: { ...options.labels, ...(options.run ? { "kjo/run-id": options.run } : {}) },
         ...(options.owner
           ? {
             ownerReferences: [{
@@ -163,6 +152,7 @@ class FakeCluster {
           }
           : {}),
       },
+      ...options.extra,
     };
     this.objects.push(object);
     return object;
@@ -184,18 +174,37 @@ class FakeCluster {
         const items = this.objects.filter((o) =>
           o.kind === kind && (!ns || o.metadata.namespace === ns) &&
           matches(o.metadata.labels ?? {}, selector)
-        ).map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
-        return json({ items, metadata: {} });
+        );
+        for (const o of items) {
+          const left = this.#lingering.get(o);
+          if (left === undefined) continue;
+          if (left > 1) this.#lingering.set(o, left - 1);
+          else {
+            this.#lingering.delete(o);
+            this.objects = this.objects.filter((x) => x !== o);
+          }
+        }
+        return json({
+          items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest),
+          metadata: {},
+        });
       }
       if (req.method === "DELETE" && name) {
         const target = this.objects.find((o) =>
           o.kind === kind && o.metadata.name === name && o.metadata.namespace === ns
         );
         if (!target) return status(404, "NotFound", `${plural} "${name}" not found`);
-        this.objects = this.objects.filter((o) =>
-          o !== target &&
-          !(o.metadata.ownerReferences ?? []).some((r) => r.uid === target.metadata.uid)
-        );
+        const gone = (o: KubeObject) =>
+          o === target ||
+          (o.metadata.ownerReferences ?? []).some((r) => r.uid === target.metadata.uid);
+        if (this.lingerLists > 0) {
+          for (const o of this.objects.filter(gone)) {
+            o.metadata.deletionTimestamp ??= new Date().toISOString();
+            if (!this.#lingering.has(o)) this.#lingering.set(o, this.lingerLists);
+          }
+        } else {
+          this.objects = this.objects.filter((o) => !gone(o));
+        }
         return json({ kind: "Status", status: "Success" });
       }
     }
@@ -217,8 +226,9 @@ async function withCluster(
   }
 }
 
-Deno.test("cleanup --run-id: deletes the run's objects owner first, leaves owned pods to GC, waits", async () => {
+Deno.test("cleanup --run-id: deletes the run's objects, owners first, leaves owned pods to GC, waits", async () => {
   await withCluster(async (cluster, kubeconfig, requests) => {
+    cluster.lingerLists = 1; // deleted objects are listed once more before they are gone
     const job = cluster.add("Job", "build", { run: "r1" });
     cluster.add("Pod", "build-abc", { run: "r1", owner: job });
     cluster.add("ConfigMap", "cfg", { run: "r1" });
@@ -236,8 +246,8 @@ Deno.test("cleanup --run-id: deletes the run's objects owner first, leaves owned
       stdout,
       [
         "deleted Job/build (namespace ns, run r1)",
-        "deleted Pod/build-abc (namespace ns, run r1) with its owner Job/build",
         "deleted ConfigMap/cfg (namespace ns, run r1)",
+        "deleted Pod/build-abc (namespace ns, run r1) with its owner Job/build",
         "all gone",
         "",
       ].join("\n"),
@@ -256,6 +266,10 @@ Deno.test("cleanup --run-id: deletes the run's objects owner first, leaves owned
     });
     const lists = requests.filter((r) => r.method === "GET");
     assert.ok(lists.every((r) => r.query.get("labelSelector") === "kjo/run-id=r1"));
+    // Waits: after the last delete, Jobs were listed until the lingering Job was gone.
+    const afterDeletes = requests.slice(requests.lastIndexOf(deletes.at(-1)!) + 1);
+    const jobLists = afterDeletes.filter((r) => r.method === "GET" && r.path.endsWith("/jobs"));
+    assert.ok(jobLists.length >= 2, `${jobLists.length} list(s) of Jobs after the deletes`);
   });
 });
 
@@ -309,8 +323,9 @@ Deno.test("cleanup --older-than -A: only runs whose objects are all old, in ever
     const firstList = requests.find((r) => r.method === "GET")!;
     assert.equal(firstList.path, "/apis/batch/v1/jobs");
     assert.equal(firstList.query.get("labelSelector"), "kjo/run-id");
-    const lastList = requests.findLast((r) => r.method === "GET")!;
-    assert.equal(lastList.query.get("labelSelector"), "kjo/run-id in (old)");
+    const leaseList = requests.find((r) => r.path.endsWith("/leases"))!;
+    assert.equal(leaseList.path, "/apis/coordination.k8s.io/v1/leases");
+    assert.equal(leaseList.query.get("labelSelector"), "kjo/run-id");
 
     const none = await kjo("cleanup", "--older-than", "1d", "-n", "b", "--kubeconfig", kubeconfig);
     assert.equal(none.code, 0);
@@ -390,4 +405,101 @@ Deno.test("cleanup: a selector the server rejects is bad input", async () => {
     await stub.close();
     await Deno.remove(kubeconfig);
   }
+});
+
+Deno.test("cleanup -l: the selector is ANDed with kjo/run-id, so objects kjo did not create survive", async () => {
+  await withCluster(async (cluster, kubeconfig, requests) => {
+    cluster.add("ConfigMap", "foreign", { labels: { x: "y", team: "data" } });
+    cluster.add("Secret", "foreign-secret", { labels: { team: "data" } });
+    cluster.add("ConfigMap", "mine", { run: "r1", labels: { x: "y" } });
+    const byX = await kjo("cleanup", "-l", "x=y", "--kubeconfig", kubeconfig);
+    assert.equal(byX.code, 0, byX.stderr);
+    assert.equal(byX.stdout, "deleted ConfigMap/mine (namespace ns, run r1)\nall gone\n");
+    assert.ok(
+      requests.filter((r) => r.method === "GET").every((r) =>
+        r.query.get("labelSelector") === "kjo/run-id,x=y"
+      ),
+    );
+    const byTeam = await kjo("cleanup", "-l", "team=data", "--kubeconfig", kubeconfig);
+    assert.equal(byTeam.code, 0, byTeam.stderr);
+    assert.match(byTeam.stdout, /^nothing to delete: .* matches kjo\/run-id,team=data /);
+    const notFoo = await kjo("cleanup", "-l", "!foo", "--kubeconfig", kubeconfig);
+    assert.equal(notFoo.code, 0, notFoo.stderr);
+    assert.match(notFoo.stdout, /^nothing to delete/);
+    assert.deepEqual(cluster.objects.map((o) => o.metadata.name), ["foreign", "foreign-secret"]);
+    assert.equal(requests.filter((r) => r.method === "DELETE").length, 1);
+  });
+});
+
+Deno.test("cleanup --older-than: skips runs a kjo follows and unfinished runs; --include-unfinished takes the unfollowed ones", async () => {
+  await withCluster(async (cluster, kubeconfig) => {
+    const tracked = { "kjo/tracked": "true" };
+    const done = { status: { conditions: [{ type: "Complete", status: "True" }] } };
+    const running = { status: { active: 1 } };
+    const renewed = (minutesAgo: number) => ({
+      spec: {
+        renewTime: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+        leaseDurationSeconds: 180,
+      },
+    });
+    cluster.add("Job", "finished", { run: "fin", ageMin: 300, labels: tracked, extra: done });
+    cluster.add("Job", "followed", { run: "fol", ageMin: 300, labels: tracked, extra: done });
+    cluster.add("Lease", "kjo-follow-a", { run: "fol", extra: renewed(1) });
+    cluster.add("Job", "abandoned", { run: "aba", ageMin: 300, labels: tracked, extra: done });
+    cluster.add("Lease", "kjo-follow-b", { run: "aba", extra: renewed(10) }); // stale
+    cluster.add("Job", "detached", { run: "det", ageMin: 300, labels: tracked, extra: running });
+    cluster.add("Job", "live", { run: "liv", ageMin: 300, labels: tracked, extra: running });
+    cluster.add("Lease", "kjo-follow-c", { run: "liv", extra: renewed(0) });
+
+    const first = await kjo("cleanup", "--older-than", "1h", "--kubeconfig", kubeconfig);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(
+      first.stdout,
+      [
+        "skipping run fol: a kjo follows it (heartbeat Lease renewed recently)",
+        "skipping run det: Job/detached has not finished (state Running; --include-unfinished deletes it)",
+        "skipping run liv: a kjo follows it (heartbeat Lease renewed recently)",
+        "deleted Job/finished (namespace ns, run fin)",
+        "deleted Job/abandoned (namespace ns, run aba)",
+        "all gone",
+        "",
+      ].join("\n"),
+    );
+    const second = await kjo(
+      "cleanup",
+      "--older-than",
+      "1h",
+      "--include-unfinished",
+      "--kubeconfig",
+      kubeconfig,
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /^deleted Job\/detached \(namespace ns, run det\)$/m);
+    assert.deepEqual(
+      cluster.objects.filter((o) => o.kind === "Job").map((o) => o.metadata.name),
+      ["followed", "live"],
+    );
+  });
+});
+
+Deno.test("cleanup: a failed delete is exit 3 naming the object, and it is not printed as deleted", async () => {
+  await withCluster(async (cluster, kubeconfig) => {
+    cluster.add("ConfigMap", "ok", { run: "r1" });
+    cluster.add("Secret", "locked", { run: "r1" });
+    const original = cluster.handle;
+    cluster.handle = (req) =>
+      req.method === "DELETE" && req.path.endsWith("/secrets/locked")
+        ? status(403, "Forbidden", "secrets is forbidden")
+        : original(req);
+    const { code, stdout, stderr } = await kjo(
+      "cleanup",
+      "--run-id",
+      "r1",
+      "--kubeconfig",
+      kubeconfig,
+    );
+    assert.equal(code, 3);
+    assert.equal(stdout, "deleted ConfigMap/ok (namespace ns, run r1)\n");
+    assert.match(stderr, /could not delete 1 object\(s\): Secret\/locked: .*HTTP 403/);
+  });
 });

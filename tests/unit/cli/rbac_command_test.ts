@@ -39,6 +39,9 @@ rules:
   - apiGroups: [batch]
     resources: [jobs]
     verbs: [get, list, watch, create, delete]
+  - apiGroups: [coordination.k8s.io]
+    resources: [leases]
+    verbs: [create, patch, delete]
 `,
   );
 });
@@ -63,6 +66,11 @@ Deno.test("rbac: --cluster-role, -o json, an --image body", async () => {
       { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
       { apiGroups: [""], resources: ["pods"], verbs: ALL },
       { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        verbs: ["create", "patch", "delete"],
+      },
     ],
   });
 });
@@ -176,6 +184,7 @@ Deno.test("rbac --for cleanup: list and delete on the cleanup kinds, body option
       verbs: ["list", "delete"],
     },
     { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "delete"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["list"] },
   ]);
   assert.equal(JSON.parse(stdout).metadata.namespace, "jobs");
   const withBody = await kjo(

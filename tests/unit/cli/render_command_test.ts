@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
-import { formatManifests, seededRandom } from "../../../src/cli/render_command.ts";
+import { formatManifests } from "../../../src/cli/render_command.ts";
 import { fixture, kjo, stubKubeConfigFile } from "./_cli.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -193,16 +193,9 @@ Deno.test("render: an unknown --output is a usage error (exit 2)", async () => {
   assert.equal(code, 2);
 });
 
-Deno.test("formatManifests and seededRandom", () => {
+Deno.test("formatManifests: a YAML stream or a JSON list", () => {
   assert.equal(formatManifests([{ a: 1 }, { b: [1, 2] }], "yaml"), "a: 1\n---\nb:\n  - 1\n  - 2");
   assert.equal(formatManifests([{ a: 1 }], "json"), '[\n  {\n    "a": 1\n  }\n]');
-  const a = seededRandom("r1");
-  const b = seededRandom("r1");
-  const c = seededRandom("r2");
-  const seqA = [a(), a(), a()];
-  assert.deepEqual([b(), b(), b()], seqA);
-  assert.notDeepEqual([c(), c(), c()], seqA);
-  assert.ok(seqA.every((x) => x >= 0 && x < 1));
 });
 
 Deno.test("render: references to renamed siblings of the body are rewritten", async () => {

@@ -319,7 +319,7 @@ const RUN_CASES: Case[] = [
   ],
   [
     ["--image", "busybox", "--rules", "missing.yaml"],
-    /^kjo: rules file missing\.yaml: cannot read: /,
+    /^kjo: rules file missing\.yaml: not found$/,
   ],
   [
     ["--image", "busybox", "--set", `${"k".repeat(INPUT_LIMITS.maxSetKeyChars + 1)}=1`],

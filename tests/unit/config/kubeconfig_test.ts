@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { InputError } from "../../../src/errors.ts";
 import { loadKubeConfig } from "../../../src/config/kubeconfig.ts";
+import { withDir } from "../_temp_dir.ts";
 
 function kubeconfigYaml(
   options: {
@@ -37,15 +38,6 @@ function kubeconfigYaml(
     if (namespace) lines.push(`      namespace: ${namespace}`);
   }
   return lines.join("\n") + "\n";
-}
-
-async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 function loadError(options: Parameters<typeof loadKubeConfig>[0]): string {

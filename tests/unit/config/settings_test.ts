@@ -7,16 +7,9 @@ import {
   flagName,
   resolveSettings,
   SETTING_KEYS,
+  settingDefault,
 } from "../../../src/config/settings.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withDir } from "../_temp_dir.ts";
 
 async function settingsError(options: Parameters<typeof resolveSettings>[0]): Promise<string> {
   try {
@@ -32,8 +25,9 @@ async function settingsError(options: Parameters<typeof resolveSettings>[0]): Pr
 Deno.test("key names in the file, the environment and on the command line", () => {
   assert.equal(fileKey("deletePolicy"), "delete_policy");
   assert.equal(envKey("kubeConfigExtraLocations"), "KJO_KUBE_CONFIG_EXTRA_LOCATIONS");
-  assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace-seconds");
-  assert.equal(SETTING_KEYS.length, 19);
+  assert.equal(flagName("imagePullFailureGraceSeconds"), "--image-pull-failure-grace");
+  assert.equal(flagName("startupTimeoutSeconds"), "--startup-timeout");
+  assert.equal(SETTING_KEYS.length, 22);
 });
 
 Deno.test("resolveSettings: defaults", async () => {
@@ -46,7 +40,6 @@ Deno.test("resolveSettings: defaults", async () => {
     showKubernetesTimestamps: false,
     showRunnerId: false,
     startupTimeoutSeconds: 120,
-    validateBodyOnInit: false,
     kubeConfigExtraLocations: [],
     inCluster: false,
     output: "text",
@@ -54,11 +47,22 @@ Deno.test("resolveSettings: defaults", async () => {
     imagePullFailureGraceSeconds: 30,
     stallTimeoutSeconds: 30,
     logLevel: "info",
+    xcomMaxBytes: 1048576,
+    xcomMaxDepth: 32,
+    eventsFrom: "all",
     configFile: undefined,
   });
   assert.ok(Object.values(sources).every((source) => source === "default"));
   assert.equal(settings.namespace, undefined);
   assert.equal(settings.executionTimeoutSeconds, undefined);
+});
+
+Deno.test("settingDefault: what resolveSettings falls back to, undefined when none", async () => {
+  const settings = await resolveSettings({ env: {} });
+  assert.equal(settingDefault("deletePolicy"), settings.deletePolicy);
+  assert.equal(settingDefault("startupTimeoutSeconds"), settings.startupTimeoutSeconds);
+  assert.equal(settingDefault("randomNamePostfixLength"), 8);
+  assert.equal(settingDefault("namespace"), undefined);
 });
 
 Deno.test("resolveSettings: flags > KJO_* env > config file > defaults", async () => {
@@ -87,21 +91,63 @@ Deno.test("resolveSettings: flags > KJO_* env > config file > defaults", async (
   });
 });
 
+Deno.test("resolveSettings: xcom caps and events_from, flags > env > file, and their checks", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "kjo.yaml");
+    await Deno.writeTextFile(file, "xcom_max_bytes: 100\nxcom_max_depth: 4\nevents_from: main\n");
+    const fromFile = await resolveSettings({ configFile: file, env: {} });
+    assert.deepEqual(
+      [fromFile.xcomMaxBytes, fromFile.xcomMaxDepth, fromFile.eventsFrom],
+      [100, 4, "main"],
+    );
+    const fromEnv = await resolveSettings({
+      configFile: file,
+      env: { KJO_XCOM_MAX_BYTES: "200", KJO_XCOM_MAX_DEPTH: "5", KJO_EVENTS_FROM: "all" },
+    });
+    assert.deepEqual([fromEnv.xcomMaxBytes, fromEnv.xcomMaxDepth, fromEnv.eventsFrom], [
+      200,
+      5,
+      "all",
+    ]);
+    const fromFlags = await resolveSettings({
+      configFile: file,
+      env: { KJO_XCOM_MAX_BYTES: "200" },
+      flags: { xcomMaxBytes: "300", xcomMaxDepth: "6", eventsFrom: "main" },
+    });
+    assert.deepEqual(
+      [fromFlags.xcomMaxBytes, fromFlags.xcomMaxDepth, fromFlags.eventsFrom],
+      [300, 6, "main"],
+    );
+  });
+  assert.equal(
+    await settingsError({ env: { KJO_XCOM_MAX_DEPTH: "0" } }),
+    'KJO_XCOM_MAX_DEPTH: must be an integer from 1 up, got "0"',
+  );
+  assert.equal(
+    await settingsError({ env: {}, flags: { xcomMaxBytes: "1.5" } }),
+    '--xcom-max-bytes: must be an integer from 2 up, got "1.5"',
+  );
+  assert.equal(
+    await settingsError({ env: { KJO_EVENTS_FROM: "sidecar" } }),
+    'KJO_EVENTS_FROM: must be one of all, main, got "sidecar"',
+  );
+});
+
 Deno.test("resolveSettings: the config file from flags.config or KJO_CONFIG", async () => {
   await withDir(async (dir) => {
     const a = join(dir, "a.yaml");
     const b = join(dir, "b.yaml");
-    await Deno.writeTextFile(a, "log_level: debug\n");
-    await Deno.writeTextFile(b, "log_level: warn\n");
-    assert.equal((await resolveSettings({ env: { KJO_CONFIG: b } })).logLevel, "warn");
+    await Deno.writeTextFile(a, "delete_policy: Never\n");
+    await Deno.writeTextFile(b, "delete_policy: Always\n");
+    assert.equal((await resolveSettings({ env: { KJO_CONFIG: b } })).deletePolicy, "Always");
     assert.equal(
-      (await resolveSettings({ env: { KJO_CONFIG: b }, flags: { config: a } })).logLevel,
-      "debug",
+      (await resolveSettings({ env: { KJO_CONFIG: b }, flags: { config: a } })).deletePolicy,
+      "Never",
     );
     assert.equal(
       (await resolveSettings({ env: { KJO_CONFIG: b }, flags: { config: a }, configFile: b }))
-        .logLevel,
-      "warn",
+        .deletePolicy,
+      "Always",
     );
   });
 });
@@ -112,7 +158,6 @@ Deno.test("resolveSettings: value parsing from strings", async () => {
       KJO_DETECT_KUBERNETES_LOG_LEVEL: "False",
       KJO_SHOW_KUBERNETES_TIMESTAMPS: "yes",
       KJO_IN_CLUSTER: "1",
-      KJO_VALIDATE_BODY_ON_INIT: "on",
       KJO_RANDOM_NAME_POSTFIX_LENGTH: "0",
       KJO_EXECUTION_TIMEOUT_SECONDS: "1.5",
       KJO_KUBE_CONFIG_EXTRA_LOCATIONS: " /a/config, /b/config ,",
@@ -126,7 +171,6 @@ Deno.test("resolveSettings: value parsing from strings", async () => {
   assert.equal(settings.detectKubernetesLogLevel, false);
   assert.equal(settings.showKubernetesTimestamps, true);
   assert.equal(settings.inCluster, true);
-  assert.equal(settings.validateBodyOnInit, true);
   assert.equal(settings.randomNamePostfixLength, 0);
   assert.equal(settings.executionTimeoutSeconds, 1.5);
   assert.deepEqual(settings.kubeConfigExtraLocations, ["/a/config", "/b/config"]);
@@ -172,9 +216,18 @@ Deno.test("resolveSettings: invalid values name their source", async () => {
     await settingsError({ env: { KJO_STARTUP_TIMEOUT_SECONDS: "-1" } }),
     `KJO_STARTUP_TIMEOUT_SECONDS: must be a number from 0 up, got "-1"`,
   );
+  assert.equal(
+    await settingsError({ env: {}, flags: { startupTimeoutSeconds: "-5" } }),
+    `--startup-timeout: must be a number from 0 up, got "-5"`,
+  );
   assert.match(
     await settingsError({ env: { KJO_NAMESPACE: "Bad_NS" } }),
     /^KJO_NAMESPACE: must be a DNS-1123 label/,
+  );
+  assert.equal(
+    await settingsError({ env: { KJO_LOG_LEVEL: "warn" } }),
+    `KJO_LOG_LEVEL: must be one of info, debug, got "warn"`,
+    "only the levels that change the output",
   );
   await withDir(async (dir) => {
     const file = join(dir, "x.yaml");
@@ -189,6 +242,11 @@ Deno.test("resolveSettings: invalid values name their source", async () => {
       /: show_runner_id: must be a boolean/,
     );
   });
+});
+
+Deno.test("resolveSettings: a startup timeout of 0 (no limit) is accepted", async () => {
+  const settings = await resolveSettings({ env: {}, flags: { startupTimeoutSeconds: "0" } });
+  assert.equal(settings.startupTimeoutSeconds, 0);
 });
 
 Deno.test("resolveSettings: config file problems", async () => {
@@ -219,6 +277,27 @@ Deno.test("resolveSettings: config file problems", async () => {
     assert.equal(
       await settingsError({ configFile: join(dir, "none.yaml"), env: {} }),
       `config file ${join(dir, "none.yaml")}: not found`,
+    );
+  });
+});
+
+Deno.test("resolveSettings: events, flag > KJO_EVENTS > config file > unset (the writer's default)", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "kjo.yaml");
+    await Deno.writeTextFile(file, "events: none\n");
+    const resolve = (flags: Record<string, unknown>, env: Record<string, string>) =>
+      resolveSettings({ configFile: file, flags, env });
+    const all = await resolve({ events: "all" }, { KJO_EVENTS: "warnings" });
+    assert.deepEqual([all.events, all.sources.events], ["all", "flag"]);
+    const env = await resolve({}, { KJO_EVENTS: "warnings" });
+    assert.deepEqual([env.events, env.sources.events], ["warnings", "env"]);
+    const fromFile = await resolve({}, {});
+    assert.deepEqual([fromFile.events, fromFile.sources.events], ["none", "file"]);
+    const unset = await resolveSettings({ env: {} });
+    assert.deepEqual([unset.events, unset.sources.events], [undefined, "default"]);
+    assert.equal(
+      await settingsError({ env: { KJO_EVENTS: "normal" } }),
+      'KJO_EVENTS: must be one of all, warnings, none, got "normal"',
     );
   });
 });

@@ -308,3 +308,37 @@ Deno.test("RunFollower: cleanup deletes a run's resources and waits until they a
     await close();
   }
 });
+
+Deno.test("RunFollower: pieces of an over-long line are no events; xcom caps fail the run (same rules as kjo run)", async () => {
+  const { fake, follower, close } = setup();
+  try {
+    fake.put(JOBS, job("a"));
+    fake.put(JOBS, job("b"));
+    fake.logs.set(
+      "pod-a/main",
+      `2026-11-30T00:00:01.000000000Z ${"a".repeat(1024 * 1024)}::kube_api:xcom={"injected":1}\n` +
+        '2026-11-30T00:00:02.000000000Z ::kube_api:xcom={"real":1}\n',
+    );
+    fake.logs.set(
+      "pod-b/main",
+      `2026-11-30T00:00:01.000000000Z ::kube_api:xcom={"a":${"[".repeat(40)}${"]".repeat(40)}}\n`,
+    );
+    const ra = follower.follow({ runId: "a", deletePolicy: "Never" });
+    const rb = follower.follow({ runId: "b", deletePolicy: "Never", xcomMaxDepth: 8 });
+    await until(() => follower.size === 2, 5_000, "two follows");
+    succeed(fake, "a");
+    succeed(fake, "b");
+    const a = await ra;
+    assert.equal(a.state, "Succeeded");
+    assert.deepEqual(a.xcom, { real: 1 });
+    const b = await rb;
+    assert.equal(b.state, "Failed");
+    assert.equal(b.reason, "InvalidKubeApiEvent");
+    assert.equal(
+      b.message,
+      "pod-b/main: xcom value nests deeper than the cap of 8 levels (xcom max depth)",
+    );
+  } finally {
+    await close();
+  }
+});

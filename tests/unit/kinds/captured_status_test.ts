@@ -1,7 +1,8 @@
 /**
- * The built-in state rules, table-driven over real objects captured from the
- * local cluster by `scripts/capture_status_samples.ts` (fixtures/status/,
- * listed with the expected verdicts in fixtures/status/index.json).
+ * The built-in state rules and startup problems, table-driven over real
+ * objects and Events captured from the local cluster by
+ * `scripts/capture_status_samples.ts` (fixtures/status/, listed with the
+ * expected verdicts and problems in fixtures/status/index.json).
  */
 
 import assert from "node:assert/strict";
@@ -12,6 +13,8 @@ import { findStuckContainers } from "../../../src/kinds/image_pull_failure.ts";
 import { jobState, jobTerminalCondition } from "../../../src/kinds/job_state.ts";
 import { KindRegistry } from "../../../src/kinds/kind_registry.ts";
 import { podState } from "../../../src/kinds/pod_state.ts";
+import { createProblem, podStartupProblems } from "../../../src/kinds/startup_problems.ts";
+import type { KubeEvent } from "../../../src/kube/event_watch.ts";
 import type { StateVerdict } from "../../../src/kinds/resource_state.ts";
 
 interface Sample {
@@ -21,6 +24,14 @@ interface Sample {
   moment: string;
   expect: StateVerdict;
   stuck: string[];
+  /** The Events file captured with the object. */
+  events?: string;
+  /** The Node file captured with a pod. */
+  node?: string;
+  /** Startup problem reasons; for pods without it, the stuck reasons. */
+  problems?: string[];
+  /** Text the first problem's message contains. */
+  mentions?: string;
   note?: string;
 }
 
@@ -33,11 +44,17 @@ function load(file: string): KubeObject {
 }
 
 Deno.test("captured status: index.json lists every fixture, and each names its kind", () => {
-  const listed = index.samples.map((s) => s.file).sort();
+  const listed = index.samples.flatMap((s) => [s.file, s.events ?? [], s.node ?? []].flat())
+    .sort();
   const present = readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "index.json")
     .sort();
   assert.deepEqual(listed, present);
   for (const s of index.samples) {
+    if (s.events) {
+      const list = load(s.events) as KubeObject & { items?: KubeEvent[] };
+      assert.equal(list.kind, "EventList", s.events);
+      assert.ok(list.items?.every((e) => e.kind === "Event" && e.reason), s.events);
+    }
     const o = load(s.file);
     assert.equal(o.kind, s.kind, s.file);
     assert.equal(o.apiVersion, s.kind === "Job" ? "batch/v1" : "v1", s.file);
@@ -65,6 +82,16 @@ for (const s of index.samples) {
       expected.message = s.expect.message;
     }
     assert.deepEqual(got, expected, `${s.file}: ${JSON.stringify(verdict)}`);
+
+    const events = s.events ? (load(s.events) as { items?: KubeEvent[] }).items ?? [] : [];
+    const node = s.node ? load(s.node) : undefined;
+    const problems = s.kind === "Pod"
+      ? podStartupProblems(object, events, node)
+      : [createProblem(object, events)].filter((p) => p !== undefined);
+    assert.deepEqual(problems.map((p) => p.reason), s.problems ?? s.stuck, "startup problems");
+    if (s.mentions) {
+      assert.ok(problems[0]?.message?.includes(s.mentions), JSON.stringify(problems[0]));
+    }
 
     if (s.kind === "Pod") {
       assert.deepEqual(findStuckContainers(object).map((c) => c.reason), s.stuck);

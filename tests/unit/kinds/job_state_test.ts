@@ -8,7 +8,8 @@ const COMPLETIONS = "Reached expected number of succeeded pods";
 
 const cases: Array<[keyof typeof jobs, StateVerdict]> = [
   ["created", { state: "Pending" }],
-  ["starting", { state: "Running", message: "pods: 1 active" }],
+  // The Job controller counts a Pending pod as active: nothing runs yet.
+  ["starting", { state: "Pending", message: "pods: 1 active, none ready" }],
   ["running", { state: "Running", message: "pods: 1 active, 1 ready" }],
   ["betweenRetries", { state: "Running", message: "pods: 1 failed" }],
   ["failureTarget", { state: "Failed", reason: "BackoffLimitExceeded", message: BACKOFF }],
@@ -46,6 +47,12 @@ for (const [name, expected] of cases) {
     assert.deepEqual(jobState(jobs[name]), expected);
   });
 }
+
+Deno.test("jobState: active pods without a ready counter (servers before 1.24) read as Running", () => {
+  const job = structuredClone(jobs.starting);
+  delete (job.status as Record<string, unknown>).ready;
+  assert.deepEqual(jobState(job), { state: "Running", message: "pods: 1 active" });
+});
 
 Deno.test("jobState: spec.suspend without a condition yet is Pending/Suspended", () => {
   const job = structuredClone(jobs.created);

@@ -264,7 +264,7 @@ Deno.test("apply: 403 is a ClusterError naming the verb and resource", async () 
   }
 });
 
-Deno.test("apply: a create failing mid-way deletes what was created and rethrows", async () => {
+Deno.test("apply: a create failing mid-way reports what was sent and created, deletes nothing, rethrows", async () => {
   const stub = fakeCluster((req) =>
     req.method === "POST" && req.query.get("dryRun") !== "All" &&
       req.path.endsWith("/configmaps") &&
@@ -274,26 +274,46 @@ Deno.test("apply: a create failing mid-way deletes what was created and rethrows
       })
       : undefined
   );
+  const creating: string[] = [];
+  const created: string[] = [];
   try {
     await assert.rejects(
       applyResources({
         client: stub.client(),
         objects: [job(), configMap("first"), configMap("second")],
         namespace: "ci",
+        onCreating: (o) => creating.push(o.metadata.name!),
+        onCreated: (o) => created.push(`${o.metadata.name}:${o.metadata.uid}`),
       }),
       { name: "InputError", message: "document 3 (ConfigMap/second): data: exceeded quota" },
     );
-    const deletes = stub.requests.filter((r) => r.method === "DELETE");
-    assert.deepEqual(deletes.map((r) => r.path), [
-      "/api/v1/namespaces/ci/configmaps/first",
-      "/apis/batch/v1/namespaces/ci/jobs/build",
-    ]);
-    for (const d of deletes) {
-      assert.equal((d.body as { propagationPolicy: string }).propagationPolicy, "Background");
-    }
-    assert.deepEqual((deletes[1].body as { preconditions: unknown }).preconditions, {
-      uid: "uid-build",
-    });
+    assert.deepEqual(creating, ["build", "first", "second"]);
+    assert.deepEqual(created, ["build:uid-build", "first:uid-first"]);
+    // Removing what was created is the runner's job (src/runner/cleanup.ts).
+    assert.equal(stub.requests.filter((r) => r.method === "DELETE").length, 0);
+  } finally {
+    await stub.close();
+  }
+});
+
+Deno.test("apply: an aborted signal stops before the next create", async () => {
+  const stop = new AbortController();
+  const stub = fakeCluster();
+  const creating: string[] = [];
+  try {
+    await assert.rejects(
+      applyResources({
+        client: stub.client(),
+        objects: [job(), configMap("first"), configMap("second")],
+        namespace: "ci",
+        signal: stop.signal,
+        onCreating: (o) => creating.push(o.metadata.name!),
+        onCreated: () => stop.abort("SIGTERM"),
+      }),
+      (e) => e === "SIGTERM",
+    );
+    assert.deepEqual(creating, ["build"]);
+    assert.equal(creates(stub).length, 1);
   } finally {
     await stub.close();
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ClusterError } from "../../../src/errors.ts";
-import { deleteByLabel, deleteResources } from "../../../src/kube/delete_resources.ts";
+import { ApiError } from "../../../src/kube/api_error.ts";
+import { deleteObject } from "../../../src/kube/delete_resources.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import { json, startStubApi, status } from "./_stub_api.ts";
 
@@ -11,42 +11,47 @@ const jobObj: KubeObject = {
 };
 const cm: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" } };
 
-Deno.test("delete: reverse order, Background by default, 404 and uid-precondition 409 count as gone", async () => {
+Deno.test("deleteObject: Background by default with a uid precondition; 404 and uid-precondition 409 are gone", async () => {
   const stub = startStubApi((req) => {
     if (req.path.endsWith("/configmaps/cfg")) return status(404, "NotFound", "gone");
+    if (req.path.endsWith("/jobs/replaced")) return status(409, "Conflict", "uid mismatch");
     return json({ kind: "Status", status: "Success" });
   });
   try {
-    const outcomes = await deleteResources({
-      client: stub.client(),
-      objects: [jobObj, cm],
-      namespace: "ci",
-    });
-    assert.deepEqual(outcomes.map((o) => o.result), ["gone", "deleted"]);
+    const client = stub.client();
+    assert.equal(await deleteObject({ client, object: jobObj }), "deleted");
+    assert.equal(await deleteObject({ client, object: cm, namespace: "ci" }), "gone");
+    const replaced = { ...jobObj, metadata: { ...jobObj.metadata, name: "replaced" } };
+    assert.equal(await deleteObject({ client, object: replaced }), "gone");
     assert.deepEqual(stub.requests.map((r) => r.path), [
-      "/api/v1/namespaces/ci/configmaps/cfg",
       "/apis/batch/v1/namespaces/ci/jobs/build",
+      "/api/v1/namespaces/ci/configmaps/cfg",
+      "/apis/batch/v1/namespaces/ci/jobs/replaced",
     ]);
-    assert.deepEqual(stub.requests[1].body, {
+    assert.deepEqual(stub.requests[0].body, {
       apiVersion: "v1",
       kind: "DeleteOptions",
       propagationPolicy: "Background",
       preconditions: { uid: "u1" },
     });
+    assert.equal((stub.requests[1].body as Record<string, unknown>).preconditions, undefined);
   } finally {
     await stub.close();
   }
 });
 
-Deno.test("delete: Foreground and grace period; connection trouble (503) is retried", async () => {
+Deno.test("deleteObject: Foreground and grace period; 503 is retried; 409 without uid and 403 are errors", async () => {
   let calls = 0;
-  const stub = startStubApi(() =>
-    ++calls === 1 ? status(503, "ServiceUnavailable", "busy") : json({})
-  );
+  const stub = startStubApi((req) => {
+    if (req.path.endsWith("/configmaps/cfg")) return status(409, "Conflict", "busy");
+    if (req.path.endsWith("/jobs/locked")) return status(403, "Forbidden", "no delete for you");
+    return ++calls === 1 ? status(503, "ServiceUnavailable", "busy") : json({});
+  });
   try {
-    await deleteResources({
-      client: stub.client(),
-      objects: [jobObj],
+    const client = stub.client();
+    await deleteObject({
+      client,
+      object: jobObj,
       propagationPolicy: "Foreground",
       gracePeriodSeconds: 0,
     });
@@ -54,57 +59,15 @@ Deno.test("delete: Foreground and grace period; connection trouble (503) is retr
     const body = stub.requests[1].body as Record<string, unknown>;
     assert.equal(body.propagationPolicy, "Foreground");
     assert.equal(body.gracePeriodSeconds, 0);
-  } finally {
-    await stub.close();
-  }
-});
-
-Deno.test("delete: every object is tried; failures are reported together", async () => {
-  const stub = startStubApi((req) =>
-    req.path.includes("jobs") ? status(403, "Forbidden", "no delete for you") : json({})
-  );
-  try {
     await assert.rejects(
-      deleteResources({ client: stub.client(), objects: [jobObj, cm], namespace: "ci" }),
-      (e) =>
-        e instanceof ClusterError && /could not delete 1 object\(s\): Job\/build/.test(e.message),
+      deleteObject({ client, object: cm, namespace: "ci" }),
+      (e) => e instanceof ApiError && e.status === 409,
     );
-    assert.equal(stub.requests.length, 2);
-  } finally {
-    await stub.close();
-  }
-});
-
-Deno.test("deleteByLabel lists each kind by selector and deletes what it finds", async () => {
-  const stub = startStubApi((req) => {
-    if (req.method === "GET" && req.path === "/apis/batch/v1/namespaces/ci/jobs") {
-      return json({
-        kind: "JobList",
-        items: [{ metadata: { name: "j1", namespace: "ci", uid: "uj1" } }],
-      });
-    }
-    if (req.method === "GET" && req.path === "/api/v1/namespaces/ci/pods") {
-      return json({
-        kind: "PodList",
-        items: [{ metadata: { name: "p1", namespace: "ci", uid: "up1" } }],
-      });
-    }
-    return json({});
-  });
-  try {
-    const outcomes = await deleteByLabel({
-      client: stub.client(),
-      namespace: "ci",
-      selector: "kjo/run-id=r1",
-      kinds: [{ apiVersion: "batch/v1", kind: "Job" }, { apiVersion: "v1", kind: "Pod" }],
-    });
-    assert.equal(outcomes.length, 2);
-    const lists = stub.requests.filter((r) => r.method === "GET");
-    assert.ok(lists.every((r) => r.query.get("labelSelector") === "kjo/run-id=r1"));
-    assert.deepEqual(stub.requests.filter((r) => r.method === "DELETE").map((r) => r.path), [
-      "/api/v1/namespaces/ci/pods/p1",
-      "/apis/batch/v1/namespaces/ci/jobs/j1",
-    ]);
+    const locked = { ...jobObj, metadata: { ...jobObj.metadata, name: "locked" } };
+    await assert.rejects(
+      deleteObject({ client, object: locked }),
+      (e) => e instanceof ApiError && e.status === 403,
+    );
   } finally {
     await stub.close();
   }

@@ -130,3 +130,88 @@ Deno.test("events: refs by kind and name match events without uid", async () => 
     await stub.close();
   }
 });
+
+Deno.test("events: track de-duplicates refs and keeps only the last trackLimit; the initial objects stay", async () => {
+  let stream: PushStream | undefined;
+  const stub = startStubApi((req, s) => {
+    if (req.query.get("watch") !== "true") {
+      return json({ kind: "EventList", metadata: { resourceVersion: "1" }, items: [] });
+    }
+    stream = s.openStream();
+    return stream.response();
+  });
+  const ac = new AbortController();
+  const got: string[] = [];
+  try {
+    const events = watchEvents({
+      client: stub.client(),
+      namespace: "ns",
+      signal: ac.signal,
+      stallTimeoutMs: 5_000,
+      since: START,
+      objects: [{ uid: "job-uid" }],
+      trackLimit: 10,
+      onEvent: (e) => void got.push(e.metadata.uid!),
+    });
+    // One track per pod update: the same pods again and again.
+    for (let update = 0; update < 50; update++) {
+      for (let pod = 0; pod < 5; pod++) events.track({ uid: `pod-${pod}` });
+    }
+    assert.equal(events.tracked, 6);
+    for (let pod = 5; pod < 100; pod++) events.track({ uid: `pod-${pod}` });
+    assert.equal(events.tracked, 11);
+    await until(() => stream !== undefined);
+    stream!.send({ type: "ADDED", object: event("old-pod", { uid: "pod-0", name: "p0" }) });
+    stream!.send({ type: "ADDED", object: event("recent-pod", { uid: "pod-99", name: "p99" }) });
+    stream!.send({
+      type: "ADDED",
+      object: event("job", { uid: "job-uid", name: "build", kind: "Job" }),
+    });
+    await until(() => got.length === 2);
+    assert.deepEqual(got, ["recent-pod", "job"]);
+    ac.abort();
+    await events;
+  } finally {
+    ac.abort();
+    await stub.close();
+  }
+});
+
+Deno.test("events: occurrence counts are remembered for the last deliveredLimit events", async () => {
+  let stream: PushStream | undefined;
+  const stub = startStubApi((req, s) => {
+    if (req.query.get("watch") !== "true") {
+      return json({ kind: "EventList", metadata: { resourceVersion: "1" }, items: [] });
+    }
+    stream = s.openStream();
+    return stream.response();
+  });
+  const ac = new AbortController();
+  const got: string[] = [];
+  try {
+    const events = watchEvents({
+      client: stub.client(),
+      namespace: "ns",
+      signal: ac.signal,
+      stallTimeoutMs: 5_000,
+      since: START,
+      objects: [{ uid: "job-uid" }],
+      deliveredLimit: 3,
+      onEvent: (e) => void got.push(e.metadata.uid!),
+    });
+    await until(() => stream !== undefined);
+    const send = (uid: string) =>
+      stream!.send({ type: "MODIFIED", object: event(uid, { uid: "job-uid", name: "build" }) });
+    for (const uid of ["a", "b", "a", "c", "d"]) send(uid); // "a" repeated while remembered: dropped
+    await until(() => got.length === 4);
+    send("d"); // remembered: dropped
+    send("a"); // forgotten after b, c, d: delivered again
+    await until(() => got.length === 5);
+    assert.deepEqual(got, ["a", "b", "c", "d", "a"]);
+    ac.abort();
+    await events;
+  } finally {
+    ac.abort();
+    await stub.close();
+  }
+});

@@ -139,6 +139,12 @@ Deno.test("abort stops a request and its retries with the abort reason", async (
       .request({ path: "/x", signal: ac.signal });
     setTimeout(() => ac.abort(new Error("stop")), 50);
     await assert.rejects(pending, /stop/);
+    // Retries stop with the abort: fewer than 1 + 10 attempts, and none later.
+    const sent = stub.requests.length;
+    assert.ok(sent >= 1 && sent < 11, `${sent} attempts`);
+    await new Promise((r) => setTimeout(r, 400)); // two back-offs
+
+    assert.equal(stub.requests.length, sent, "no retry after the abort");
   } finally {
     await stub.close();
   }

@@ -12,7 +12,7 @@ Deno.test("LineSplitter: lines across chunks, UTF-8 split inside a character, CR
   }
   assert.deepEqual(texts, ["a€b", "second"]);
   assert.equal(splitter.pendingBytes, 3);
-  assert.deepEqual(splitter.flush(), { text: "thi", continuation: false });
+  assert.deepEqual(splitter.flush(), { text: "thi", continuation: false, truncated: false });
   assert.equal(splitter.flush(), undefined);
 });
 
@@ -37,4 +37,20 @@ Deno.test("LineSplitter: a prefix (timestamp) does not count against the first p
   const splitter = new LineSplitter(4, { prefixed: true });
   const out = splitter.push(bytes("2026-01-01T00:00:00Z abcdefghij\n")).map((p) => p.text);
   assert.deepEqual(out, ["2026-01-01T00:00:00Z abcd", "efgh", "ij"]);
+});
+
+Deno.test("LineSplitter: pieces of a cut line say whether they continue one and whether one goes on", () => {
+  const splitter = new LineSplitter(4);
+  const pieces = splitter.push(bytes("abcdefghij\nwhole\nxyzw\n"));
+  assert.deepEqual(pieces, [
+    { text: "abcd", continuation: false, truncated: true },
+    { text: "efgh", continuation: true, truncated: true },
+    { text: "ij", continuation: true, truncated: false },
+    { text: "whol", continuation: false, truncated: true },
+    { text: "e", continuation: true, truncated: false },
+    { text: "xyzw", continuation: false, truncated: false },
+  ]);
+  // An unterminated rest after a cut is the last continuation piece.
+  splitter.push(bytes("1234567"));
+  assert.deepEqual(splitter.flush(), { text: "567", continuation: true, truncated: false });
 });

@@ -257,6 +257,47 @@ Deno.test("log: lines longer than the limit are split, identically after a resum
   }
 });
 
+Deno.test("log: pieces of an over-long line are marked first/continuation; a continuation never carries a timestamp of its own", async () => {
+  // The second piece starts with the event marker, the third with something shaped like a timestamp.
+  const long = "a".repeat(20) + '::kube_api:xcom={"x":1}' + "2026-03-01T10:00:09Z tail";
+  const stub = startStubApi((_req, s) => {
+    const stream = s.openStream();
+    const response = stream.response();
+    setTimeout(() => {
+      stream.send(`2026-03-01T10:00:01Z ${long}\n2026-03-01T10:00:02Z whole\n`);
+      stream.end();
+    }, 2);
+    return response;
+  });
+  const ac = new AbortController();
+  const got: LogLine[] = [];
+  try {
+    const follow = followContainerLog({
+      client: stub.client(),
+      namespace: "ns",
+      pod: "p1",
+      container: "main",
+      signal: ac.signal,
+      stallTimeoutMs: 5_000,
+      maxLineBytes: 20,
+      backoff: { minMs: 1, maxMs: 5 },
+      isContainerDone: () => true,
+      onLine: (l) => void got.push(l),
+    });
+    assert.equal(await follow, "completed");
+    assert.deepEqual(got, [
+      { ts: "2026-03-01T10:00:01Z", line: "a".repeat(20), piece: "first" },
+      { ts: "2026-03-01T10:00:01Z", line: '::kube_api:xcom={"x"', piece: "continuation" },
+      { ts: "2026-03-01T10:00:01Z", line: ":1}2026-03-01T10:00:", piece: "continuation" },
+      { ts: "2026-03-01T10:00:01Z", line: "09Z tail", piece: "continuation" },
+      { ts: "2026-03-01T10:00:02Z", line: "whole" },
+    ]);
+  } finally {
+    ac.abort();
+    await stub.close();
+  }
+});
+
 Deno.test("log: 404 ends with pod-gone, 403 rejects with ClusterError, abort resolves aborted", async () => {
   let mode = "404";
   const stub = startStubApi((_req, s) => {

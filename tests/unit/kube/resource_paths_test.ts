@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { ClusterError, InputError } from "../../../src/errors.ts";
 import {
-  clearDiscoveryCache,
   collectionPath,
   objectPath,
   resolveResource,
@@ -40,9 +39,8 @@ Deno.test("resource paths: core kinds need no request; discovery is cached per c
       "cluster-scoped ignores namespace",
     );
 
-    clearDiscoveryCache(client);
-    await resolveResource(client, { apiVersion: "example.com/v1", kind: "Widget" });
-    assert.equal(stub.requests.length, 2);
+    await resolveResource(stub.client(), { apiVersion: "example.com/v1", kind: "Widget" });
+    assert.equal(stub.requests.length, 2, "another client discovers for itself");
   } finally {
     await stub.close();
   }

@@ -124,6 +124,12 @@ Deno.test("watch: list, then watch from the list's version; resumes from the las
       "DELETED:b(list)",
     ]);
     assert.equal(events[0].object.kind, "Pod", "list items get their kind back");
+    // The watch keeps only each object's identity (bounded memory): so is a re-list's DELETED.
+    assert.deepEqual(events.at(-1)!.object, {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "b", namespace: "ns", uid: "uid-b", resourceVersion: "9" },
+    });
     assert.equal(watch.stats.relists, 1);
     assert.equal(watch.stats.reconnects, 2);
 

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  checkXComCaps,
+  DEFAULT_XCOM_MAX_BYTES,
+  DEFAULT_XCOM_MAX_DEPTH,
   isKubeApiEventLine,
+  jsonDepth,
   parseKubeApiEvent,
   parseXComValue,
+  utf8Length,
 } from "../../../src/logs/kube_api_event.ts";
 
 Deno.test("parseKubeApiEvent: ordinary lines are not events", () => {
@@ -63,5 +68,54 @@ Deno.test("parseXComValue", () => {
   assert.deepEqual(parseXComValue("true"), {
     ok: false,
     error: "xcom value must be a JSON object, got a boolean",
+  });
+});
+
+Deno.test("jsonDepth: brackets in strings and escapes do not count; stops above the limit", () => {
+  assert.equal(jsonDepth("1"), 0);
+  assert.equal(jsonDepth("{}"), 1);
+  assert.equal(jsonDepth('{"a":[1,{"b":"[[{"}]}'), 3);
+  assert.equal(jsonDepth('{"a":"\\"[[["}'), 1);
+  assert.equal(jsonDepth("[[],[[]]]"), 3);
+  const hostile = "[".repeat(500_000);
+  assert.equal(jsonDepth(hostile, 32), 33);
+  assert.equal(jsonDepth(hostile), 500_000);
+});
+
+Deno.test("utf8Length counts UTF-8 bytes", () => {
+  assert.equal(utf8Length(""), 0);
+  assert.equal(utf8Length("abc"), 3);
+  assert.equal(utf8Length("é€😀"), 2 + 3 + 4);
+  assert.equal(utf8Length("é€😀"), new TextEncoder().encode("é€😀").length);
+});
+
+Deno.test("parseKubeApiEvent: xcom values over the size or depth caps are invalid, before any parse", () => {
+  const deep = `{"a":${"[".repeat(2000)}${"]".repeat(2000)}}`;
+  const r = parseKubeApiEvent(`::kube_api:xcom=${deep}`);
+  assert.deepEqual(r, {
+    ok: false,
+    name: "xcom",
+    value: deep,
+    error:
+      `xcom value nests deeper than the cap of ${DEFAULT_XCOM_MAX_DEPTH} levels (xcom max depth)`,
+  });
+  assert.equal(
+    checkXComCaps('{"a":"€€"}', { maxBytes: 12 }),
+    "xcom value is 14 bytes, over the cap of 12 bytes (xcom max bytes)",
+  );
+  assert.equal(checkXComCaps('{"a":"€€"}', { maxBytes: 14 }), undefined);
+  assert.equal(checkXComCaps("[[1]]", { maxDepth: 2 }), undefined);
+  assert.deepEqual(parseKubeApiEvent('::kube_api:xcom={"a":{"b":{}}}', { maxDepth: 2 }), {
+    ok: false,
+    name: "xcom",
+    value: '{"a":{"b":{}}}',
+    error: "xcom value nests deeper than the cap of 2 levels (xcom max depth)",
+  });
+  assert.equal(DEFAULT_XCOM_MAX_BYTES, 1024 * 1024);
+  // Other events are not xcom values: no caps.
+  assert.deepEqual(parseKubeApiEvent("::kube_api:p=[[[", { maxDepth: 1 }), {
+    ok: true,
+    name: "p",
+    value: "[[[",
   });
 });

@@ -57,3 +57,39 @@ Deno.test("JsonlWriter: flush and batching", async () => {
   assert.equal(out.writes.length, 2);
   writer.close();
 });
+
+Deno.test("JsonlWriter: every Kubernetes event by default, each count a line; events narrows them", () => {
+  const events: RunEvent[] = [
+    {
+      type: "k8s_event",
+      time: T,
+      object: "Pod/p",
+      eventType: "Normal",
+      reason: "Pulled",
+      message: "m",
+    },
+    ...[1, 2, 3].map((count): RunEvent => ({
+      type: "k8s_event",
+      time: T,
+      object: "Pod/p",
+      eventType: "Warning",
+      reason: "BackOff",
+      message: "m",
+      count,
+    })),
+    { type: "status", time: T, resource: "Pod/p", state: "Running" },
+  ];
+  const written = (events_?: "all" | "warnings" | "none") => {
+    const out = capture();
+    const writer = new JsonlWriter({ stdout: out, ...(events_ ? { events: events_ } : {}) });
+    for (const e of events) writer.write(e);
+    writer.close();
+    return out.text().split("\n").filter((l) => l !== "").map((l) => {
+      const e = JSON.parse(l);
+      return e.type === "k8s_event" ? `${e.reason}${e.count ?? ""}` : e.type;
+    });
+  };
+  assert.deepEqual(written(), ["Pulled", "BackOff1", "BackOff2", "BackOff3", "status"]);
+  assert.deepEqual(written("warnings"), ["BackOff1", "BackOff2", "BackOff3", "status"]);
+  assert.deepEqual(written("none"), ["status"]);
+});

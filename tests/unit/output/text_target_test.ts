@@ -32,3 +32,24 @@ Deno.test("fileTarget: a broken pipe ends output quietly; other errors throw", (
   });
   assert.throws(() => failing.write("a"), /EIO/);
 });
+
+Deno.test("fileTarget.terminal: a terminal unless the file is not one or TERM is dumb", () => {
+  const file = (tty: boolean) => ({
+    writeSync: (p: Uint8Array) => p.length,
+    isTerminal: () => tty,
+  });
+  const term = Deno.env.get("TERM");
+  try {
+    Deno.env.set("TERM", "xterm-256color");
+    const info = fileTarget(file(true)).terminal?.();
+    assert.ok(info !== undefined, "a terminal");
+    assert.ok(info.columns === undefined || info.columns > 0, JSON.stringify(info));
+    assert.equal(fileTarget(file(false)).terminal?.(), undefined);
+    assert.equal(fileTarget({ writeSync: (p: Uint8Array) => p.length }).terminal?.(), undefined);
+    Deno.env.set("TERM", "dumb");
+    assert.equal(fileTarget(file(true)).terminal?.(), undefined);
+  } finally {
+    if (term === undefined) Deno.env.delete("TERM");
+    else Deno.env.set("TERM", term);
+  }
+});

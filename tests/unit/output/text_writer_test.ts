@@ -177,3 +177,119 @@ Deno.test("TextWriter: batches writes and keeps stdout/stderr order", async () =
   ]);
   writer.close();
 });
+
+const k8sEvent = (
+  reason: string,
+  count?: number,
+  options: { eventType?: string; message?: string; object?: string } = {},
+): RunEvent => ({
+  type: "k8s_event",
+  time: T,
+  object: options.object ?? "Pod/p",
+  eventType: options.eventType ?? "Warning",
+  reason,
+  message: options.message ?? `${reason} message`,
+  ...(count === undefined ? {} : { count }),
+});
+
+const normalEvents = ["Scheduled", "Pulled", "Created", "Started"].map((reason) =>
+  k8sEvent(reason, undefined, { eventType: "Normal" })
+);
+
+Deno.test("TextWriter: events shows Warning events by default, Normal ones with all, none with none", () => {
+  const shown = (events?: "all" | "warnings" | "none") => {
+    const { stderr, writer } = setup(events ? { events } : {});
+    for (const e of [...normalEvents, k8sEvent("BackOff")]) writer.write(e);
+    writer.close();
+    return stderr.text().split("\n").filter((l) => l !== "").map((l) => l.split(" ")[4]);
+  };
+  assert.deepEqual(shown(), ["BackOff:"]);
+  assert.deepEqual(shown("warnings"), ["BackOff:"]);
+  assert.deepEqual(shown("all"), ["Scheduled:", "Pulled:", "Created:", "Started:", "BackOff:"]);
+  assert.deepEqual(shown("none"), []);
+});
+
+Deno.test("TextWriter: not on a terminal, a repeated event prints at counts 1, 2, 4, 8 (not 3, 5-7, 9)", () => {
+  const { stderr, writer } = setup();
+  for (let count = 1; count <= 9; count++) writer.write(k8sEvent("FailedMount", count));
+  writer.write(k8sEvent("FailedMount", 1)); // another Event object, same text: the 10th, folded
+  writer.write(k8sEvent("FailedMount", 1, { object: "Pod/q" })); // another object: its own event
+  writer.close();
+  assert.equal(
+    stderr.text(),
+    [
+      "[kjo] event Pod/p Warning FailedMount: FailedMount message",
+      "[kjo] event Pod/p Warning FailedMount: FailedMount message (x2)",
+      "[kjo] event Pod/p Warning FailedMount: FailedMount message (x4)",
+      "[kjo] event Pod/p Warning FailedMount: FailedMount message (x8)",
+      "[kjo] event Pod/q Warning FailedMount: FailedMount message",
+      "",
+    ].join("\n"),
+  );
+});
+
+/** A captured stream that says it is a terminal `columns` wide. */
+function terminal(columns?: number) {
+  return { ...capture(), terminal: () => (columns === undefined ? {} : { columns }) };
+}
+
+Deno.test("TextWriter: on a terminal, a repeat replaces its line in place while it is the last line", () => {
+  const stdout = capture();
+  const stderr = terminal(200);
+  const writer = new TextWriter({ stdout, stderr });
+  const up = "\r\x1b[1A\x1b[J";
+  const line = (count: number) =>
+    `[kjo] event Pod/p Warning BackOff: BackOff message${count > 1 ? ` (x${count})` : ""}\n`;
+  writer.write(k8sEvent("BackOff", 1));
+  writer.write(k8sEvent("BackOff", 2));
+  writer.write(k8sEvent("BackOff", 3));
+  writer.flush();
+  assert.equal(stderr.text(), line(1) + up + line(2) + up + line(3));
+  // A log line in between: the event's line is no longer last; a repeat is a
+  // new line at a power of two (4), and replaces that line afterwards (5).
+  writer.write(log("p", "working"));
+  writer.write(k8sEvent("BackOff", 4));
+  writer.write(k8sEvent("BackOff", 5));
+  writer.write(log("p", "still working"));
+  writer.write(k8sEvent("BackOff", 6)); // neither last nor a power of two: folded
+  writer.close();
+  assert.equal(stderr.text(), line(1) + up + line(2) + up + line(3) + line(4) + up + line(5));
+  assert.equal(stdout.text(), "p/main | working\np/main | still working\n");
+});
+
+Deno.test("TextWriter: an in-place update moves up over every row of a wrapped line", () => {
+  const stderr = terminal(20);
+  const writer = new TextWriter({ stdout: capture(), stderr, color: true });
+  // "[kjo] event Pod/p Warning FailedMount: FailedMount message" is 58 characters
+  // without colour codes: 3 rows of 20.
+  writer.write(k8sEvent("FailedMount", 1));
+  writer.write(k8sEvent("FailedMount", 2));
+  writer.close();
+  const [, second] = stderr.text().split("\n");
+  assert.ok(second.startsWith("\r\x1b[3A\x1b[J"), JSON.stringify(second));
+});
+
+Deno.test("TextWriter: an event whose text holds control characters is not updated in place", () => {
+  const stderr = terminal(200);
+  const writer = new TextWriter({ stdout: capture(), stderr });
+  for (let count = 1; count <= 3; count++) {
+    writer.write(k8sEvent("Failed", count, { message: "line one\nline two" }));
+  }
+  writer.close();
+  assert.ok(!stderr.text().includes("\x1b["), JSON.stringify(stderr.text()));
+  assert.equal(stderr.text().split("[kjo]").length - 1, 2, "counts 1 and 2 only");
+});
+
+Deno.test("TextWriter: two Event objects with the same text are one event seen twice", () => {
+  const { stderr, writer } = setup({ events: "all" });
+  const pulled = () =>
+    k8sEvent("Pulled", undefined, { eventType: "Normal", message: "pulled busybox" });
+  writer.write(pulled()); // the init container's image
+  writer.write(pulled()); // the main container's, a separate Event object
+  writer.close();
+  assert.equal(
+    stderr.text(),
+    "[kjo] event Pod/p Normal Pulled: pulled busybox\n" +
+      "[kjo] event Pod/p Normal Pulled: pulled busybox (x2)\n",
+  );
+});

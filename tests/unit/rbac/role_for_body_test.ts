@@ -47,7 +47,13 @@ const namespace: BodyResource = {
 
 const ALL = ["get", "list", "watch", "create", "delete"];
 
-Deno.test("roleForBody: a Job gets the five verbs; pods, pods/log and events are always there", () => {
+const LEASES = {
+  apiGroups: ["coordination.k8s.io"],
+  resources: ["leases"],
+  verbs: ["create", "patch", "delete"],
+};
+
+Deno.test("roleForBody: a Job gets the five verbs; pods, pods/log, events and the heartbeat leases are always there", () => {
   const roles = roleForBody({ resources: [job], name: "kjo-runner", namespace: "ci" });
   assert.deepEqual(roles, [{
     apiVersion: "rbac.authorization.k8s.io/v1",
@@ -57,10 +63,16 @@ Deno.test("roleForBody: a Job gets the five verbs; pods, pods/log and events are
       { apiGroups: [""], resources: ["events", "pods"], verbs: ["get", "list", "watch"] },
       { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ALL },
+      LEASES,
     ],
   }]);
   assert.deepEqual([...RUN_VERBS], ALL);
-  assert.ok(!JSON.stringify(roles).includes("patch"));
+  // kjo patches only its own heartbeat Lease, never an object of the body.
+  assert.deepEqual(
+    (roles[0].rules as { verbs: string[]; resources: string[] }[])
+      .filter((r) => r.verbs.includes("patch")).map((r) => r.resources),
+    [["leases"]],
+  );
 });
 
 Deno.test("roleForBody: resources of one group with the same verbs share a rule; groups sorted, core first", () => {
@@ -72,6 +84,7 @@ Deno.test("roleForBody: resources of one group with the same verbs share a rule;
     { apiGroups: [""], resources: ["events", "pods"], verbs: ["get", "list", "watch"] },
     { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
     { apiGroups: ["batch"], resources: ["jobs"], verbs: ALL },
+    LEASES,
     { apiGroups: ["example.com"], resources: ["widgets"], verbs: ALL },
   ]);
 });
@@ -82,6 +95,7 @@ Deno.test("roleForBody: a Pod body unites the pod verbs", () => {
     { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
     { apiGroups: [""], resources: ["pods"], verbs: ALL },
     { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+    LEASES,
   ]);
 });
 
@@ -117,12 +131,18 @@ Deno.test("roleForBody: a body spanning namespaces gives one Role per namespace,
   assert.deepEqual(roles.map((r) => r.metadata.namespace), ["a", "b"]);
   assert.deepEqual(roles[1].rules, [{ apiGroups: [""], resources: ["configmaps"], verbs: ALL }]);
   const runRules = roles[0].rules as { resources: string[] }[];
-  assert.deepEqual(runRules.map((r) => r.resources), [["events", "pods"], ["pods/log"], [
-    "services",
-  ], ["jobs"]]);
+  assert.deepEqual(runRules.map((r) => r.resources), [
+    ["events", "pods"],
+    ["pods/log"],
+    [
+      "services",
+    ],
+    ["jobs"],
+    ["leases"],
+  ]);
 });
 
-Deno.test("roleForBody: cleanup needs list and delete on each kind, nothing else", () => {
+Deno.test("roleForBody: cleanup needs list and delete on each kind and list on the heartbeat leases", () => {
   const [role] = roleForBody({
     resources: [job, pod, configMap],
     purpose: "cleanup",
@@ -131,6 +151,7 @@ Deno.test("roleForBody: cleanup needs list and delete on each kind, nothing else
   assert.deepEqual(role.rules, [
     { apiGroups: [""], resources: ["configmaps", "pods"], verbs: ["list", "delete"] },
     { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "delete"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["list"] },
   ]);
 });
 

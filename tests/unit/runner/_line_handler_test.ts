@@ -195,3 +195,132 @@ Deno.test("createLineHandler: parseXcom false leaves xcom values raw, valid or n
   assert.equal(xcom.size, 0);
   assert.deepEqual(handler.errors, []);
 });
+
+Deno.test("createLineHandler: pieces of an over-long line are never events; a continuation starting with the marker is a log line", () => {
+  const { handler, plain, xcom } = setup();
+  handler.handle("p", "main", { text: "x".repeat(10), piece: "first" });
+  handler.handle("p", "main", { text: '::kube_api:xcom={"injected":1}', piece: "continuation" });
+  handler.handle("p", "main", { text: '::kube_api:xcom={"real":1}' });
+  assert.deepEqual(plain(), [
+    { type: "log", pod: "p", container: "main", line: "x".repeat(10) },
+    { type: "log", pod: "p", container: "main", line: '::kube_api:xcom={"injected":1}' },
+    {
+      type: "api_event",
+      name: "xcom",
+      value: '{"real":1}',
+      parsed: { real: 1 },
+      pod: "p",
+      container: "main",
+    },
+  ]);
+  assert.deepEqual(xcom.toObject(), { real: 1 });
+  assert.deepEqual(handler.errors, []);
+});
+
+Deno.test("createLineHandler: an event line cut at the line limit is an error naming pod/container, its pieces are not logged", () => {
+  const { handler, plain, xcom } = setup();
+  handler.handle("p", "main", { text: '::kube_api:xcom={"a":"', piece: "first" });
+  handler.handle("p", "main", { text: "aaaa", piece: "continuation" });
+  handler.handle("p", "main", { text: '"}', piece: "continuation" });
+  handler.handle("p", "main", { text: "after" });
+  assert.equal(xcom.size, 0);
+  assert.deepEqual(handler.errors, [
+    "p/main: ::kube_api: event line longer than 1048576 bytes (the longest line read whole); ignored",
+  ]);
+  assert.deepEqual(plain().map((e) => e.type === "log" ? e.line : e.type), ["info", "after"]);
+});
+
+Deno.test("createLineHandler: xcom caps on size and depth fail with the pod/container and the cap, raw values too", () => {
+  for (const parseXcom of [true, false]) {
+    const { handler, xcom, events } = setup({ parseXcom, xcomCaps: { maxBytes: 64, maxDepth: 3 } });
+    handler.handle("p", "main", {
+      text: `::kube_api:xcom={"a":${"[".repeat(2000)}${"]".repeat(2000)}}`,
+    });
+    handler.handle("p", "main", { text: `::kube_api:xcom={"big":"${"b".repeat(100)}"}` });
+    handler.handle("p", "main", { text: '::kube_api:xcom={"ok":[[1]]}' });
+    assert.deepEqual(handler.errors, [
+      "p/main: xcom value is at least 4006 bytes, over the cap of 64 bytes (xcom max bytes)",
+      "p/main: xcom value is at least 110 bytes, over the cap of 64 bytes (xcom max bytes)",
+    ], `parseXcom ${parseXcom}`);
+    assert.equal(events.filter((e) => e.type === "api_event").length, 1);
+    assert.deepEqual(xcom.toObject(), parseXcom ? { ok: [[1]] } : {});
+  }
+  const { handler } = setup({ xcomCaps: { maxDepth: 3 } });
+  handler.handle("p", "main", {
+    text: `::kube_api:xcom={"a":${"[".repeat(2000)}${"]".repeat(2000)}}`,
+  });
+  handler.handle("p", "main", { text: '::kube_api:xcom={"a":[[[1]]]}' });
+  assert.deepEqual(handler.errors, [
+    "p/main: xcom value nests deeper than the cap of 3 levels (xcom max depth)",
+    "p/main: xcom value nests deeper than the cap of 3 levels (xcom max depth)",
+  ]);
+});
+
+Deno.test("createLineHandler: the total XCom cap of the collector fails the event that goes over it", () => {
+  const events: RunEvent[] = [];
+  const xcom = new XComCollector({ maxBytes: 20 });
+  const handler = createLineHandler({
+    emit: (e) => events.push(e),
+    xcom,
+    relayLogs: true,
+    relayApiEventLines: false,
+    keepLastLines: 5,
+  });
+  handler.handle("p", "main", { text: '::kube_api:xcom={"a":"12345"}' });
+  handler.handle("p", "main", { text: '::kube_api:xcom={"b":"12345"}' });
+  assert.deepEqual(xcom.toObject(), { a: "12345" });
+  assert.deepEqual(handler.errors, [
+    "p/main: xcom values would total 25 bytes, over the cap of 20 bytes (xcom max bytes)",
+  ]);
+  assert.equal(handler.xcomEvents, 1);
+});
+
+Deno.test("createLineHandler: isEventSource limits events to the containers it accepts; others' marker lines are log lines", () => {
+  const { handler, plain, xcom } = setup({ isEventSource: (_pod, c) => c === "main" });
+  handler.handle("p", "sidecar", { text: '::kube_api:xcom={"evil":1}' });
+  handler.handle("p", "sidecar", { text: "::kube_api:xcom=[broken" });
+  handler.handle("p", "main", { text: '::kube_api:xcom={"good":1}' });
+  assert.deepEqual(xcom.toObject(), { good: 1 });
+  assert.deepEqual(handler.errors, []);
+  assert.deepEqual(plain().map((e) => e.type), ["log", "log", "api_event"]);
+});
+
+Deno.test("createLineHandler: invalid events: the first maxErrors are kept, the rest counted", () => {
+  const { handler, events } = setup({ maxErrors: 3 });
+  for (let i = 0; i < 1000; i++) handler.handle("p", "main", { text: `::kube_api:xcom=${i}` });
+  assert.equal(handler.errors.length, 3);
+  assert.match(handler.errors[0], /^p\/main: xcom value must be a JSON object, got a number$/);
+  assert.equal(handler.errorCount, 1000);
+  assert.deepEqual(handler.reportedErrors.slice(3), ["… and 997 more invalid ::kube_api: events"]);
+  assert.equal(events.length, 1000, "each one is still reported as it comes");
+});
+
+Deno.test("createLineHandler: tails of finished containers: the last keepFailedTails failed and keepDoneTails others", () => {
+  const { handler } = setup({ keepLastLines: 2, keepFailedTails: 2, keepDoneTails: 1 });
+  for (let i = 0; i < 100; i++) {
+    handler.handle(`pod-${i}`, "main", { text: `line of ${i}` });
+    handler.containerDone(`pod-${i}`, "main", i % 10 === 0);
+  }
+  handler.handle("live", "main", { text: "still running" });
+  assert.deepEqual([...handler.lastLines.keys()].sort(), [
+    "live/main",
+    "pod-80/main",
+    "pod-90/main",
+    "pod-99/main",
+  ]);
+  // A retired container that writes again (a restart) is live again.
+  handler.handle("pod-99", "main", { text: "restarted" });
+  for (let i = 100; i < 103; i++) {
+    handler.handle(`pod-${i}`, "main", { text: "x" });
+    handler.containerDone(`pod-${i}`, "main", false);
+  }
+  assert.ok(handler.lastLines.has("pod-99/main"));
+  assert.deepEqual(handler.lastLines.get("pod-99/main"), ["line of 99", "restarted"]);
+  assert.ok(handler.lastLines.has("pod-102/main") && !handler.lastLines.has("pod-101/main"));
+});
+
+Deno.test("createLineHandler: tail lines are kept cut to 1000 characters", () => {
+  const { handler } = setup();
+  handler.handle("p", "main", { text: "z".repeat(5000), piece: "first" });
+  assert.equal(handler.lastLines.get("p/main")![0].length, 1000);
+});

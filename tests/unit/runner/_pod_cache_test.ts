@@ -162,6 +162,7 @@ Deno.test("PodCache: get and all return the latest version of each pod", () => {
   assert.equal(cache.get("a"), latest);
   assert.equal(cache.get("c"), undefined);
   assert.deepEqual(cache.all().map((x) => x.metadata.name), ["a", "b"]);
+  assert.equal(cache.all()[0], latest, "all() holds the latest version too");
 });
 
 Deno.test("containerStatuses: init containers first; none without a status", () => {
@@ -195,4 +196,85 @@ Deno.test("PodCache.isContainerDone: a container's own restartPolicy wins over t
   const p = pod({ policy: "Never", main: "exit1" });
   (p.spec!.containers![0] as { name: string; restartPolicy?: string }).restartPolicy = "OnFailure";
   assert.equal(done(p, "main"), false);
+});
+
+Deno.test("PodCache: finished pods beyond keepFailed/keepSucceeded are forgotten but stay done", () => {
+  const cache = new PodCache({ keepFailed: 2, keepSucceeded: 3 });
+  for (let i = 0; i < 1000; i++) {
+    const failed = i % 100 === 0;
+    const name = `p-${i}`;
+    cache.update(pod({ name, policy: "Never", main: "running" }));
+    cache.update(
+      pod({
+        name,
+        policy: "Never",
+        phase: failed ? "Failed" : "Succeeded",
+        main: failed ? "exit1" : "exit0",
+      }),
+    );
+  }
+  cache.update(pod({ name: "live", policy: "Never", main: "running" }));
+  assert.deepEqual(cache.all().map((p) => p.metadata.name).sort(), [
+    "live",
+    "p-800",
+    "p-900",
+    "p-997",
+    "p-998",
+    "p-999",
+  ]);
+  assert.equal(cache.forgotten, 1000 - 5);
+  assert.equal(cache.isContainerDone("p-1", "main"), true, "a forgotten pod is still done");
+  assert.equal(cache.isContainerDone("live", "main"), false);
+  // A re-list shows a forgotten finished pod again: it is not kept again.
+  cache.update(pod({ name: "p-1", policy: "Never", phase: "Succeeded", main: "exit0" }));
+  assert.equal(cache.get("p-1"), undefined);
+  assert.equal(cache.all().length, 6);
+});
+
+Deno.test("PodCache: a pinned finished pod is kept until unpinned; deleted pods count as finished", () => {
+  const cache = new PodCache({ keepFailed: 0, keepSucceeded: 0 });
+  cache.update(pod({ name: "a", policy: "Never", main: "running" }));
+  cache.pin("a");
+  cache.pin("a");
+  cache.update(pod({ name: "a", policy: "Never", phase: "Succeeded", main: "exit0" }));
+  assert.ok(cache.get("a"), "pinned");
+  cache.unpin("a");
+  assert.ok(cache.get("a"), "still pinned once");
+  cache.unpin("a");
+  assert.equal(cache.get("a"), undefined);
+  assert.equal(cache.isContainerDone("a", "main"), true);
+  cache.update(pod({ name: "b", policy: "Always", main: "running" }));
+  cache.remove("b");
+  assert.equal(cache.get("b"), undefined);
+  assert.equal(cache.isContainerDone("b", "main"), true);
+  assert.equal(cache.forgotten, 2);
+});
+
+Deno.test("PodCache: rememberDone bounds the names of forgotten pods", () => {
+  const cache = new PodCache({ keepFailed: 0, keepSucceeded: 0, rememberDone: 10 });
+  for (let i = 0; i < 100; i++) {
+    cache.update(pod({ name: `p-${i}`, policy: "Never", phase: "Succeeded", main: "exit0" }));
+  }
+  assert.equal(cache.all().length, 0);
+  assert.equal(cache.isContainerDone("p-99", "main"), true);
+  assert.equal(cache.isContainerDone("p-90", "main"), true);
+  assert.equal(cache.isContainerDone("p-0", "main"), false, "the oldest names are dropped");
+});
+
+Deno.test("PodCache.isMainContainer: the annotated container, else the first; hasContainerFailed", () => {
+  const cache = new PodCache();
+  const p = pod({ name: "a", main: "exit3", policy: "Never" });
+  p.spec!.containers = [{ name: "main" }, { name: "side" }];
+  cache.update(p);
+  assert.equal(cache.isMainContainer("a", "main"), true);
+  assert.equal(cache.isMainContainer("a", "side"), false);
+  assert.equal(cache.hasContainerFailed("a", "main"), true);
+  assert.equal(cache.hasContainerFailed("a", "side"), false);
+  cache.update({
+    ...p,
+    metadata: { name: "a", annotations: { "kubernetes_job_operator.main_container": " side " } },
+  });
+  assert.equal(cache.isMainContainer("a", "main"), false);
+  assert.equal(cache.isMainContainer("a", "side"), true);
+  assert.equal(cache.isMainContainer("unknown", "main"), false);
 });

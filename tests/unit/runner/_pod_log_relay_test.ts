@@ -191,8 +191,17 @@ Deno.test("PodLogRelay.stop: aborts every follower, and aborts are not errors", 
 });
 
 Deno.test("PodLogRelay.drain: resolves at once when nothing was followed", async () => {
-  const { relay } = setup();
-  await relay.drain({ runningGraceMs: 10_000, doneGraceMs: 10_000 });
+  const { relay, calls, errors } = setup();
+  let resolved = false;
+  const drained = relay.drain({ runningGraceMs: 10_000, doneGraceMs: 10_000 })
+    .then(() => resolved = true);
+  // "At once": settled before the first timer fires, so neither a grace nor
+  // drain's own poll interval was waited for.
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(resolved, true, "drain waited for a timer with nothing to drain");
+  await drained;
+  assert.equal(calls.length, 0);
+  assert.deepEqual(errors, []);
 });
 
 Deno.test("PodLogRelay.drain: waits for a done container's follower to deliver its last lines", async () => {
@@ -245,4 +254,40 @@ Deno.test("PodLogRelay.drain: a running container that ends during the grace is 
   calls[0].finish();
   await drained;
   assert.equal(await calls[0].ended, "finished");
+});
+
+Deno.test("PodLogRelay: ended followers are dropped, remembered (bounded) and not started again; onFollowEnd says whether the container failed", async () => {
+  const { follow, calls } = fakeFollow();
+  const cache = new PodCache({ keepFailed: 1, keepSucceeded: 1 });
+  const ends: Array<[string, string, boolean]> = [];
+  const relay = new PodLogRelay({
+    follow,
+    cache,
+    onLine: () => {},
+    onFollowEnd: (p, c, failed) => ends.push([p, c, failed]),
+    rememberEnded: 100,
+  });
+  const observe = (p: PodLike) => {
+    cache.update(p);
+    relay.observe(p);
+  };
+  for (let i = 0; i < 300; i++) {
+    const exit = { terminated: { exitCode: i % 2, reason: "x" } };
+    observe(pod(`p-${i}`, [{ name: "main", state: RUNNING }]));
+    observe(
+      pod(`p-${i}`, [{ name: "main", state: exit }], { phase: i % 2 ? "Failed" : "Succeeded" }),
+    );
+    assert.ok(cache.get(`p-${i}`), "pinned while its follower runs");
+    calls[i].finish();
+    await calls[i].ended;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  assert.equal(relay.size, 300);
+  assert.equal(relay.active, 0);
+  assert.deepEqual(ends.slice(0, 2), [["p-0", "main", false], ["p-1", "main", true]]);
+  assert.equal(cache.all().length, 2, "finished, unpinned pods are forgotten");
+  // Seen again (a re-list): neither a recent nor an old pod is followed twice.
+  observe(pod("p-299", [{ name: "main", state: EXIT0 }], { phase: "Succeeded" }));
+  observe(pod("p-250", [{ name: "main", state: EXIT0 }], { phase: "Succeeded" }));
+  assert.equal(calls.length, 300);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DELETE_POLICIES, type DeletePolicy } from "../../../src/config/settings.ts";
+import { DELETE_POLICIES, type DeletePolicy } from "../../../src/choices.ts";
 import { shouldDelete } from "../../../src/runner/delete_policy.ts";
 
 Deno.test("shouldDelete: every policy and outcome", () => {

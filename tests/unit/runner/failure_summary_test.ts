@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { summarizeFailure, type SummaryEvent } from "../../../src/runner/failure_summary.ts";
+import {
+  RecentWarnings,
+  summarizeFailure,
+  type SummaryEvent,
+} from "../../../src/runner/failure_summary.ts";
 import { jobState } from "../../../src/kinds/job_state.ts";
 import { podState } from "../../../src/kinds/pod_state.ts";
 import { jobs, pod, pods } from "../kinds/_status_samples.ts";
@@ -235,4 +239,51 @@ Deno.test("summarizeFailure: multi-line termination messages stay on one line", 
     lines[2],
     "  main: terminated, exit code 2 (Error): panic: bad ⏎ goroutine 1 [running]: ⏎ main.main()",
   );
+});
+
+Deno.test("RecentWarnings: only Warning events, de-duplicated, the most recent `limit` distinct ones", () => {
+  const warnings = new RecentWarnings(3);
+  for (let i = 0; i < 10_000; i++) {
+    warnings.add({ object: `Pod/p-${i}`, eventType: "Normal", reason: "Pulled", message: "m" });
+    warnings.add({
+      object: `Pod/p-${i}`,
+      eventType: "Warning",
+      reason: "Failed",
+      message: `m${i}`,
+    });
+    warnings.add({
+      object: "Job/j",
+      eventType: "Warning",
+      reason: "BackOff",
+      message: "same",
+      count: 2,
+    });
+  }
+  assert.deepEqual(warnings.list().map((e) => `${e.object} ${e.message} x${e.count}`), [
+    "Pod/p-9998 m9998 x1",
+    "Pod/p-9999 m9999 x1",
+    "Job/j same x2",
+  ]);
+});
+
+Deno.test("summarizeFailure: morePods counts pods no longer kept", () => {
+  const p = pod({ phase: "Failed", containers: [{ name: "main", state: { exit: 1 } }] });
+  const lines = summarizeFailure({
+    tracked: jobs.failed,
+    pods: [p],
+    events: [],
+    lastLines: new Map(),
+    verdict: jobState(jobs.failed),
+    morePods: 1999,
+  });
+  assert.ok(lines.includes("… and 1999 more pods"), lines.join("\n"));
+  const one = summarizeFailure({
+    tracked: jobs.failed,
+    pods: [p],
+    events: [],
+    lastLines: new Map(),
+    verdict: jobState(jobs.failed),
+    morePods: 1,
+  });
+  assert.ok(one.includes("… and 1 more pod"), one.join("\n"));
 });

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../../../src/errors.ts";
+import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import type { ResultEvent, RunEvent } from "../../../src/output/run_event.ts";
 import { run } from "../../../src/runner/run.ts";
 import type { RunOptions } from "../../../src/runner/run_options.ts";
+import { FakeCluster } from "./_fake_cluster.ts";
 import {
   UNREACHABLE_SERVER,
   unreachableKubeConfig,
   unreachableKubeconfigFile,
 } from "./_unreachable.ts";
+import { startStubApi, status, stubKubeConfig } from "../kube/_stub_api.ts";
 
 const WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 1\n";
 
@@ -58,20 +61,33 @@ Deno.test("run: bad input resolves to an Error result with exit code 2, before a
       /\/nonexistent\/kjo\/kubeconfig/,
     ],
   ];
-  for (const [name, options, message] of cases) {
-    const started = performance.now();
-    const { result, events } = await runCollect({ runId: "testrun00001", ...options });
-    assert.equal(result.type, "result", name);
-    assert.equal(result.state, "Error", name);
-    assert.equal(result.exitCode, ExitCode.BadInput, name);
-    assert.equal(result.reason, "InputError", name);
-    assert.match(result.message ?? "", message, name);
-    assert.equal(result.message?.includes("\n"), false, `${name}: one-line message`);
-    assert.equal(result.runId, "testrun00001", name);
-    assert.deepEqual(result.resources, [], name);
-    assert.deepEqual(result.xcom, {}, name);
-    assert.deepEqual(events.map((e) => e.type), ["result"], `${name}: nothing was announced`);
-    assert.ok(performance.now() - started < 1_000, `${name}: no cluster access`);
+  // A reachable API server that counts requests: bad input must not make any.
+  const stub = startStubApi(() => status(500, "InternalError", "no request expected"));
+  try {
+    for (const [name, options, message] of cases) {
+      const { result, events } = await runCollect({
+        runId: "testrun00001",
+        kubeConfig: stubKubeConfig(stub.port),
+        ...options,
+      });
+      assert.equal(result.type, "result", name);
+      assert.equal(result.state, "Error", name);
+      assert.equal(result.exitCode, ExitCode.BadInput, name);
+      assert.equal(result.reason, "InputError", name);
+      assert.match(result.message ?? "", message, name);
+      assert.equal(result.message?.includes("\n"), false, `${name}: one-line message`);
+      assert.equal(result.runId, "testrun00001", name);
+      assert.deepEqual(result.resources, [], name);
+      assert.deepEqual(result.xcom, {}, name);
+      assert.deepEqual(events.map((e) => e.type), ["result"], `${name}: nothing was announced`);
+      assert.deepEqual(
+        stub.requests.map((r) => `${r.method} ${r.path}`),
+        [],
+        `${name}: no cluster access`,
+      );
+    }
+  } finally {
+    await stub.close();
   }
 });
 
@@ -145,5 +161,95 @@ Deno.test("run: an unreachable cluster is exit 3 with a ClusterError message (ku
     assert.ok(elapsed < 10_000, `took ${Math.round(elapsed)} ms`);
   } finally {
     await Deno.remove(kubeconfig.replace(/\/kubeconfig$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("run: SIGTERM while a create is in flight: the object it made is found by the run's label and deleted; exit 143", async () => {
+  for (const inFlight of ["pods", "configmaps"]) {
+    const cluster = new FakeCluster();
+    const stop = new AbortController();
+    cluster.intercept = async (req) => {
+      if (req.method !== "POST" || req.query.get("dryRun") || !req.path.endsWith(`/${inFlight}`)) {
+        return undefined;
+      }
+      // The server creates the object, but kjo is stopped before the answer comes.
+      cluster.create(inFlight, req.body as KubeObject);
+      stop.abort("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return status(500, "InternalError", "answer too late");
+    };
+    try {
+      const { result, events } = await runCollect({
+        kubeConfig: stubKubeConfig(cluster.stub.port),
+        runId: "testrun00004",
+        signal: stop.signal,
+        source: {
+          body: [
+            {
+              apiVersion: "v1",
+              kind: "Pod",
+              metadata: { name: "work" },
+              spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox" }] },
+            },
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" }, data: { a: "1" } },
+          ],
+        },
+      });
+      assert.equal(result.state, "Interrupted", inFlight);
+      assert.equal(result.exitCode, 143, inFlight);
+      assert.deepEqual(cluster.objects, [], `${inFlight}: nothing is left`);
+      const statuses = events.filter((e) => e.type === "status").map((e) =>
+        `${e.resource.split("-")[0]} ${e.state}`
+      );
+      const deletes = cluster.stub.requests.filter((r) => r.method === "DELETE").map((r) =>
+        r.path.replace(/-[a-z0-9]+$/, "")
+      );
+      // The sweep listed the kinds whose create was sent, by the run's label.
+      const listed = cluster.stub.requests.filter((r) =>
+        r.method === "GET" && r.path === `/api/v1/namespaces/ns/${inFlight}`
+      );
+      assert.ok(
+        listed.length > 0 &&
+          listed.every((r) => r.query.get("labelSelector") === "kjo/run-id=testrun00004"),
+        inFlight,
+      );
+      if (inFlight === "pods") {
+        // The first object was in flight: only the sweep can find it.
+        assert.match(result.message ?? "", /^interrupted by SIGTERM; deleted Pod\/work-\S+$/);
+        assert.deepEqual(deletes, ["/api/v1/namespaces/ns/pods/work"]);
+        assert.deepEqual(statuses, ["Pod/work Deleted"]);
+      } else {
+        // The ConfigMap was in flight; it is owned by the Pod and went with it
+        // (garbage collector) before the sweep saw it.
+        assert.match(result.message ?? "", /^interrupted by SIGTERM; deleted Pod\/work-\S+$/);
+        assert.deepEqual(deletes, ["/api/v1/namespaces/ns/pods/work"]);
+        assert.deepEqual(statuses, ["Pod/work Created", "Pod/work Deleted"]);
+      }
+    } finally {
+      await cluster.close();
+    }
+  }
+});
+
+Deno.test("run: SIGTERM during the dry run ends Interrupted (143), nothing created, nothing deleted", async () => {
+  const cluster = new FakeCluster();
+  const stop = new AbortController();
+  cluster.intercept = async (req) => {
+    if (req.method !== "POST") return undefined;
+    stop.abort("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return status(500, "InternalError", "answer too late");
+  };
+  try {
+    const { result } = await runCollect({
+      kubeConfig: stubKubeConfig(cluster.stub.port),
+      signal: stop.signal,
+      source: { image: "busybox", command: ["true"] },
+    });
+    assert.equal(result.exitCode, 143);
+    assert.equal(result.message, "interrupted by SIGTERM; nothing was created");
+    assert.equal(cluster.stub.requests.filter((r) => r.method === "DELETE").length, 0);
+  } finally {
+    await cluster.close();
   }
 });

@@ -17,9 +17,23 @@ Deno.test("exitCodeForSignal: 130 for SIGINT, 143 for SIGTERM", () => {
 });
 
 Deno.test("trapStopSignals: SIGTERM aborts the controller with the signal name; dispose removes the listeners", async () => {
+  // Record the listeners trapStopSignals adds and removes (still really adding them).
+  const added: Array<[string, () => void]> = [];
+  const removed: Array<[string, () => void]> = [];
+  const { addSignalListener, removeSignalListener } = Deno;
+  Deno.addSignalListener = (signal, handler) => {
+    added.push([signal, handler]);
+    addSignalListener(signal, handler);
+  };
+  Deno.removeSignalListener = (signal, handler) => {
+    removed.push([signal, handler]);
+    removeSignalListener(signal, handler);
+  };
   const controller = new AbortController();
-  const dispose = trapStopSignals(controller);
+  let dispose: (() => void) | undefined;
   try {
+    dispose = trapStopSignals(controller);
+    assert.deepEqual(added.map(([signal]) => signal).sort(), ["SIGINT", "SIGTERM"]);
     const aborted = new Promise<void>((resolve) =>
       controller.signal.addEventListener("abort", () => resolve(), { once: true })
     );
@@ -30,7 +44,13 @@ Deno.test("trapStopSignals: SIGTERM aborts the controller with the signal name; 
     Deno.kill(Deno.pid, "SIGTERM");
     await Promise.race([aborted, timeout]).finally(() => clearTimeout(timer));
     assert.equal(controller.signal.reason, "SIGTERM");
-  } finally {
+    assert.deepEqual(removed, [], "listeners stay until dispose");
     dispose();
+    dispose = undefined;
+    assert.deepEqual(removed, added, "dispose removes exactly the listeners it added");
+  } finally {
+    dispose?.();
+    Deno.addSignalListener = addSignalListener;
+    Deno.removeSignalListener = removeSignalListener;
   }
 });
