@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
-from airflow_kjo.kjo_args import KubeConnection, RunRequest, run_args
+from airflow_kjo.kjo_args import RunRequest, run_args
 from airflow_kjo.kjo_process import kjo_environment, parse_event_line, resolve_kjo_command
 from airflow_kjo.serve_client import shared_serve_client
 from airflow_kjo.triggers import KjoRunTrigger
@@ -33,11 +33,11 @@ def submit(kubeconfig, label: str, script: str, **extra) -> str:
         name_prefix="trig",
         labels={"kjo/dag-id": label},
         detach=True,
-        connection=KubeConnection(config_file=str(kubeconfig)),
         **extra,
     )
     done = subprocess.run(
-        resolve_kjo_command() + run_args(request), capture_output=True, text=True, timeout=180, env=kjo_environment()
+        resolve_kjo_command() + run_args(request) + [f"--kubeconfig={kubeconfig}"],
+        capture_output=True, text=True, timeout=180, env=kjo_environment(),
     )
     results = [e for e in map(parse_event_line, done.stdout.splitlines()) if e.get("type") == "result"]
     assert results and results[-1]["state"] == "Submitted", done.stdout[-2000:] + done.stderr[-2000:]
@@ -60,7 +60,7 @@ def test_sixteen_deferred_runs_through_one_kjo_serve_survive_its_sigkill(cluster
 
         async def scenario():
             triggers = [
-                KjoRunTrigger(run_id=run_id, namespace="default", connection={"config_file": str(cluster)})
+                KjoRunTrigger(run_id=run_id, namespace="default", config_file=str(cluster))
                 for run_id in run_ids
             ]
 
@@ -115,7 +115,7 @@ def test_execution_deadline_ends_the_run_as_timed_out_and_the_job_has_an_active_
 
         async def scenario():
             trigger = KjoRunTrigger(
-                run_id=run_id, namespace="default", connection={"config_file": str(cluster)},
+                run_id=run_id, namespace="default", config_file=str(cluster),
                 execution_deadline=time.time() + 8,
             )
             async for event in trigger.run():
