@@ -94,17 +94,6 @@ export interface LineHandler {
 
 /**
  * Creates the handler of relayed lines.
- *
- * @example
- * ```ts
- * import { XComCollector } from "../logs/xcom_collector.ts";
- *
- * const handler = createLineHandler({
- *   emit: (event) => console.log(event), xcom: new XComCollector(),
- *   relayLogs: true, relayApiEventLines: false, keepLastLines: 20,
- * });
- * handler.handle("pod-a", "main", { text: '::kube_api:xcom={"a":1}' });
- * ```
  */
 export function createLineHandler(options: LineHandlerOptions): LineHandler {
   const lastLines = new Map<string, string[]>();

@@ -44,11 +44,6 @@ export function containerStatuses(pod: PodLike): ContainerStatusLike[] {
 
 /**
  * Options of {@linkcode PodCache}.
- *
- * @example
- * ```ts
- * const options: PodCacheOptions = { keepFailed: 10, keepSucceeded: 5 };
- * ```
  */
 export interface PodCacheOptions {
   /**
@@ -77,13 +72,6 @@ export interface PodCacheOptions {
  * still reads them); of the other finished pods only the last `keepFailed`
  * failed and `keepSucceeded` others are kept, and the rest are remembered by
  * name only (as done), up to `rememberDone` names.
- *
- * @example
- * ```ts
- * const cache = new PodCache();
- * cache.update(pod);
- * cache.isContainerDone("p", "main");
- * ```
  */
 export class PodCache {
   #pods = new Map<string, PodLike>();

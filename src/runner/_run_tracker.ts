@@ -59,20 +59,6 @@ export interface RunTrackerOptions {
 /**
  * Follows the tracked resource, the run's pods and their Events, and
  * resolves {@linkcode RunTracker.decided} once the run's outcome is known.
- *
- * @example
- * ```ts
- * import { jobState } from "../kinds/job_state.ts";
- *
- * const tracker = new RunTracker({
- *   rule: jobState,
- *   startupTimeoutMs: 120_000,
- *   unrecoverableGraceMs: 30_000,
- * });
- * tracker.onTracked({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "build" } });
- * // Feed pods (onPod), their Events (onEvent) and call tick() periodically.
- * tracker.decided.then((verdict) => console.log(verdict.state, verdict.reason));
- * ```
  */
 export class RunTracker {
   /** Resolves with the outcome, once. */

@@ -23,11 +23,6 @@ export interface KubeConnectionOptions
 
 /**
  * Everything one run needs. Only the body source is required.
- *
- * @example
- * ```ts
- * const options: RunOptions = { source: { bodyFile: "job.yaml" }, deletePolicy: "Always" };
- * ```
  */
 export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnectionOptions {
   /** The run id (label `kjo/run-id`); a new random one when absent. */
