@@ -134,7 +134,7 @@ export class RunState implements HubSubscriber {
   /** @inheritdoc */
   onPod(type: WatchEventType, object: KubeObject): void {
     if (this.#stopped || !this.#accept("pod", type, object)) return;
-    const pod = object as PodLike;
+    const pod: PodLike = object;
     if (type === "DELETED") {
       this.#cache.remove(pod.metadata.name!);
       this.tracker.onPodDeleted(pod.metadata.name!);

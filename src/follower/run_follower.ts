@@ -358,7 +358,7 @@ export class RunFollower {
     const pods = await this.#client.request<{ items?: PodLike[] }>({
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       query: { labelSelector: `${RUN_ID_LABEL}=${runId}` },
-    }).catch(() => ({ items: [] as PodLike[] }));
+    }).catch((): { items?: PodLike[] } => ({}));
     return (pods.items ?? []).map((pod) => ({ ...pod, apiVersion: "v1", kind: "Pod" }));
   }
 

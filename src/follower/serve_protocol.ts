@@ -25,7 +25,10 @@ export interface FollowRequest {
   runId: string;
   namespace?: string;
   cluster?: ClusterRef;
-  /** Follow container logs (default true). */
+  /**
+   * Follow container logs.
+   * @default {true}
+   */
   logs?: boolean;
   deletePolicy?: DeletePolicy;
   startupTimeoutSeconds?: number;

@@ -41,9 +41,10 @@ export interface LineHandlerOptions {
   /** Add the level a line names to its log event (detect_kubernetes_log_level). */
   detectLevel?: boolean;
   /**
-   * Parse `xcom` values as JSON objects into the result (default true). When
+   * Parse `xcom` values as JSON objects into the result. When
    * false they are api events with the raw value only, for callers that
    * parse them themselves (the Airflow operator's parse_xcom_event).
+   * @default {true}
    */
   parseXcom?: boolean;
   /** Caps on each `xcom` value (checked on raw values too). */

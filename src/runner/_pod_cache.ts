@@ -25,6 +25,7 @@ export interface ContainerStatusLike {
 /** A pod as the runner reads it. */
 export interface PodLike extends KubeObject {
   spec?: {
+    nodeName?: string;
     restartPolicy?: string;
     initContainers?: { name: string }[];
     containers?: { name: string }[];

@@ -162,7 +162,7 @@ export class RunTracker {
     const now = this.#now();
     const names = new Set<string>();
     for (const { pod, firstSeen } of this.#pods.values()) {
-      const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const node = pod.spec?.nodeName;
       if (node && now - firstSeen >= afterMs && podAwaitsNode(pod)) names.add(node);
     }
     return [...names];
@@ -246,7 +246,7 @@ export class RunTracker {
     const current = new Map<string, StartupProblem>();
     for (const { pod } of this.#pods.values()) {
       const events = [...(this.#events.get(`Pod/${pod.metadata.name}`)?.values() ?? [])];
-      const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const nodeName = pod.spec?.nodeName;
       const node = nodeName ? this.#nodes.get(nodeName) : undefined;
       for (const p of podStartupProblems(pod, events, node)) current.set(problemKey(p), p);
     }
@@ -301,7 +301,7 @@ export class RunTracker {
         }
       }
       if (reasons.length === before && podAwaitsNode(pod)) {
-        const node = (pod.spec as { nodeName?: string }).nodeName;
+        const node = pod.spec?.nodeName;
         reasons.push(`pod ${pod.metadata.name}: node ${node} has not acknowledged it`);
       }
     }

@@ -52,13 +52,25 @@ export interface FailureSummaryInput {
   lastLines: Map<string, string[]>;
   /** The end state (the headline says it: failed, timed out, was deleted, was interrupted). */
   verdict: SummaryVerdict;
-  /** Most Warning events shown. Default 10. */
+  /**
+   * Most Warning events shown.
+   * @default {10}
+   */
   maxEvents?: number;
-  /** Most log lines per container. Default 20. */
+  /**
+   * Most log lines per container.
+   * @default {20}
+   */
   maxLines?: number;
-  /** Most pods detailed. Default 5. */
+  /**
+   * Most pods detailed.
+   * @default {5}
+   */
   maxPods?: number;
-  /** Longest text of one summary line before it is cut. Default 300. */
+  /**
+   * Longest text of one summary line before it is cut.
+   * @default {300}
+   */
   maxLineLength?: number;
   /** Pods of the run not in `pods` (no longer kept); counted in "… and N more pods". */
   morePods?: number;

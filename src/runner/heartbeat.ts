@@ -130,13 +130,18 @@ export function followedRunIds(leases: readonly KubeObject[], nowMs: number): Se
   const followed = new Set<string>();
   for (const lease of leases) {
     const runId = lease.metadata?.labels?.[RUN_ID_LABEL];
-    const spec = (lease as { spec?: { renewTime?: string; leaseDurationSeconds?: number } }).spec;
+    const { spec }: LeaseLike = lease;
     const renewed = Date.parse(String(spec?.renewTime ?? ""));
     if (!runId || !Number.isFinite(renewed)) continue;
     const staleMs = Math.max(HEARTBEAT_STALE_MS, (spec?.leaseDurationSeconds ?? 0) * 1000);
     if (nowMs - renewed < staleMs) followed.add(runId);
   }
   return followed;
+}
+
+/** What the heartbeat reads of a Lease. */
+interface LeaseLike extends KubeObject {
+  spec?: { renewTime?: string; leaseDurationSeconds?: number };
 }
 
 function leaseBody(options: HeartbeatOptions): KubeObject {
@@ -169,7 +174,7 @@ function leaseBody(options: HeartbeatOptions): KubeObject {
       acquireTime: now,
       renewTime: now,
     },
-  } as KubeObject;
+  };
 }
 
 /** RFC 3339 with microseconds, as `MicroTime` fields need. */

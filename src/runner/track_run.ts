@@ -119,7 +119,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       stallTimeoutMs,
       onReconnect: onWatchReconnect("the run's pods"),
       onEvent: (type, object) => {
-        const pod = { ...object, apiVersion: "v1", kind: "Pod" } as PodLike;
+        const pod: PodLike = { ...object, apiVersion: "v1", kind: "Pod" };
         if (type === "DELETED") {
           cache.remove(pod.metadata.name!);
           tracker.onPodDeleted(pod.metadata.name!);
@@ -167,7 +167,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       const page = await client.request<{ items?: PodLike[]; metadata?: { continue?: string } }>({
         path: collectionPath(podInfo, namespace),
         query: { labelSelector: track.runLabelSelector, limit: 100, continue: cont },
-      }).catch(() => ({ items: [] as PodLike[], metadata: { continue: undefined } }));
+      }).catch((): { items?: PodLike[]; metadata?: { continue?: string } } => ({}));
       for (const pod of page.items ?? []) onPod({ ...pod, apiVersion: "v1", kind: "Pod" });
       cont = page.metadata?.continue || undefined;
     } while (cont);
