@@ -3,7 +3,17 @@ import { InputError } from "../../../src/errors.ts";
 import { KindRegistry } from "../../../src/kinds/kind_registry.ts";
 import type { RunEvent } from "../../../src/output/run_event.ts";
 import { findRun, withResult } from "../../../src/runner/_session.ts";
-import { FakeCluster } from "./_fake_cluster.ts";
+import { FakeCluster, seedRun } from "./_fake_cluster.ts";
+
+const findR1 = (cluster: FakeCluster) =>
+  findRun({
+    client: cluster.stub.client(),
+    namespace: "ns",
+    runId: "r1",
+    kinds: KindRegistry.withBuiltins(),
+    emit: () => {},
+    rulesHint: "--rules",
+  });
 
 Deno.test("findRun: a run without a tracked resource is an InputError naming the run, the namespace, the kinds and the hint", async () => {
   const cluster = new FakeCluster();
@@ -14,14 +24,7 @@ Deno.test("findRun: a run without a tracked resource is an InputError naming the
       metadata: { name: "untracked", namespace: "ns", labels: { "kjo/run-id": "r1" } },
     });
     await assert.rejects(
-      findRun({
-        client: cluster.stub.client(),
-        namespace: "ns",
-        runId: "r1",
-        kinds: KindRegistry.withBuiltins(),
-        emit: () => {},
-        rulesHint: "--rules",
-      }),
+      findR1(cluster),
       (error: unknown) =>
         error instanceof InputError &&
         /^no run r1 in namespace ns \(looked for .*Job.* labelled kjo\/run-id=r1; custom kinds need --rules\)$/
@@ -35,35 +38,8 @@ Deno.test("findRun: a run without a tracked resource is an InputError naming the
 Deno.test("findRun: the tracked resource comes first, then what its annotation lists", async () => {
   const cluster = new FakeCluster();
   try {
-    const label = { "kjo/run-id": "r1" };
-    cluster.create("configmaps", {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "cfg", namespace: "ns", labels: label },
-    });
-    cluster.create("jobs", {
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: {
-        name: "work",
-        namespace: "ns",
-        labels: { ...label, "kjo/tracked": "true" },
-        annotations: {
-          "kjo/resources": JSON.stringify([
-            { apiVersion: "batch/v1", kind: "Job", name: "work" },
-            { apiVersion: "v1", kind: "ConfigMap", name: "cfg" },
-          ]),
-        },
-      },
-    });
-    const found = await findRun({
-      client: cluster.stub.client(),
-      namespace: "ns",
-      runId: "r1",
-      kinds: KindRegistry.withBuiltins(),
-      emit: () => {},
-      rulesHint: "--rules",
-    });
+    seedRun(cluster);
+    const found = await findR1(cluster);
     assert.deepEqual(found.map((o) => `${o.kind}/${o.metadata.name}`), [
       "Job/work",
       "ConfigMap/cfg",

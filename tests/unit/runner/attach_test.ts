@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { RunEvent } from "../../../src/output/run_event.ts";
 import { attach } from "../../../src/runner/attach.ts";
 import { stubKubeConfig } from "../kube/_stub_api.ts";
-import { FakeCluster } from "./_fake_cluster.ts";
+import { FakeCluster, seedRun } from "./_fake_cluster.ts";
 import { unreachableKubeConfig } from "./_unreachable.ts";
 
 Deno.test("attach: an already aborted signal ends Interrupted before asking the cluster anything", async () => {
@@ -25,38 +25,10 @@ Deno.test("attach: an already aborted signal ends Interrupted before asking the 
   }
 });
 
-/** A finished Job `work` of run r1 (tracked) and its ConfigMap, in namespace ns. */
-function seedRun(cluster: FakeCluster, condition: "Complete" | "Failed") {
-  const label = { "kjo/run-id": "r1" };
-  cluster.create("configmaps", {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: "cfg", namespace: "ns", labels: label },
-  });
-  cluster.create("jobs", {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: {
-      name: "work",
-      namespace: "ns",
-      labels: { ...label, "kjo/tracked": "true" },
-      annotations: {
-        "kjo/resources": JSON.stringify([
-          { apiVersion: "batch/v1", kind: "Job", name: "work" },
-          { apiVersion: "v1", kind: "ConfigMap", name: "cfg" },
-        ]),
-      },
-    },
-    status: {
-      conditions: [{ type: condition, status: "True", reason: "BackoffLimitExceeded" }],
-    },
-  });
-}
-
 Deno.test("attach: follows an existing run to its result and applies the delete policy to all its resources", async () => {
   const cluster = new FakeCluster();
   try {
-    seedRun(cluster, "Complete");
+    seedRun(cluster, { conditions: [{ type: "Complete", status: "True" }] });
     const events: RunEvent[] = [];
     const result = await attach({
       runId: "r1",
@@ -83,7 +55,9 @@ Deno.test("attach: follows an existing run to its result and applies the delete 
 Deno.test("attach: a failed run keeps its resources under IfSucceeded and its summary says 'failed'", async () => {
   const cluster = new FakeCluster();
   try {
-    seedRun(cluster, "Failed");
+    seedRun(cluster, {
+      conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }],
+    });
     const result = await attach({
       runId: "r1",
       namespace: "ns",
