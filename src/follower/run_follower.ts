@@ -10,7 +10,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import type { DeletePolicy } from "../choices.ts";
-import { ClusterError, InputError } from "../errors.ts";
+import { ClusterError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
@@ -128,7 +128,7 @@ export class RunFollower {
 
   /**
    * Loads the kube config and creates the cluster's client (no request yet).
-   * Throws {@linkcode InputError} for an unusable kube config.
+   * Throws an `InputError` for an unusable kube config.
    */
   constructor(options: RunFollowerOptions = {}) {
     const session = openSession(options, {});
@@ -369,19 +369,15 @@ export class RunFollower {
     required: boolean,
     emit: (event: RunEventInput) => void,
   ): Promise<KubeObject[]> {
-    try {
-      return await findRun({
-        client: this.#client,
-        namespace,
-        runId,
-        kinds,
-        emit,
-        rulesHint: "rules",
-      });
-    } catch (error) {
-      if (required || !(error instanceof InputError)) throw error;
-      return [];
-    }
+    return await findRun({
+      client: this.#client,
+      namespace,
+      runId,
+      kinds,
+      emit,
+      rulesHint: "rules",
+      required,
+    });
   }
 
   #namespace(flag: string | undefined): string {

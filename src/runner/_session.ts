@@ -144,12 +144,18 @@ export interface FindRunOptions {
   emit: (event: RunEventInput) => void;
   /** Where to point users for custom kinds, in the missing-run error. */
   rulesHint: string;
+  /**
+   * Whether a missing run is an error; when false it gives no resources.
+   * @default {true}
+   */
+  required?: boolean;
 }
 
 /**
  * Finds run `runId`'s tracked resource and loads the run's resources (the
  * tracked one first). Throws {@linkcode InputError} when the run has no
- * tracked resource in the namespace.
+ * tracked resource in the namespace (unless `required` is false: then it
+ * gives none).
  */
 export async function findRun(options: FindRunOptions): Promise<KubeObject[]> {
   const { client, namespace, runId, kinds } = options;
@@ -160,6 +166,7 @@ export async function findRun(options: FindRunOptions): Promise<KubeObject[]> {
     kinds,
   });
   if (!tracked) {
+    if (options.required === false) return [];
     throw new InputError(
       `no run ${runId} in namespace ${namespace} (looked for ${
         kinds.kinds().map((k) => k.kind).join(", ")
