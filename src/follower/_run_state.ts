@@ -118,6 +118,11 @@ export class RunState implements HubSubscriber {
     this.#nodes.check();
   }
 
+  /** Where the run's events go. */
+  get emit(): (event: RunEventInput) => void {
+    return this.#config.emit;
+  }
+
   /** Counters of the run's streams. */
   get stats(): RunStats {
     return { ...this.#stats, lines: this.#handler.count };

@@ -24,7 +24,7 @@ import {
 } from "../output/run_event.ts";
 import { cleanUpRun, describeCleanup } from "../runner/cleanup.ts";
 import { decidedResult, interruptedResult } from "../runner/_result_events.ts";
-import { startHeartbeat } from "../runner/heartbeat.ts";
+import { type HeartbeatGroup, startHeartbeatGroup } from "../runner/heartbeat_group.ts";
 import type { FinalVerdict } from "../runner/_run_tracker.ts";
 import type { PodLike } from "../runner/_pod_cache.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
@@ -121,6 +121,8 @@ export class RunFollower {
   #kinds: KindRegistry;
   #stallTimeoutMs: number;
   #hubs = new Map<string, NamespaceHub>();
+  /** One heartbeat Lease per namespace for all runs followed there (lives with the hub). */
+  #heartbeats = new Map<string, HeartbeatGroup>();
   #active = new Set<RunState>();
   #follows = new Set<Promise<unknown>>();
   #ticker?: ReturnType<typeof setInterval>;
@@ -241,11 +243,7 @@ export class RunFollower {
         xcom,
         emit,
       });
-      // The heartbeat marks the run as followed (kjo cleanup --older-than leaves it alone).
-      const heartbeat = startHeartbeat({ client, namespace, runId, tracked: created[0], emit });
-      const verdict = await this.#track(state, namespace, created, stop.signal).finally(() =>
-        heartbeat.stop()
-      );
+      const verdict = await this.#track(state, namespace, created, stop.signal);
       const detached = stop.signal.reason === DETACH;
       const interrupted = stop.signal.aborted;
       const tracking = state.outcome(verdict);
@@ -292,6 +290,13 @@ export class RunFollower {
       });
       this.#hubs.set(namespace, hub);
     }
+    let heartbeat = this.#heartbeats.get(namespace);
+    if (!heartbeat) {
+      heartbeat = startHeartbeatGroup({ client: this.#client, namespace });
+      this.#heartbeats.set(namespace, heartbeat);
+    }
+    // The heartbeat marks the run as followed (kjo cleanup --older-than leaves it alone).
+    const leaveHeartbeat = heartbeat.join(state.runId, state.emit);
     const joined = hub.watching;
     const leave = hub.subscribe(state);
     this.#active.add(state);
@@ -328,8 +333,15 @@ export class RunFollower {
         clearInterval(this.#ticker);
         this.#ticker = undefined;
       }
+      leaveHeartbeat();
       await leave();
-      if (hub.size === 0 && this.#hubs.get(namespace) === hub) this.#hubs.delete(namespace);
+      if (hub.size === 0 && this.#hubs.get(namespace) === hub) {
+        this.#hubs.delete(namespace);
+        if (this.#heartbeats.get(namespace) === heartbeat) {
+          this.#heartbeats.delete(namespace);
+          await heartbeat.stop();
+        }
+      }
     }
   }
 
