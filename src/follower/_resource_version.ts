@@ -10,15 +10,6 @@
  * give integers that grow with every write, so two integers are compared as
  * numbers. Anything else counts as newer unless equal, so a copy is never
  * lost for not being comparable.
- *
- * @example
- * ```ts
- * import { isNewer } from "./_resource_version.ts";
- *
- * isNewer("120", "99"); // true
- * isNewer("99", "120"); // false
- * isNewer("7", undefined); // true
- * ```
  */
 export function isNewer(version: string | undefined, previous: string | undefined): boolean {
   if (previous === undefined || version === undefined) return true;

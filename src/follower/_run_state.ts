@@ -6,41 +6,36 @@
  * @module
  */
 
-import { type ClusterError, errorText } from "../errors.ts";
+import type { ClusterError } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { KubeEvent } from "../kube/event_watch.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
-import { followContainerLog } from "../kube/log_follow.ts";
 import type { WatchEventType, WatchReconnect } from "../kube/resumable_watch.ts";
 import type { XComCollector } from "../logs/xcom_collector.ts";
-import type { K8sEvent, RunEventInput, RunStats } from "../output/run_event.ts";
-import { RecentWarnings, summarizeFailure } from "../runner/failure_summary.ts";
-import { createLineHandler } from "../runner/_line_handler.ts";
+import type { RunEventInput, RunStats } from "../output/run_event.ts";
+import { RecentWarnings } from "../runner/failure_summary.ts";
+import type { LineHandler } from "../runner/_line_handler.ts";
 import { PodCache, type PodLike } from "../runner/_pod_cache.ts";
-import { type FollowContainer, PodLogRelay } from "../runner/_pod_log_relay.ts";
-import { type FinalVerdict, RunTracker } from "../runner/_run_tracker.ts";
+import type { PodLogRelay } from "../runner/_pod_log_relay.ts";
+import type { FinalVerdict, RunTracker } from "../runner/_run_tracker.ts";
 import { lookUpNodes } from "../runner/_node_lookup.ts";
-import type { RunOptions } from "../runner/run_options.ts";
-import type { TrackingOutcome } from "../runner/track_run.ts";
+import {
+  countWatchReconnect,
+  createLogRelay,
+  createRunLineHandler,
+  createTracker,
+  emptyStats,
+  toK8sEvent,
+  type TrackingOptions,
+  type TrackingOutcome,
+  trackingOutcome,
+} from "../runner/_tracking.ts";
 import type { HubSubscriber } from "./namespace_hub.ts";
 import { isNewer } from "./_resource_version.ts";
 
 /** The follow options the per-run state reads. */
-export type RunStateOptions = Pick<
-  RunOptions,
-  | "getLogs"
-  | "relayApiEventLines"
-  | "startupTimeoutSeconds"
-  | "executionTimeoutSeconds"
-  | "imagePullFailureGraceSeconds"
-  | "stallTimeoutMs"
-  | "logsSince"
-  | "detectLogLevel"
-  | "parseXcom"
-  | "xcomMaxDepth"
-  | "eventsFrom"
->;
+export type RunStateOptions = TrackingOptions;
 
 /** Options of {@linkcode RunState}. */
 export interface RunStateConfig {
@@ -72,16 +67,8 @@ export class RunState implements HubSubscriber {
   #trackedName: string;
   #cache = new PodCache();
   #relay?: PodLogRelay;
-  #handler;
-  #stats: RunStats = {
-    lines: 0,
-    logReconnects: 0,
-    logStalls: 0,
-    duplicatesDropped: 0,
-    watchReconnects: 0,
-    watchStalls: 0,
-    watchRelists: 0,
-  };
+  #handler: LineHandler;
+  #stats: RunStats = emptyStats();
   #versions = new Map<string, string>();
   #deleted = new Set<string>();
   #seenEvents = new Map<string, number>();
@@ -104,38 +91,19 @@ export class RunState implements HubSubscriber {
     ) * 1000;
     this.failed = new Promise<never>((_, reject) => this.#fail = reject);
     this.failed.catch(() => {});
-    this.tracker = new RunTracker({
-      rule: config.rule,
-      startupTimeoutMs: (options.startupTimeoutSeconds ?? 120) * 1000,
-      executionTimeoutMs: options.executionTimeoutSeconds !== undefined
-        ? options.executionTimeoutSeconds * 1000
-        : undefined,
-      unrecoverableGraceMs: (options.imagePullFailureGraceSeconds ?? 30) * 1000,
-      // Job counters and Pod phases say nothing of containers that ran; pods do.
-      verdictMeansStarted: tracked.kind !== "Job" && tracked.kind !== "Pod",
-      onVerdict: (v) =>
-        emit({
-          type: "status",
-          resource: this.#trackedName,
-          state: v.state,
-          ...(v.reason ? { reason: v.reason } : {}),
-          ...(v.message ? { message: v.message } : {}),
-        }),
-    });
-    this.#handler = createLineHandler({
-      emit,
-      xcom: config.xcom,
-      relayLogs: options.getLogs !== false,
-      relayApiEventLines: options.relayApiEventLines ?? false,
-      keepLastLines: 20,
-      detectLevel: options.detectLogLevel ?? true,
-      parseXcom: options.parseXcom ?? true,
-      xcomCaps: { maxBytes: config.xcom.maxBytes, maxDepth: options.xcomMaxDepth },
-      ...(options.eventsFrom === "main"
-        ? { isEventSource: (pod: string, c: string) => this.#cache.isMainContainer(pod, c) }
-        : {}),
-    });
-    if (options.getLogs !== false) this.#relay = this.#createRelay();
+    this.tracker = createTracker({ tracked, rule: config.rule, options, emit });
+    this.#handler = createRunLineHandler({ options, xcom: config.xcom, cache: this.#cache, emit });
+    if (options.getLogs !== false) {
+      this.#relay = createLogRelay({
+        client: config.client,
+        namespace: config.namespace,
+        options,
+        cache: this.#cache,
+        handler: this.#handler,
+        stats: this.#stats,
+        emit,
+      });
+    }
     this.#nodes = lookUpNodes(
       config.client,
       this.tracker,
@@ -148,6 +116,11 @@ export class RunState implements HubSubscriber {
     if (this.#stopped) return;
     this.tracker.tick();
     this.#nodes.check();
+  }
+
+  /** Where the run's events go. */
+  get emit(): (event: RunEventInput) => void {
+    return this.#config.emit;
   }
 
   /** Counters of the run's streams. */
@@ -166,7 +139,7 @@ export class RunState implements HubSubscriber {
   /** @inheritdoc */
   onPod(type: WatchEventType, object: KubeObject): void {
     if (this.#stopped || !this.#accept("pod", type, object)) return;
-    const pod = object as PodLike;
+    const pod: PodLike = object;
     if (type === "DELETED") {
       this.#cache.remove(pod.metadata.name!);
       this.tracker.onPodDeleted(pod.metadata.name!);
@@ -202,17 +175,7 @@ export class RunState implements HubSubscriber {
   /** @inheritdoc */
   onReconnect(what: string, r: WatchReconnect): void {
     if (this.#stopped) return;
-    this.#stats.watchReconnects++;
-    if (r.reason === "stall") this.#stats.watchStalls++;
-    if (r.reason === "gone") this.#stats.watchRelists++;
-    if (r.reason === "closed") return;
-    this.#config.emit({
-      type: "info",
-      level: r.reason === "error" ? "warning" : "debug",
-      message: `shared watch of ${what}: ${r.reason}${
-        r.error ? ` (${errorText(r.error)})` : ""
-      }; resuming at resourceVersion ${r.resourceVersion ?? "?"}`,
-    });
+    countWatchReconnect(this.#stats, this.#config.emit, `shared watch of ${what}`, r);
   }
 
   /** @inheritdoc */
@@ -237,18 +200,14 @@ export class RunState implements HubSubscriber {
 
   /** What tracking found, once decided (or stopped). */
   outcome(verdict: FinalVerdict | undefined): TrackingOutcome {
-    const failed = verdict && verdict.state !== "Succeeded";
-    const summary = failed
-      ? summarizeFailure({
-        tracked: { ...this.#config.created[0] },
-        pods: this.#cache.all(),
-        events: this.#k8sEvents.list(),
-        lastLines: this.#handler.lastLines,
-        morePods: this.#cache.forgotten,
-        verdict: { state: "Failed", reason: verdict!.reason, message: verdict!.message },
-      })
-      : [];
-    return { verdict, summary, lineErrors: this.#handler.reportedErrors, stats: this.stats };
+    return trackingOutcome({
+      verdict,
+      tracked: this.#config.created[0],
+      cache: this.#cache,
+      k8sEvents: this.#k8sEvents,
+      handler: this.#handler,
+      stats: this.#stats,
+    });
   }
 
   /**
@@ -271,69 +230,6 @@ export class RunState implements HubSubscriber {
     if (version) this.#versions.set(uid, version);
     return true;
   }
-
-  #createRelay(): PodLogRelay {
-    const { client, namespace, options, emit } = this.#config;
-    const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
-    const follow: FollowContainer = (request) => {
-      const following = followContainerLog({
-        client,
-        namespace,
-        pod: request.pod,
-        container: request.container,
-        signal: request.signal,
-        stallTimeoutMs,
-        isContainerDone: request.isContainerDone,
-        ...(options.logsSince ? { sinceTime: options.logsSince } : {}),
-        onLine: (line) =>
-          request.onLine({
-            ts: line.ts,
-            text: line.line,
-            ...(line.piece ? { piece: line.piece } : {}),
-          }),
-        onReconnect: (r) => {
-          if (r.reason === "waiting") return;
-          this.#stats.logReconnects++;
-          if (r.reason === "stall") this.#stats.logStalls++;
-          emit({
-            type: "info",
-            level: r.reason === "closed" ? "debug" : "warning",
-            message: `log of ${request.pod}/${request.container}: ${r.reason}${
-              r.error ? ` (${errorText(r.error)})` : ""
-            }; resuming from ${r.sinceTime ?? "the start"}`,
-          });
-        },
-      });
-      return following.then(() => {
-        this.#stats.duplicatesDropped += following.stats.skipped;
-      });
-    };
-    return new PodLogRelay({
-      follow,
-      cache: this.#cache,
-      onLine: this.#handler.handle,
-      onFollowEnd: this.#handler.containerDone,
-      onError: (pod, container, error) =>
-        emit({
-          type: "info",
-          level: "warning",
-          message: `log of ${pod}/${container}: ${errorText(error)}`,
-        }),
-    });
-  }
-}
-
-function toK8sEvent(event: KubeEvent): K8sEvent {
-  const count = event.series?.count ?? event.count;
-  return {
-    type: "k8s_event",
-    time: new Date().toISOString(),
-    object: `${event.involvedObject.kind ?? "?"}/${event.involvedObject.name ?? "?"}`,
-    reason: event.reason ?? "",
-    message: (event.message ?? "").trim(),
-    eventType: event.type ?? "Normal",
-    ...(count ? { count } : {}),
-  };
 }
 
 function eventTimeMs(event: KubeEvent): number | undefined {

@@ -65,27 +65,6 @@ type SharedWatches = KindWatch;
 
 /**
  * The shared watches of one (cluster, namespace).
- *
- * @example
- * ```ts
- * import { NamespaceHub } from "./namespace_hub.ts";
- * import { createKubeClient } from "../kube/kube_client.ts";
- * import { loadKubeConfig } from "../config/kubeconfig.ts";
- *
- * const client = createKubeClient(loadKubeConfig({ kubeconfig: ".devcluster/kubeconfig" }).kubeConfig);
- * const hub = new NamespaceHub({ client, namespace: "jobs", stallTimeoutMs: 30_000 });
- * const leave = hub.subscribe({
- *   runId: "k3f9x0q2m7ab",
- *   trackedKind: { apiVersion: "batch/v1", kind: "Job" },
- *   onTracked: (type, job) => console.log(type, job.metadata.name),
- *   onPod: (type, pod) => console.log(type, pod.metadata.name),
- *   onEvent: (event) => console.log(event.reason),
- *   onReconnect: () => {},
- *   onFatal: (error) => console.error(error.message),
- * });
- * // later
- * await leave();
- * ```
  */
 export class NamespaceHub {
   #options: NamespaceHubOptions;

@@ -10,28 +10,28 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import type { DeletePolicy } from "../choices.ts";
-import { ClusterError, InputError } from "../errors.ts";
+import { ClusterError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { XComCollector } from "../logs/xcom_collector.ts";
+import type { KubeEvent } from "../kube/event_watch.ts";
 import {
   type EventSink,
   type ResultEvent,
+  resultEvent,
   type RunEventInput,
-  stampEvent,
 } from "../output/run_event.ts";
 import { cleanUpRun, describeCleanup } from "../runner/cleanup.ts";
-import { findTrackedResources, loadRunResources } from "../runner/find_run.ts";
-import { interruptedResult } from "../runner/_result_events.ts";
-import { startHeartbeat } from "../runner/heartbeat.ts";
+import { decidedResult, interruptedResult } from "../runner/_result_events.ts";
+import { type HeartbeatGroup, startHeartbeatGroup } from "../runner/heartbeat_group.ts";
 import type { FinalVerdict } from "../runner/_run_tracker.ts";
 import type { PodLike } from "../runner/_pod_cache.ts";
-import { withResult } from "../runner/run.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
 import type { KubeConnectionOptions, RunOptions } from "../runner/run_options.ts";
-import { linkedAbort, openSession } from "../runner/_session.ts";
-import { decidedResult, DETACH, detachedResult } from "./_follow_result.ts";
+import { findRun, linkedAbort, openSession, withResult } from "../runner/_session.ts";
+import type { TrackingOptions } from "../runner/_tracking.ts";
+import { DETACH, detachedResult } from "./_follow_result.ts";
 import { NamespaceHub } from "./namespace_hub.ts";
 import { RunState } from "./_run_state.ts";
 
@@ -49,21 +49,8 @@ export interface RunFollowerOptions extends KubeConnectionOptions {
 }
 
 /** Options of {@linkcode RunFollower.follow}. */
-export interface FollowOptions extends
-  Pick<
-    RunOptions,
-    | "relayApiEventLines"
-    | "startupTimeoutSeconds"
-    | "executionTimeoutSeconds"
-    | "imagePullFailureGraceSeconds"
-    | "stallTimeoutMs"
-    | "logsSince"
-    | "detectLogLevel"
-    | "parseXcom"
-    | "xcomMaxBytes"
-    | "xcomMaxDepth"
-    | "eventsFrom"
-  > {
+export interface FollowOptions
+  extends Omit<TrackingOptions, "getLogs">, Pick<RunOptions, "xcomMaxBytes"> {
   /** The run to follow (its `kjo/run-id` label). */
   runId: string;
   /** Namespace of the run (default: the context's, the service account's, `default`). */
@@ -134,6 +121,8 @@ export class RunFollower {
   #kinds: KindRegistry;
   #stallTimeoutMs: number;
   #hubs = new Map<string, NamespaceHub>();
+  /** One heartbeat Lease per namespace for all runs followed there (lives with the hub). */
+  #heartbeats = new Map<string, HeartbeatGroup>();
   #active = new Set<RunState>();
   #follows = new Set<Promise<unknown>>();
   #ticker?: ReturnType<typeof setInterval>;
@@ -141,7 +130,7 @@ export class RunFollower {
 
   /**
    * Loads the kube config and creates the cluster's client (no request yet).
-   * Throws {@linkcode InputError} for an unusable kube config.
+   * Throws an `InputError` for an unusable kube config.
    */
   constructor(options: RunFollowerOptions = {}) {
     const session = openSession(options, {});
@@ -197,8 +186,7 @@ export class RunFollower {
       if (cleanup.notDeleted.length > 0) {
         throw new ClusterError(`run ${options.runId}: ${describeCleanup(cleanup)}`);
       }
-      return stampEvent({
-        type: "result",
+      return resultEvent({
         state: "Deleted",
         exitCode: 0,
         message: created.length
@@ -208,7 +196,7 @@ export class RunFollower {
         resources: created.map(describeObject),
         namespace,
         runId: options.runId,
-      }) as ResultEvent;
+      });
     });
   }
 
@@ -255,11 +243,7 @@ export class RunFollower {
         xcom,
         emit,
       });
-      // The heartbeat marks the run as followed (kjo cleanup --older-than leaves it alone).
-      const heartbeat = startHeartbeat({ client, namespace, runId, tracked: created[0], emit });
-      const verdict = await this.#track(state, namespace, created, stop.signal).finally(() =>
-        heartbeat.stop()
-      );
+      const verdict = await this.#track(state, namespace, created, stop.signal);
       const detached = stop.signal.reason === DETACH;
       const interrupted = stop.signal.aborted;
       const tracking = state.outcome(verdict);
@@ -306,6 +290,13 @@ export class RunFollower {
       });
       this.#hubs.set(namespace, hub);
     }
+    let heartbeat = this.#heartbeats.get(namespace);
+    if (!heartbeat) {
+      heartbeat = startHeartbeatGroup({ client: this.#client, namespace });
+      this.#heartbeats.set(namespace, heartbeat);
+    }
+    // The heartbeat marks the run as followed (kjo cleanup --older-than leaves it alone).
+    const leaveHeartbeat = heartbeat.join(state.runId, state.emit);
     const joined = hub.watching;
     const leave = hub.subscribe(state);
     this.#active.add(state);
@@ -342,8 +333,15 @@ export class RunFollower {
         clearInterval(this.#ticker);
         this.#ticker = undefined;
       }
+      leaveHeartbeat();
       await leave();
-      if (hub.size === 0 && this.#hubs.get(namespace) === hub) this.#hubs.delete(namespace);
+      if (hub.size === 0 && this.#hubs.get(namespace) === hub) {
+        this.#hubs.delete(namespace);
+        if (this.#heartbeats.get(namespace) === heartbeat) {
+          this.#heartbeats.delete(namespace);
+          await heartbeat.stop();
+        }
+      }
     }
   }
 
@@ -360,11 +358,11 @@ export class RunFollower {
     }
     const uids = [...created, ...pods].map((o) => o.metadata.uid).filter((u) => u !== undefined);
     await Promise.all(uids.map(async (uid) => {
-      const list = await this.#client.request<{ items?: KubeObject[] }>({
+      const list = await this.#client.request<{ items?: KubeEvent[] }>({
         path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
         query: { fieldSelector: `involvedObject.uid=${uid}` },
-      }).catch(() => ({ items: [] as KubeObject[] }));
-      for (const event of list.items ?? []) state.onEvent(event as never);
+      }).catch((): { items?: KubeEvent[] } => ({}));
+      for (const event of list.items ?? []) state.onEvent(event);
     }));
   }
 
@@ -372,7 +370,7 @@ export class RunFollower {
     const pods = await this.#client.request<{ items?: PodLike[] }>({
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       query: { labelSelector: `${RUN_ID_LABEL}=${runId}` },
-    }).catch(() => ({ items: [] as PodLike[] }));
+    }).catch((): { items?: PodLike[] } => ({}));
     return (pods.items ?? []).map((pod) => ({ ...pod, apiVersion: "v1", kind: "Pod" }));
   }
 
@@ -383,21 +381,15 @@ export class RunFollower {
     required: boolean,
     emit: (event: RunEventInput) => void,
   ): Promise<KubeObject[]> {
-    const [tracked] = await findTrackedResources({
+    return await findRun({
       client: this.#client,
       namespace,
-      selector: `${RUN_ID_LABEL}=${runId}`,
+      runId,
       kinds,
+      emit,
+      rulesHint: "rules",
+      required,
     });
-    if (!tracked) {
-      if (!required) return [];
-      throw new InputError(
-        `no run ${runId} in namespace ${namespace} (looked for ${
-          kinds.kinds().map((k) => k.kind).join(", ")
-        } labelled ${RUN_ID_LABEL}=${runId}; custom kinds need rules)`,
-      );
-    }
-    return await loadRunResources({ client: this.#client, namespace, tracked, emit });
   }
 
   #namespace(flag: string | undefined): string {

@@ -25,7 +25,10 @@ export interface FollowRequest {
   runId: string;
   namespace?: string;
   cluster?: ClusterRef;
-  /** Follow container logs (default true). */
+  /**
+   * Follow container logs.
+   * @default {true}
+   */
   logs?: boolean;
   deletePolicy?: DeletePolicy;
   startupTimeoutSeconds?: number;
@@ -106,16 +109,6 @@ const REQUIRED: Record<ServeRequest["op"], string[]> = {
 /**
  * Parses one request line. Unknown ops, unknown or ill-typed fields and
  * missing required ones give a {@linkcode RequestError} naming the field.
- *
- * @example
- * ```ts
- * import { parseRequest } from "./serve_protocol.ts";
- *
- * parseRequest('{"op":"follow","id":1,"runId":"k3f9x0q2m7ab","namespace":"jobs"}');
- * // { op: "follow", id: 1, runId: "k3f9x0q2m7ab", namespace: "jobs" }
- * parseRequest('{"op":"follow","id":1}');
- * // { error: 'follow request: field "runId" is required', id: 1 }
- * ```
  */
 export function parseRequest(line: string): ServeRequest | RequestError {
   let value: unknown;
@@ -162,13 +155,6 @@ export function parseRequest(line: string): ServeRequest | RequestError {
 
 /**
  * Whether a parse gave an error.
- *
- * @example
- * ```ts
- * import { isRequestError, parseRequest } from "./serve_protocol.ts";
- *
- * isRequestError(parseRequest("{")); // true
- * ```
  */
 export function isRequestError(parsed: ServeRequest | RequestError): parsed is RequestError {
   return "error" in parsed;

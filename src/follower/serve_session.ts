@@ -9,7 +9,7 @@
 import type { DeletePolicy, EventsFrom } from "../choices.ts";
 import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { ResultEvent, RunEvent } from "../output/run_event.ts";
-import { withResult } from "../runner/run.ts";
+import { withResult } from "../runner/_session.ts";
 import type { KubeConnectionOptions } from "../runner/run_options.ts";
 import { DETACH } from "./_follow_result.ts";
 import { type FollowOptions, RunFollower } from "./run_follower.ts";
@@ -63,19 +63,6 @@ interface Pending {
 
 /**
  * Handles the requests of one `kjo serve` process.
- *
- * @example
- * ```ts
- * import { ServeSession } from "./serve_session.ts";
- *
- * const session = new ServeSession({
- *   write: (event) => console.log(JSON.stringify(event)),
- *   defaults: { connection: { kubeconfig: ".devcluster/kubeconfig" } },
- * });
- * session.handle('{"op":"follow","id":"t1","runId":"k3f9x0q2m7ab","namespace":"jobs"}');
- * session.handle('{"op":"detach","id":"t1"}');
- * await session.close();
- * ```
  */
 export class ServeSession {
   #options: ServeSessionOptions;

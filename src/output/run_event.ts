@@ -136,3 +136,13 @@ export type EventSink = (event: RunEvent) => void;
 export function stampEvent(event: RunEventInput): RunEvent {
   return { ...event, time: event.time ?? new Date().toISOString() } as RunEvent;
 }
+
+/**
+ * Makes a {@linkcode ResultEvent}, stamped with the current time (unless it
+ * has one).
+ */
+export function resultEvent(
+  event: Omit<ResultEvent, "type" | "time"> & { time?: string },
+): ResultEvent {
+  return { type: "result", ...event, time: event.time ?? new Date().toISOString() };
+}

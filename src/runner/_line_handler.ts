@@ -41,9 +41,10 @@ export interface LineHandlerOptions {
   /** Add the level a line names to its log event (detect_kubernetes_log_level). */
   detectLevel?: boolean;
   /**
-   * Parse `xcom` values as JSON objects into the result (default true). When
+   * Parse `xcom` values as JSON objects into the result. When
    * false they are api events with the raw value only, for callers that
    * parse them themselves (the Airflow operator's parse_xcom_event).
+   * @default {true}
    */
   parseXcom?: boolean;
   /** Caps on each `xcom` value (checked on raw values too). */
@@ -94,17 +95,6 @@ export interface LineHandler {
 
 /**
  * Creates the handler of relayed lines.
- *
- * @example
- * ```ts
- * import { XComCollector } from "../logs/xcom_collector.ts";
- *
- * const handler = createLineHandler({
- *   emit: (event) => console.log(event), xcom: new XComCollector(),
- *   relayLogs: true, relayApiEventLines: false, keepLastLines: 20,
- * });
- * handler.handle("pod-a", "main", { text: '::kube_api:xcom={"a":1}' });
- * ```
  */
 export function createLineHandler(options: LineHandlerOptions): LineHandler {
   const lastLines = new Map<string, string[]>();

@@ -25,6 +25,7 @@ export interface ContainerStatusLike {
 /** A pod as the runner reads it. */
 export interface PodLike extends KubeObject {
   spec?: {
+    nodeName?: string;
     restartPolicy?: string;
     initContainers?: { name: string }[];
     containers?: { name: string }[];
@@ -44,11 +45,6 @@ export function containerStatuses(pod: PodLike): ContainerStatusLike[] {
 
 /**
  * Options of {@linkcode PodCache}.
- *
- * @example
- * ```ts
- * const options: PodCacheOptions = { keepFailed: 10, keepSucceeded: 5 };
- * ```
  */
 export interface PodCacheOptions {
   /**
@@ -77,13 +73,6 @@ export interface PodCacheOptions {
  * still reads them); of the other finished pods only the last `keepFailed`
  * failed and `keepSucceeded` others are kept, and the rest are remembered by
  * name only (as done), up to `rememberDone` names.
- *
- * @example
- * ```ts
- * const cache = new PodCache();
- * cache.update(pod);
- * cache.isContainerDone("p", "main");
- * ```
  */
 export class PodCache {
   #pods = new Map<string, PodLike>();

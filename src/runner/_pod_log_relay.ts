@@ -53,13 +53,6 @@ export interface PodLogRelayOptions {
 
 /**
  * Starts log followers as containers start and drains them at the end.
- *
- * @example
- * ```ts
- * const relay = new PodLogRelay({ follow, cache, onLine: (p, c, l) => console.log(p, c, l.text) });
- * relay.observe(pod);
- * await relay.drain({ runningGraceMs: 2000, doneGraceMs: 30_000 });
- * ```
  */
 export class PodLogRelay {
   #options: PodLogRelayOptions;

@@ -1,15 +1,16 @@
 /**
- * The result events of a run that kjo did not see end by itself: an error
- * (exit 2 or 3) or an interruption (exit 130/143), each saying what became
- * of the run's resources.
+ * The result events of a run: decided (the verdict), an error (exit 2 or
+ * 3) or an interruption (exit 130/143), the last two saying what became of
+ * the run's resources.
  *
  * @module
  */
 
 import { ExitCode, KjoError } from "../errors.ts";
-import { type ResultEvent, stampEvent } from "../output/run_event.ts";
+import { type ResultEvent, resultEvent, type RunStats } from "../output/run_event.ts";
 import { describeCleanup, type RunCleanup } from "./cleanup.ts";
 import { exitCodeForSignal, type StopSignal } from "./signals.ts";
+import type { TrackingOutcome } from "./_tracking.ts";
 
 /** Fields every result of a run shares. */
 export interface ResultCommon {
@@ -17,16 +18,13 @@ export interface ResultCommon {
   namespace?: string;
   resources: string[];
   xcom?: Record<string, unknown>;
+  /** Counters of the run's streams (absent when nothing was tracked). */
+  stats?: RunStats;
 }
 
 /**
  * The result of a run stopped by SIGINT/SIGTERM (exit 130/143); the message
  * says what was deleted and what was not.
- *
- * @example
- * ```ts
- * interruptedResult("SIGTERM", { runId: "r", namespace: "ns", resources: [] });
- * ```
  */
 export function interruptedResult(
   reason: unknown,
@@ -35,8 +33,7 @@ export function interruptedResult(
   cleanup?: RunCleanup,
 ): ResultEvent {
   const signal: StopSignal = reason === "SIGINT" ? "SIGINT" : "SIGTERM";
-  return stampEvent({
-    type: "result",
+  return resultEvent({
     state: "Interrupted",
     exitCode: exitCodeForSignal(signal),
     reason: signal,
@@ -46,20 +43,13 @@ export function interruptedResult(
     ...(summary.length ? { summary } : {}),
     xcom: {},
     ...common,
-  }) as ResultEvent;
+  });
 }
 
 /**
  * The result of a run that ended in an error: exit 2 for bad input, 3 for
  * the cluster (and anything unexpected); with `cleanup`, the message ends
  * with what became of the run's resources.
- *
- * @example
- * ```ts
- * import { ClusterError } from "../errors.ts";
- *
- * errorResult(new ClusterError("forbidden"), { runId: "r", resources: [] }).exitCode; // 3
- * ```
  */
 export function errorResult(
   error: unknown,
@@ -70,13 +60,46 @@ export function errorResult(
   const text = error instanceof Error
     ? (known ? error.message : String(error.stack ?? error))
     : String(error);
-  return stampEvent({
-    type: "result",
+  return resultEvent({
     state: "Error",
     exitCode: known ? error.exitCode : ExitCode.Infrastructure,
     reason: known ? error.name : "UnexpectedError",
     message: cleanup ? `${text}; ${describeCleanup(cleanup)}` : text,
     xcom: {},
     ...common,
-  }) as ResultEvent;
+  });
+}
+
+/**
+ * The result of a decided run: the verdict (exit 0 when Succeeded, else 1),
+ * or `Failed` (InvalidKubeApiEvent) when a succeeded run had invalid
+ * `::kube_api:` lines. `more` lines (what could not be deleted, say) follow
+ * the failure summary.
+ */
+export function decidedResult(
+  tracking: TrackingOutcome,
+  common: ResultCommon,
+  more: string[] = [],
+): ResultEvent {
+  const verdict = tracking.verdict!;
+  const full = { xcom: {}, ...common, stats: tracking.stats };
+  if (verdict.state === "Succeeded" && tracking.lineErrors.length > 0) {
+    return resultEvent({
+      state: "Failed",
+      exitCode: ExitCode.Failed,
+      reason: "InvalidKubeApiEvent",
+      message: tracking.lineErrors[0],
+      summary: [...tracking.lineErrors, ...more],
+      ...full,
+    });
+  }
+  const summary = [...tracking.summary, ...more];
+  return resultEvent({
+    state: verdict.state,
+    exitCode: verdict.state === "Succeeded" ? ExitCode.Succeeded : ExitCode.Failed,
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    ...(verdict.message ? { message: verdict.message } : {}),
+    ...(summary.length > 0 ? { summary } : {}),
+    ...full,
+  });
 }

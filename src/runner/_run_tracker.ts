@@ -59,20 +59,6 @@ export interface RunTrackerOptions {
 /**
  * Follows the tracked resource, the run's pods and their Events, and
  * resolves {@linkcode RunTracker.decided} once the run's outcome is known.
- *
- * @example
- * ```ts
- * import { jobState } from "../kinds/job_state.ts";
- *
- * const tracker = new RunTracker({
- *   rule: jobState,
- *   startupTimeoutMs: 120_000,
- *   unrecoverableGraceMs: 30_000,
- * });
- * tracker.onTracked({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "build" } });
- * // Feed pods (onPod), their Events (onEvent) and call tick() periodically.
- * tracker.decided.then((verdict) => console.log(verdict.state, verdict.reason));
- * ```
  */
 export class RunTracker {
   /** Resolves with the outcome, once. */
@@ -176,7 +162,7 @@ export class RunTracker {
     const now = this.#now();
     const names = new Set<string>();
     for (const { pod, firstSeen } of this.#pods.values()) {
-      const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const node = pod.spec?.nodeName;
       if (node && now - firstSeen >= afterMs && podAwaitsNode(pod)) names.add(node);
     }
     return [...names];
@@ -260,7 +246,7 @@ export class RunTracker {
     const current = new Map<string, StartupProblem>();
     for (const { pod } of this.#pods.values()) {
       const events = [...(this.#events.get(`Pod/${pod.metadata.name}`)?.values() ?? [])];
-      const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      const nodeName = pod.spec?.nodeName;
       const node = nodeName ? this.#nodes.get(nodeName) : undefined;
       for (const p of podStartupProblems(pod, events, node)) current.set(problemKey(p), p);
     }
@@ -315,7 +301,7 @@ export class RunTracker {
         }
       }
       if (reasons.length === before && podAwaitsNode(pod)) {
-        const node = (pod.spec as { nodeName?: string }).nodeName;
+        const node = pod.spec?.nodeName;
         reasons.push(`pod ${pod.metadata.name}: node ${node} has not acknowledged it`);
       }
     }

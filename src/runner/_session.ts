@@ -1,6 +1,8 @@
 /**
- * The connection part of a run or an attach: kube config, client, namespace,
- * and an abort controller linked to the caller's signal.
+ * The steps a run, an attach and a shared follow have in common: the
+ * connection (kube config, client, namespace), an abort controller linked to
+ * the caller's signal, turning any error into the result event, and finding
+ * an existing run's resources.
  *
  * @module
  */
@@ -9,9 +11,18 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { loadKubeConfig } from "../config/kubeconfig.ts";
 import { resolveNamespace } from "../config/resolve_namespace.ts";
 import { createKubeClient, type KubeClient } from "../kube/kube_client.ts";
-import type { ResultEvent } from "../output/run_event.ts";
-import { interruptedResult } from "./_result_events.ts";
-import type { StepContext } from "./run.ts";
+import { InputError } from "../errors.ts";
+import type { KindRegistry } from "../kinds/kind_registry.ts";
+import type { KubeObject } from "../kube/kube_object.ts";
+import { RUN_ID_LABEL } from "../kube/labels.ts";
+import {
+  type EventSink,
+  type ResultEvent,
+  type RunEventInput,
+  stampEvent,
+} from "../output/run_event.ts";
+import { errorResult, interruptedResult } from "./_result_events.ts";
+import { findTrackedResources, loadRunResources } from "./find_run.ts";
 import type { KubeConnectionOptions } from "./run_options.ts";
 
 /** A connected client and the namespace to work in. */
@@ -25,11 +36,6 @@ export interface Session {
  * Loads the kube config (no network), builds a client and resolves the
  * namespace: the flag, then the body's, then the context's, then the
  * service account's, then `default`.
- *
- * @example
- * ```ts
- * const { client, namespace } = openSession({ kubeconfig: ".devcluster/kubeconfig" }, { flag: "jobs" });
- * ```
  */
 export function openSession(
   connection: KubeConnectionOptions,
@@ -51,11 +57,6 @@ export function openSession(
 
 /**
  * An abort controller that aborts (with the same reason) when `signal` does.
- *
- * @example
- * ```ts
- * const stop = linkedAbort(options.signal);
- * ```
  */
 export function linkedAbort(signal?: AbortSignal): AbortController {
   const controller = new AbortController();
@@ -78,12 +79,6 @@ export interface StartedSession extends Session {
  * is closed at the end, and links a stop controller to the caller's signal.
  * A signal aborted before anything happened gives `interrupted`, the result
  * to return at once.
- *
- * @example
- * ```ts
- * const { client, namespace, stop, interrupted } = startSession(options, context, { flag: "jobs" });
- * if (interrupted) return interrupted;
- * ```
  */
 export function startSession(
   options: KubeConnectionOptions & { signal?: AbortSignal },
@@ -101,4 +96,82 @@ export function startSession(
     })
     : undefined;
   return { ...session, stop, ...(interrupted ? { interrupted } : {}) };
+}
+
+/** What the steps of a run or an attach get. */
+export interface StepContext {
+  runId: string;
+  emit: (event: RunEventInput) => void;
+  /** Registers the client so it is closed at the end. */
+  setClient: (client: KubeClient) => void;
+}
+
+/**
+ * Runs `steps`, turning any error into a result event, emits the result and
+ * closes the client registered with the context.
+ */
+export async function withResult(
+  options: { onEvent?: EventSink },
+  runId: string,
+  steps: (context: StepContext) => Promise<ResultEvent>,
+): Promise<ResultEvent> {
+  const sink: EventSink = options.onEvent ?? (() => {});
+  let client: KubeClient | undefined;
+  let result: ResultEvent;
+  try {
+    result = await steps({
+      runId,
+      emit: (event) => sink(stampEvent(event)),
+      setClient: (c) => client = c,
+    });
+  } catch (error) {
+    result = errorResult(error, { runId, resources: [] });
+  } finally {
+    client?.close();
+  }
+  sink(result);
+  return result;
+}
+
+/** Options of {@linkcode findRun}. */
+export interface FindRunOptions {
+  client: KubeClient;
+  namespace: string;
+  /** The run's `kjo/run-id` label. */
+  runId: string;
+  /** Rules of the kinds a tracked resource may have. */
+  kinds: KindRegistry;
+  emit: (event: RunEventInput) => void;
+  /** Where to point users for custom kinds, in the missing-run error. */
+  rulesHint: string;
+  /**
+   * Whether a missing run is an error; when false it gives no resources.
+   * @default {true}
+   */
+  required?: boolean;
+}
+
+/**
+ * Finds run `runId`'s tracked resource and loads the run's resources (the
+ * tracked one first). Throws {@linkcode InputError} when the run has no
+ * tracked resource in the namespace (unless `required` is false: then it
+ * gives none).
+ */
+export async function findRun(options: FindRunOptions): Promise<KubeObject[]> {
+  const { client, namespace, runId, kinds } = options;
+  const [tracked] = await findTrackedResources({
+    client,
+    namespace,
+    selector: `${RUN_ID_LABEL}=${runId}`,
+    kinds,
+  });
+  if (!tracked) {
+    if (options.required === false) return [];
+    throw new InputError(
+      `no run ${runId} in namespace ${namespace} (looked for ${
+        kinds.kinds().map((k) => k.kind).join(", ")
+      } labelled ${RUN_ID_LABEL}=${runId}; custom kinds need ${options.rulesHint})`,
+    );
+  }
+  return await loadRunResources({ client, namespace, tracked, emit: options.emit });
 }

@@ -6,15 +6,11 @@
  * @module
  */
 
-import { InputError } from "../errors.ts";
 import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { ResultEvent } from "../output/run_event.ts";
-import { findTrackedResources, loadRunResources } from "./find_run.ts";
 import { followRun } from "./follow_run.ts";
-import { RUN_ID_LABEL } from "../kube/labels.ts";
-import { withResult } from "./run.ts";
 import type { RunOptions } from "./run_options.ts";
-import { startSession } from "./_session.ts";
+import { findRun, startSession, withResult } from "./_session.ts";
 
 /** Options of {@linkcode attach}: a run id and how to follow it. */
 export type AttachOptions =
@@ -42,24 +38,13 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
     });
     if (interrupted) return interrupted;
     const kinds = options.kinds ?? KindRegistry.withBuiltins();
-    const [tracked] = await findTrackedResources({
+    const created = await findRun({
       client,
       namespace,
-      selector: `${RUN_ID_LABEL}=${options.runId}`,
+      runId: options.runId,
       kinds,
-    });
-    if (!tracked) {
-      throw new InputError(
-        `no run ${options.runId} in namespace ${namespace} (looked for ${
-          kinds.kinds().map((k) => k.kind).join(", ")
-        } labelled ${RUN_ID_LABEL}=${options.runId}; custom kinds need --rules)`,
-      );
-    }
-    const created = await loadRunResources({
-      client,
-      namespace,
-      tracked,
       emit: context.emit,
+      rulesHint: "--rules",
     });
     context.emit({
       type: "info",
@@ -73,8 +58,8 @@ export async function attach(options: AttachOptions): Promise<ResultEvent> {
       namespace,
       runId: options.runId,
       created,
-      rule: kinds.require(tracked),
-      options: options as RunOptions,
+      rule: kinds.require(created[0]),
+      options,
       emit: context.emit,
       signal: stop.signal,
     });

@@ -162,12 +162,6 @@ export async function cleanUpRun(options: CleanUpRunOptions): Promise<RunCleanup
 /**
  * One sentence for a result message: what the end of a run deleted, kept and
  * could not delete.
- *
- * @example
- * ```ts
- * describeCleanup({ kept: [], deleted: ["Job/a"], notDeleted: ["ConfigMap/b (HTTP 403)"], policy: "Always" });
- * // "deleted Job/a; not deleted: ConfigMap/b (HTTP 403)"
- * ```
  */
 export function describeCleanup(cleanup: RunCleanup): string {
   const parts: string[] = [];

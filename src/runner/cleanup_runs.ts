@@ -27,11 +27,6 @@ export interface KindRef {
 
 /**
  * Kinds `kjo cleanup` looks in unless told more with `--kind`.
- *
- * @example
- * ```ts
- * DEFAULT_CLEANUP_KINDS.map((k) => k.kind); // ["Job", "Pod", "Service", "ConfigMap", "Secret"]
- * ```
  */
 export const DEFAULT_CLEANUP_KINDS: readonly KindRef[] = [
   { apiVersion: "batch/v1", kind: "Job" },
@@ -45,12 +40,6 @@ export const DEFAULT_CLEANUP_KINDS: readonly KindRef[] = [
  * The label selector `kjo cleanup` lists with: the run's label for a run id,
  * else the user's selector ANDed with the existence of `kjo/run-id`, so
  * objects kjo did not create never match.
- *
- * @example
- * ```ts
- * cleanupSelector({ selector: "team=data" }); // "kjo/run-id,team=data"
- * cleanupSelector({ runId: "abc" }); // "kjo/run-id=abc"
- * ```
  */
 export function cleanupSelector(options: { runId?: string; selector?: string }): string {
   if (options.runId !== undefined) return `${RUN_ID_LABEL}=${options.runId}`;
@@ -62,19 +51,6 @@ export function cleanupSelector(options: { runId?: string; selector?: string }):
  * objects were created before `cutoffMs` (so a run with a recent pod, e.g. a
  * Job retry, is not old). Objects without the label or a creation time are
  * ignored (never deleted).
- *
- * @example
- * ```ts
- * const pod = (runId: string, created: string) => ({
- *   apiVersion: "v1",
- *   kind: "Pod",
- *   metadata: { name: runId, labels: { "kjo/run-id": runId }, creationTimestamp: created },
- * });
- * const runs = selectOldRuns([pod("a", "2025-01-01T00:00:00Z"), pod("b", new Date().toISOString())], {
- *   cutoffMs: Date.now() - 3_600_000,
- * });
- * [...runs.keys()]; // ["a"]
- * ```
  */
 export function selectOldRuns(
   objects: readonly KubeObject[],
@@ -177,23 +153,6 @@ export interface CleanupRunsReport {
  * @throws {ClusterError} a forbidden listing of a kind named explicitly or of
  * the heartbeat Leases; deletes that failed; objects still there at the
  * timeout (after every step was reported).
- *
- * @example
- * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
- * import { createKubeClient } from "../kube/kube_client.ts";
- *
- * const kubeConfig = new KubeConfig();
- * kubeConfig.loadFromDefault();
- * const report = await cleanupRuns({
- *   client: createKubeClient(kubeConfig),
- *   namespace: "jobs",
- *   olderThanMs: 2 * 3_600_000,
- *   kinds: [...DEFAULT_CLEANUP_KINDS],
- *   onNote: (note) => console.log(note.type),
- * });
- * console.log(report.runIds);
- * ```
  */
 export async function cleanupRuns(options: CleanupRunsOptions): Promise<CleanupRunsReport> {
   const { client, namespace } = options;

@@ -9,12 +9,6 @@ import type { DeletePolicy } from "../choices.ts";
 /**
  * Whether a run that ended with `succeeded` deletes its resources under
  * `policy`. Interrupted runs always delete (see the runner).
- *
- * @example
- * ```ts
- * shouldDelete("IfSucceeded", true);  // true
- * shouldDelete("IfSucceeded", false); // false
- * ```
  */
 export function shouldDelete(policy: DeletePolicy, succeeded: boolean): boolean {
   switch (policy) {

@@ -27,11 +27,6 @@ import type { K8sEvent } from "../output/run_event.ts";
 
 /**
  * A Kubernetes event as the summary needs it (a {@linkcode K8sEvent} fits).
- *
- * @example
- * ```ts
- * const e: SummaryEvent = { object: "Pod/p", eventType: "Warning", reason: "BackOff", message: "Back-off restarting failed container" };
- * ```
  */
 export type SummaryEvent = Pick<K8sEvent, "object" | "reason" | "message" | "eventType"> & {
   count?: number;
@@ -39,17 +34,14 @@ export type SummaryEvent = Pick<K8sEvent, "object" | "reason" | "message" | "eve
   time?: string;
 };
 
-/**
- * Input of {@linkcode summarizeFailure}.
- *
- * @example
- * ```ts
- * const input: FailureSummaryInput = {
- *   tracked: job, pods: [pod], events: [], verdict: { state: "Failed", reason: "BackoffLimitExceeded" },
- *   lastLines: new Map([["build-x1y2-8kq2d/main", ["step 3 failed"]]]),
- * };
- * ```
- */
+/** How a run ended, for the summary's headline: a resource state or how kjo ended it. */
+export interface SummaryVerdict {
+  state: StateVerdict["state"] | "Deleted" | "TimedOut" | "Interrupted";
+  reason?: string;
+  message?: string;
+}
+
+/** Input of {@linkcode summarizeFailure}. */
 export interface FailureSummaryInput {
   /** The first resource of the run, as last seen. */
   tracked: KubeObject;
@@ -58,14 +50,27 @@ export interface FailureSummaryInput {
   events: SummaryEvent[];
   /** Last log lines by `pod/container`, oldest first. */
   lastLines: Map<string, string[]>;
-  verdict: StateVerdict;
-  /** Most Warning events shown. Default 10. */
+  /** The end state (the headline says it: failed, timed out, was deleted, was interrupted). */
+  verdict: SummaryVerdict;
+  /**
+   * Most Warning events shown.
+   * @default {10}
+   */
   maxEvents?: number;
-  /** Most log lines per container. Default 20. */
+  /**
+   * Most log lines per container.
+   * @default {20}
+   */
   maxLines?: number;
-  /** Most pods detailed. Default 5. */
+  /**
+   * Most pods detailed.
+   * @default {5}
+   */
   maxPods?: number;
-  /** Longest text of one summary line before it is cut. Default 300. */
+  /**
+   * Longest text of one summary line before it is cut.
+   * @default {300}
+   */
   maxLineLength?: number;
   /** Pods of the run not in `pods` (no longer kept); counted in "… and N more pods". */
   morePods?: number;
@@ -76,13 +81,6 @@ export interface FailureSummaryInput {
  * memory: the most recent `limit` distinct Warning events (same object,
  * reason and message count as one, the latest occurrence wins). Normal
  * events are not kept.
- *
- * @example
- * ```ts
- * const warnings = new RecentWarnings();
- * warnings.add({ object: "Pod/p", eventType: "Warning", reason: "BackOff", message: "Back-off" });
- * warnings.list().length; // 1
- * ```
  */
 export class RecentWarnings {
   readonly #events = new Map<string, SummaryEvent>();
@@ -150,12 +148,6 @@ function containerLine(c: ContainerView, max: number): string {
 /**
  * Whether a container failed: it terminated, now or before its last
  * restart, with a non-zero exit code.
- *
- * @example
- * ```ts
- * containerFailed({ name: "main", role: "container", sidecar: false, restartCount: 0,
- *   terminated: { exitCode: 3 } }); // true
- * ```
  */
 export function containerFailed(c: ContainerView): boolean {
   return (c.terminated !== undefined && c.terminated.exitCode !== 0) ||
@@ -179,10 +171,17 @@ interface PodInfo {
   failed: boolean;
 }
 
+const HEADLINE_VERBS: Partial<Record<SummaryVerdict["state"], string>> = {
+  Failed: "failed",
+  TimedOut: "timed out",
+  Deleted: "was deleted",
+  Interrupted: "was interrupted",
+};
+
 function headline(input: FailureSummaryInput, max: number): string {
   const { tracked, verdict } = input;
   const what = describeObject(tracked);
-  const verb = verdict.state === "Failed" ? "failed" : `is ${verdict.state}`;
+  const verb = HEADLINE_VERBS[verdict.state] ?? `is ${verdict.state}`;
   const terminal = tracked.kind === "Job" ? jobTerminalCondition(tracked) : undefined;
   if (terminal && terminal.state === verdict.state) {
     const reason = terminal.reason ? `, reason ${terminal.reason}` : "";
@@ -274,6 +273,31 @@ function logSection(
  *
  * @example
  * ```ts
+ * import { summarizeFailure } from "./failure_summary.ts";
+ *
+ * const job = {
+ *   apiVersion: "batch/v1",
+ *   kind: "Job",
+ *   metadata: { name: "build-x1y2" },
+ *   status: {
+ *     conditions: [{
+ *       type: "Failed",
+ *       status: "True",
+ *       reason: "BackoffLimitExceeded",
+ *       message: "Job has reached the specified backoff limit",
+ *     }],
+ *   },
+ * };
+ * const pod = {
+ *   apiVersion: "v1",
+ *   kind: "Pod",
+ *   metadata: { name: "build-x1y2-8kq2d" },
+ *   spec: { containers: [{ name: "main", image: "busybox" }] },
+ *   status: {
+ *     phase: "Failed",
+ *     containerStatuses: [{ name: "main", state: { terminated: { exitCode: 3, reason: "Error" } } }],
+ *   },
+ * };
  * summarizeFailure({
  *   tracked: job, pods: [pod], events: [], lastLines: new Map(),
  *   verdict: { state: "Failed", reason: "BackoffLimitExceeded" },

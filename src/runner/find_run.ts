@@ -127,12 +127,6 @@ function notOfRun(
 
 /**
  * The run id of a resource (its `kjo/run-id` label).
- *
- * @example
- * ```ts
- * runIdOf({ apiVersion: "v1", kind: "Pod", metadata: { labels: { "kjo/run-id": "k3f9x0q2m7ab" } } });
- * // "k3f9x0q2m7ab"
- * ```
  */
 export function runIdOf(object: KubeObject): string | undefined {
   return object.metadata.labels?.[RUN_ID_LABEL];

@@ -9,18 +9,17 @@
  */
 
 import type { DeletePolicy } from "../choices.ts";
-import { ExitCode } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { XComCollector } from "../logs/xcom_collector.ts";
-import { type ResultEvent, type RunEventInput, stampEvent } from "../output/run_event.ts";
+import type { ResultEvent, RunEventInput } from "../output/run_event.ts";
 import { cleanUpRun } from "./cleanup.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import type { RunOptions } from "./run_options.ts";
-import { errorResult, interruptedResult } from "./_result_events.ts";
-import { type TrackingOutcome, trackRun } from "./track_run.ts";
+import { decidedResult, errorResult, interruptedResult } from "./_result_events.ts";
+import { type TrackingOptions, type TrackingOutcome, trackRun } from "./track_run.ts";
 
 /** Options of {@linkcode followRun}. */
 export interface FollowRunOptions {
@@ -30,7 +29,7 @@ export interface FollowRunOptions {
   /** The run's resources as they are in the cluster; the first is tracked. */
   created: KubeObject[];
   rule: StateRule;
-  options: RunOptions;
+  options: TrackingOptions & Pick<RunOptions, "deletePolicy" | "xcomMaxBytes">;
   emit: (event: RunEventInput) => void;
   signal: AbortSignal;
 }
@@ -103,28 +102,5 @@ async function finishRun(follow: FollowRunOptions, ended: TrackingEnd): Promise<
   const notDeleted = cleanup.notDeleted.length > 0
     ? [`not deleted: ${cleanup.notDeleted.join(", ")}`]
     : [];
-  const verdict = tracking.verdict!;
-  if (verdict.state === "Succeeded" && tracking.lineErrors.length > 0) {
-    return stampEvent({
-      type: "result",
-      state: "Failed",
-      exitCode: ExitCode.Failed,
-      reason: "InvalidKubeApiEvent",
-      message: tracking.lineErrors[0],
-      summary: [...tracking.lineErrors, ...notDeleted],
-      ...common,
-    }) as ResultEvent;
-  }
-  const summary = [...tracking.summary, ...notDeleted];
-  return stampEvent({
-    type: "result",
-    state: verdict.state,
-    exitCode: verdict.state === "Succeeded" ? ExitCode.Succeeded : ExitCode.Failed,
-    ...(verdict.reason ? { reason: verdict.reason } : {}),
-    ...(verdict.message ? { message: verdict.message } : {}),
-    ...(summary.length > 0 ? { summary } : {}),
-    ...common,
-  }) as ResultEvent;
+  return decidedResult(tracking, common, notDeleted);
 }
-
-export { interruptedResult };

@@ -66,25 +66,6 @@ export interface Heartbeat {
  * Creates the follower's Lease (in the background: the run does not wait)
  * and renews it every `periodMs` until {@linkcode Heartbeat.stop}. A follower
  * not allowed to hold Leases warns once and follows without a heartbeat.
- *
- * @example
- * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
- * import { createKubeClient } from "../kube/kube_client.ts";
- *
- * const kubeConfig = new KubeConfig();
- * kubeConfig.loadFromDefault();
- * const client = createKubeClient(kubeConfig);
- * const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j", uid: "u" } };
- * const heartbeat = startHeartbeat({
- *   client, namespace: "jobs", runId: "k3f9x0q2m7ab", tracked: job, emit: console.log,
- * });
- * try {
- *   // ... follow the run ...
- * } finally {
- *   await heartbeat.stop();
- * }
- * ```
  */
 export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const { client, namespace, emit } = options;
@@ -144,22 +125,11 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
  * The run ids that a live follower holds a Lease for: renewed less than
  * {@linkcode HEARTBEAT_STALE_MS} (or its own `leaseDurationSeconds`, if
  * longer) before `nowMs`.
- *
- * @example
- * ```ts
- * const lease = {
- *   apiVersion: "coordination.k8s.io/v1",
- *   kind: "Lease",
- *   metadata: { name: "kjo-follow-x", labels: { "kjo/run-id": "k3f9x0q2m7ab" } },
- *   spec: { renewTime: new Date().toISOString() },
- * };
- * followedRunIds([lease], Date.now()).has("k3f9x0q2m7ab"); // true
- * ```
  */
 export function followedRunIds(leases: readonly KubeObject[], nowMs: number): Set<string> {
   const followed = new Set<string>();
   for (const lease of leases) {
-    const spec = (lease as { spec?: { renewTime?: string; leaseDurationSeconds?: number } }).spec;
+    const { spec }: LeaseLike = lease;
     const renewed = Date.parse(String(spec?.renewTime ?? ""));
     const staleMs = Math.max(HEARTBEAT_STALE_MS, (spec?.leaseDurationSeconds ?? 0) * 1000);
     if (!Number.isFinite(renewed) || nowMs - renewed >= staleMs) continue;
@@ -181,6 +151,11 @@ function runIdsOfLease(lease: KubeObject): string[] {
   } catch {
     return [];
   }
+}
+
+/** What the heartbeat reads of a Lease. */
+interface LeaseLike extends KubeObject {
+  spec?: { renewTime?: string; leaseDurationSeconds?: number };
 }
 
 function leaseBody(options: HeartbeatOptions): KubeObject {
@@ -213,7 +188,7 @@ function leaseBody(options: HeartbeatOptions): KubeObject {
       acquireTime: now,
       renewTime: now,
     },
-  } as KubeObject;
+  };
 }
 
 /** RFC 3339 with microseconds, as `MicroTime` fields need. */

@@ -27,8 +27,6 @@ export interface HeartbeatGroupOptions {
   client: KubeClient;
   /** Namespace of the runs (the Lease goes there). */
   namespace: string;
-  /** Where warnings go (each kind of failure once). */
-  emit: (event: RunEventInput) => void;
   /**
    * Renewal period.
    *
@@ -45,8 +43,12 @@ export interface HeartbeatGroupOptions {
 
 /** One Lease marking every run a follower follows in a namespace. */
 export interface HeartbeatGroup {
-  /** Adds a run to the Lease; the returned function takes it out again. */
-  join(runId: string): () => void;
+  /**
+   * Adds a run to the Lease; the returned function takes it out again.
+   * Warnings (each kind of failure once) go to the `emit` of every run in
+   * the group at the time.
+   */
+  join(runId: string, emit: (event: RunEventInput) => void): () => void;
   /** Stops renewing and deletes the Lease (errors are warnings); resolves when done. */
   stop(): Promise<void>;
 }
@@ -58,10 +60,10 @@ export interface HeartbeatGroup {
  * not allowed to hold Leases warns once and follows without a heartbeat.
  */
 export function startHeartbeatGroup(options: HeartbeatGroupOptions): HeartbeatGroup {
-  const { client, namespace, emit } = options;
+  const { client, namespace } = options;
   const periodMs = options.periodMs ?? HEARTBEAT_PERIOD_MS;
   const flushMs = options.flushMs ?? 5_000;
-  const runs = new Set<string>();
+  const runs = new Map<string, (event: RunEventInput) => void>();
   const warned = new Set<string>();
   let name: string | undefined;
   let changed = false;
@@ -72,13 +74,10 @@ export function startHeartbeatGroup(options: HeartbeatGroupOptions): HeartbeatGr
   const warn = (what: string, error: unknown) => {
     if (warned.has(what)) return;
     warned.add(what);
-    emit({
-      type: "info",
-      level: "warning",
-      message: `heartbeat: ${what}: ${
-        errorText(error)
-      } (kjo cleanup --older-than may take these runs for abandoned ones)`,
-    });
+    const message = `heartbeat: ${what}: ${
+      errorText(error)
+    } (kjo cleanup --older-than may take these runs for abandoned ones)`;
+    for (const emit of runs.values()) emit({ type: "info", level: "warning", message });
   };
   const body = (): KubeObject => {
     const now = microTime(new Date());
@@ -89,7 +88,7 @@ export function startHeartbeatGroup(options: HeartbeatGroupOptions): HeartbeatGr
         generateName: "kjo-follower-",
         namespace,
         labels: { [FOLLOWER_LABEL]: "true" },
-        annotations: { [FOLLOWED_RUNS_ANNOTATION]: JSON.stringify([...runs].sort()) },
+        annotations: { [FOLLOWED_RUNS_ANNOTATION]: JSON.stringify([...runs.keys()].sort()) },
       },
       spec: {
         holderIdentity: `kjo@${hostname()}/${Deno.pid}`,
@@ -145,8 +144,8 @@ export function startHeartbeatGroup(options: HeartbeatGroupOptions): HeartbeatGr
   const timer = setInterval(maybeWrite, Math.min(flushMs, periodMs));
 
   return {
-    join(runId) {
-      runs.add(runId);
+    join(runId, emit) {
+      runs.set(runId, emit);
       changed = true;
       if (!name) maybeWrite();
       return () => {

@@ -93,24 +93,6 @@ const keyOf = (o: KubeObject) =>
  * (a pod a Job controller made before its Job was gone, a create that landed
  * after its client was aborted). Never throws for a failed delete or a
  * timeout: the report says exactly what was and was not deleted.
- *
- * @example
- * ```ts
- * import { KubeConfig } from "@kubernetes/client-node";
- * import { createKubeClient } from "../kube/kube_client.ts";
- * import { resolveResource } from "../kube/resource_paths.ts";
- *
- * const kubeConfig = new KubeConfig();
- * kubeConfig.loadFromDefault();
- * const client = createKubeClient(kubeConfig);
- * const info = await resolveResource(client, { apiVersion: "v1", kind: "ConfigMap" });
- * const report = await removeObjects({
- *   client,
- *   objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "ci" } }],
- *   sweep: { selector: "kjo/run-id=abc", places: [{ info, namespace: "ci" }] },
- * });
- * if (report.failed.length > 0 || report.remaining.length > 0) console.error("left behind");
- * ```
  */
 export async function removeObjects(options: RemoveObjectsOptions): Promise<RemovalReport> {
   const report: RemovalReport = {

@@ -12,19 +12,14 @@ import type { StateRule } from "../kinds/resource_state.ts";
 import { applyResources } from "../kube/apply_resources.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
-import {
-  type EventSink,
-  type ResultEvent,
-  type RunEventInput,
-  stampEvent,
-} from "../output/run_event.ts";
+import { type ResultEvent, resultEvent } from "../output/run_event.ts";
 import { findTrackedResources, loadRunResources, runIdOf } from "./find_run.ts";
 import { cleanUpRun } from "./cleanup.ts";
 import { followRun } from "./follow_run.ts";
 import { errorResult, interruptedResult } from "./_result_events.ts";
 import { newRunId } from "./run_id.ts";
 import type { RunOptions } from "./run_options.ts";
-import { startSession } from "./_session.ts";
+import { startSession, type StepContext, withResult } from "./_session.ts";
 
 /**
  * Runs a task as Kubernetes resources and resolves to its result. Never
@@ -48,41 +43,6 @@ export async function run(options: RunOptions): Promise<ResultEvent> {
     options.runId ?? newRunId(),
     (context) => runSteps(options, context),
   );
-}
-
-/** What the steps of a run or an attach get. */
-export interface StepContext {
-  runId: string;
-  emit: (event: RunEventInput) => void;
-  /** Registers the client so it is closed at the end. */
-  setClient: (client: KubeClient) => void;
-}
-
-/**
- * Runs `steps`, turning any error into a result event, emits the result and
- * closes the client. Shared by `run()` and `attach()`.
- */
-export async function withResult(
-  options: { onEvent?: EventSink },
-  runId: string,
-  steps: (context: StepContext) => Promise<ResultEvent>,
-): Promise<ResultEvent> {
-  const sink: EventSink = options.onEvent ?? (() => {});
-  let client: KubeClient | undefined;
-  let result: ResultEvent;
-  try {
-    result = await steps({
-      runId,
-      emit: (event) => sink(stampEvent(event)),
-      setClient: (c) => client = c,
-    });
-  } catch (error) {
-    result = errorResult(error, { runId, resources: [] });
-  } finally {
-    client?.close();
-  }
-  sink(result);
-  return result;
 }
 
 async function runSteps(options: RunOptions, context: StepContext): Promise<ResultEvent> {
@@ -140,8 +100,7 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
     created = applied.created;
   }
   if (options.detach) {
-    return stampEvent({
-      type: "result",
+    return resultEvent({
       state: "Submitted",
       exitCode: ExitCode.Succeeded,
       message: `submitted; follow it with: kjo attach --run-id ${runId} -n ${namespace}`,
@@ -149,7 +108,7 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
       resources: created.map(describeObject),
       namespace,
       runId,
-    }) as ResultEvent;
+    });
   }
   return await followRun({
     client,

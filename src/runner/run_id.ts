@@ -10,11 +10,6 @@ import { randomPostfix } from "../body/resource_name.ts";
 /**
  * Makes a new run id: 12 lowercase letters and digits, valid as a label
  * value and as a name part.
- *
- * @example
- * ```ts
- * const id = newRunId(); // e.g. "k3f9x0q2m7ab"
- * ```
  */
 export function newRunId(): string {
   return randomPostfix(12);

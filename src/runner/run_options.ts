@@ -23,26 +23,36 @@ export interface KubeConnectionOptions
 
 /**
  * Everything one run needs. Only the body source is required.
- *
- * @example
- * ```ts
- * const options: RunOptions = { source: { bodyFile: "job.yaml" }, deletePolicy: "Always" };
- * ```
  */
 export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnectionOptions {
   /** The run id (label `kjo/run-id`); a new random one when absent. */
   runId?: string;
-  /** When resources are deleted at the end (default `IfSucceeded`). */
+  /**
+   * When resources are deleted at the end.
+   * @default {"IfSucceeded"}
+   */
   deletePolicy?: DeletePolicy;
-  /** Relay container logs (default true). */
+  /**
+   * Relay container logs.
+   * @default {true}
+   */
   getLogs?: boolean;
-  /** Also relay `::kube_api:` lines as log lines (default false). */
+  /**
+   * Also relay `::kube_api:` lines as log lines.
+   * @default {false}
+   */
   relayApiEventLines?: boolean;
-  /** Seconds until something of the run must run (default 120). */
+  /**
+   * Seconds until something of the run must run.
+   * @default {120}
+   */
   startupTimeoutSeconds?: number;
-  /** Seconds the whole run may take (default: no limit). */
+  /** Seconds the whole run may take; no limit when absent. */
   executionTimeoutSeconds?: number;
-  /** Seconds a container may stay in ErrImagePull and the like (default 30). */
+  /**
+   * Seconds a container may stay in ErrImagePull and the like.
+   * @default {30}
+   */
   imagePullFailureGraceSeconds?: number;
   /** State rules; the built-ins (Pod, Job) when absent. */
   kinds?: KindRegistry;
@@ -60,27 +70,41 @@ export interface RunOptions extends Omit<BuildBodyOptions, "runId">, KubeConnect
   reattach?: boolean;
   /** Create the resources and return a `Submitted` result at once (follow later with `attach`). */
   detach?: boolean;
-  /** Add the level a line names (`ERROR ...`) to log events (default true; detect_kubernetes_log_level). */
+  /**
+   * Add the level a line names (`ERROR ...`) to log events (detect_kubernetes_log_level).
+   * @default {true}
+   */
   detectLogLevel?: boolean;
   /**
    * Parse `::kube_api:xcom=` values as JSON objects into the result's `xcom`
-   * (default true; a value that is not a JSON object fails the run). When
-   * false, xcom events carry only their raw value.
+   * (a value that is not a JSON object fails the run). When false, xcom
+   * events carry only their raw value.
+   * @default {true}
    */
   parseXcom?: boolean;
-  /** Largest XCom of the run (its JSON, UTF-8 bytes); more fails the run (default 1 MiB). */
+  /**
+   * Largest XCom of the run (its JSON, UTF-8 bytes); more fails the run.
+   * @default {1048576}
+   */
   xcomMaxBytes?: number;
-  /** Deepest nesting of an xcom value; deeper fails the run (default 32). */
+  /**
+   * Deepest nesting of an xcom value; deeper fails the run.
+   * @default {32}
+   */
   xcomMaxDepth?: number;
   /**
-   * Whose `::kube_api:` lines are events: `all` containers (default), or
-   * only each pod's `main` container (the one the
+   * Whose `::kube_api:` lines are events: `all` containers, or only each
+   * pod's `main` container (the one the
    * `kubernetes_job_operator.main_container` annotation names, else the
    * first); other containers' lines are then log lines.
+   * @default {"all"}
    */
   eventsFrom?: EventsFrom;
   /** Relay log lines from this time on (RFC 3339) instead of from each container's start. */
   logsSince?: string;
-  /** Milliseconds of silence after which a watch or log stream is reconnected (default 30000). */
+  /**
+   * Milliseconds of silence after which a watch or log stream is reconnected.
+   * @default {30000}
+   */
   stallTimeoutMs?: number;
 }

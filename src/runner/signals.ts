@@ -12,17 +12,6 @@ export type StopSignal = "SIGINT" | "SIGTERM";
  * Listens for SIGINT and SIGTERM while a run is in progress. The first signal
  * aborts `controller` with the signal name as reason; a second SIGINT while
  * cleaning up is ignored (cleanup must finish), but a third exits at once.
- *
- * @example
- * ```ts
- * const stop = new AbortController();
- * const dispose = trapStopSignals(stop);
- * try {
- *   // ... the run, with stop.signal ...
- * } finally {
- *   dispose();
- * }
- * ```
  */
 export function trapStopSignals(controller: AbortController): () => void {
   let count = 0;
@@ -40,11 +29,6 @@ export function trapStopSignals(controller: AbortController): () => void {
 
 /**
  * The exit code for a run stopped by `signal`: 130 for SIGINT, 143 for SIGTERM.
- *
- * @example
- * ```ts
- * exitCodeForSignal("SIGTERM"); // 143
- * ```
  */
 export function exitCodeForSignal(signal: StopSignal): 130 | 143 {
   return signal === "SIGINT" ? 130 : 143;

@@ -4,11 +4,17 @@
 // during apply.
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
-import { useTestNamespace, waitFor } from "../_cluster.ts";
+import { namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import { eventsOf, kjo, resultOf, startKjo } from "../_kjo.ts";
 
 const cluster = await useTestNamespace("kjo-cleanup");
 const other = await useTestNamespace("kjo-cleanup-other");
+const test = namespaceTests("kjo cleanup (integration)", {
+  dispose: async () => {
+    await cluster.dispose();
+    await other.dispose();
+  },
+});
 const ns = cluster.namespace;
 const leases = cluster.kc.makeApiClient(k8s.CoordinationV1Api);
 
@@ -35,7 +41,7 @@ async function leftOf(runId: string): Promise<string[]> {
   ];
 }
 
-Deno.test("kjo cleanup -l: deletes nothing kjo did not create, whatever labels it carries", async () => {
+test("kjo cleanup -l: deletes nothing kjo did not create, whatever labels it carries", async () => {
   for (const [name, labels] of [["foreign-xy", { x: "y" }], ["foreign-team", { team: "data" }]]) {
     await cluster.core.createNamespacedConfigMap({
       namespace: ns,
@@ -92,7 +98,7 @@ Deno.test("kjo cleanup -l: deletes nothing kjo did not create, whatever labels i
   assert.deepEqual(await leftOf(resultOf(again.events).runId!), []);
 });
 
-Deno.test("kjo attach: a forged kjo/resources annotation does not get foreign objects deleted", async () => {
+test("kjo attach: a forged kjo/resources annotation does not get foreign objects deleted", async () => {
   const runId = "forged0run01";
   const label = { "kjo/run-id": runId };
   // Another namespace, even with the run's label; the run's namespace without the label.
@@ -169,7 +175,7 @@ Deno.test("kjo attach: a forged kjo/resources annotation does not get foreign ob
   );
 });
 
-Deno.test("kjo cleanup --older-than: a followed run survives; an unfollowed unfinished one goes only with --include-unfinished", async () => {
+test("kjo cleanup --older-than: a followed run survives; an unfollowed unfinished one goes only with --include-unfinished", async () => {
   const sleeper = ["--image", "busybox", "--", "sh", "-c", "echo started; sleep 120"];
   const followed = startKjo([
     "run",
@@ -231,7 +237,7 @@ Deno.test("kjo cleanup --older-than: a followed run survives; an unfollowed unfi
   assert.deepEqual(await leftOf("followed0001"), [], "the run and its Lease are gone");
 });
 
-Deno.test("kjo run: SIGTERM during apply ends 143 and leaves nothing behind", async () => {
+test("kjo run: SIGTERM during apply ends 143 and leaves nothing behind", async () => {
   const docs = [
     {
       apiVersion: "batch/v1",
@@ -279,12 +285,4 @@ Deno.test("kjo run: SIGTERM during apply ends 143 and leaves nothing behind", as
   console.log(`SIGTERM arrived after ${created} of ${docs.length} creates`);
   assert.ok(created < docs.length, `the signal came during apply (${created} created)`);
   assert.deepEqual(await leftOf(runId), []);
-});
-
-Deno.test({
-  name: "kjo cleanup: teardown",
-  fn: async () => {
-    await cluster.dispose();
-    await other.dispose();
-  },
 });

@@ -3,22 +3,24 @@
 // stop.
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
-import { useTestNamespace, waitFor } from "../_cluster.ts";
+import { namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import { createKubeClient } from "../../../src/kube/kube_client.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import type { RunEventInput } from "../../../src/output/run_event.ts";
 import { followedRunIds, startHeartbeat } from "../../../src/runner/heartbeat.ts";
+import { startHeartbeatGroup } from "../../../src/runner/heartbeat_group.ts";
 
 const cluster = await useTestNamespace("kjo-heartbeat");
 const ns = cluster.namespace;
 const leases = cluster.kc.makeApiClient(k8s.CoordinationV1Api);
+const test = namespaceTests("heartbeat (integration)", cluster);
 
 async function runLeases(runId: string) {
   return (await leases.listNamespacedLease({ namespace: ns, labelSelector: `kjo/run-id=${runId}` }))
     .items;
 }
 
-Deno.test("heartbeat: the Lease is created, renewed and deleted on the real API server", async () => {
+test("heartbeat: the Lease is created, renewed and deleted on the real API server", async () => {
   const owner = await cluster.core.createNamespacedConfigMap({
     namespace: ns,
     body: { metadata: { name: "tracked", labels: { "kjo/run-id": "hb1" } } },
@@ -59,4 +61,38 @@ Deno.test("heartbeat: the Lease is created, renewed and deleted on the real API 
   }
 });
 
-Deno.test({ name: "heartbeat: teardown", fn: async () => await cluster.dispose() });
+test("heartbeat group: one Lease lists the runs a follower follows, on the real API server", async () => {
+  const client = createKubeClient(cluster.kc);
+  const events: RunEventInput[] = [];
+  const listed = async () => {
+    const items = (await leases.listNamespacedLease({
+      namespace: ns,
+      labelSelector: "kjo/follower=true",
+    })).items;
+    return items.map((lease) => ({
+      ...lease,
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+    } as KubeObject));
+  };
+  try {
+    const group = startHeartbeatGroup({ client, namespace: ns, periodMs: 60_000, flushMs: 200 });
+    const leaveA = group.join("ga", (e) => events.push(e));
+    group.join("gb", (e) => events.push(e));
+    await waitFor("both runs listed", 30_000, async () => {
+      const found = followedRunIds(await listed(), Date.now());
+      return found.has("ga") && found.has("gb");
+    });
+    leaveA();
+    await waitFor("run ga taken out", 30_000, async () => {
+      const found = followedRunIds(await listed(), Date.now());
+      return !found.has("ga") && found.has("gb");
+    });
+    assert.equal((await listed()).length, 1, "one Lease for the follower");
+    await group.stop();
+    assert.deepEqual(await listed(), []);
+    assert.deepEqual(events, [], "no warning");
+  } finally {
+    client.close();
+  }
+});

@@ -4,11 +4,12 @@
 // the object, on the local cluster, instead of waiting forever.
 import assert from "node:assert/strict";
 import type * as k8s from "@kubernetes/client-node";
-import { useTestNamespace, waitFor } from "../_cluster.ts";
+import { namespaceTests, useTestNamespace, waitFor } from "../_cluster.ts";
 import type { RunEvent } from "../../../src/output/run_event.ts";
 import { kjo, resultOf, startKjo } from "../_kjo.ts";
 
 const cluster = await useTestNamespace("kjo-stuck");
+const test = namespaceTests("stuck Job (integration)", cluster);
 const ns = cluster.namespace;
 const GRACE = "5";
 
@@ -84,7 +85,7 @@ for (
     ["ConfigMap", { name: "cfg", configMap: { name: "kjo-missing-cm" } }, /configmap/i],
   ] as const
 ) {
-  Deno.test(`stuck Job: a missing ${what} volume fails the run after the grace, naming the ${what}`, async () => {
+  test(`stuck Job: a missing ${what} volume fails the run after the grace, naming the ${what}`, async () => {
     // --startup-timeout 0: no startup timeout; the failed mount alone ends the run.
     const { code, events, stderr } = await runJob(
       jobBody(`missing-${what.toLowerCase()}`, { volumes: [volume as k8s.V1Volume] }),
@@ -101,7 +102,7 @@ for (
   });
 }
 
-Deno.test("stuck Job: done-when check: a missing Secret volume fails within --startup-timeout plus the grace", async () => {
+test("stuck Job: done-when check: a missing Secret volume fails within --startup-timeout plus the grace", async () => {
   // The default --startup-timeout (120 s) of the issue.
   const { code, events, decidedAfter } = await runJob(
     jobBody("missing-secret-default", {
@@ -116,7 +117,7 @@ Deno.test("stuck Job: done-when check: a missing Secret volume fails within --st
   assert.ok(decidedAfter <= 120 + Number(GRACE) + 10, `decided after ${decidedAfter}s`);
 });
 
-Deno.test("stuck Job: a claim that never binds fails the run after the grace, naming the claim", async () => {
+test("stuck Job: a claim that never binds fails the run after the grace, naming the claim", async () => {
   await cluster.core.createNamespacedPersistentVolumeClaim({
     namespace: ns,
     body: {
@@ -142,7 +143,7 @@ Deno.test("stuck Job: a claim that never binds fails the run after the grace, na
   assert.match(result.message ?? "", /"kjo-unbound"/);
 });
 
-Deno.test("stuck Job: a retry pod refused by a ResourceQuota (FailedCreate) fails the run", async () => {
+test("stuck Job: a retry pod refused by a ResourceQuota (FailedCreate) fails the run", async () => {
   const quotaNs = await useTestNamespace("kjo-stuck-quota");
   try {
     // The first pod runs (20 s) and fails; a quota of 0 pods, created once that
@@ -189,7 +190,7 @@ Deno.test("stuck Job: a retry pod refused by a ResourceQuota (FailedCreate) fail
   }
 });
 
-Deno.test("stuck Job: a pod bound to a NotReady node fails the run as NodeLost, naming the node", async () => {
+test("stuck Job: a pod bound to a NotReady node fails the run as NodeLost, naming the node", async () => {
   const node = `kjo-lost-${crypto.randomUUID().slice(0, 8)}`;
   await cluster.core.createNode({
     body: {
@@ -244,7 +245,7 @@ Deno.test("stuck Job: a pod bound to a NotReady node fails the run as NodeLost, 
   }
 });
 
-Deno.test("stuck Job: a negative --startup-timeout exits 2 with one line, and nothing is created", async () => {
+test("stuck Job: a negative --startup-timeout exits 2 with one line, and nothing is created", async () => {
   const { code, stderr } = await kjo([
     "run",
     "-n",
@@ -260,7 +261,7 @@ Deno.test("stuck Job: a negative --startup-timeout exits 2 with one line, and no
   assert.ok(!jobs.items.some((j) => j.metadata?.name?.startsWith("negative")));
 });
 
-Deno.test("stuck Job: nothing is left behind", async () => {
+test("stuck Job: nothing is left behind", async () => {
   await waitFor("no Job and no pod left", 60_000, async () => {
     const [jobs, pods] = await Promise.all([
       cluster.batch.listNamespacedJob({ namespace: ns }),
@@ -268,5 +269,4 @@ Deno.test("stuck Job: nothing is left behind", async () => {
     ]);
     return jobs.items.length === 0 && pods.items.length === 0;
   });
-  await cluster.dispose();
 });

@@ -131,3 +131,32 @@ function matches(labels: Record<string, string>, selector: string): boolean {
     return part in labels;
   });
 }
+
+/**
+ * Seeds run r1 in namespace ns as `kjo run` leaves it: a tracked Job `work`
+ * (with `status`, when given) whose annotation lists it and ConfigMap `cfg`.
+ */
+export function seedRun(cluster: FakeCluster, status?: Record<string, unknown>): void {
+  const label = { "kjo/run-id": "r1" };
+  cluster.create("configmaps", {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "cfg", namespace: "ns", labels: label },
+  });
+  cluster.create("jobs", {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: "work",
+      namespace: "ns",
+      labels: { ...label, "kjo/tracked": "true" },
+      annotations: {
+        "kjo/resources": JSON.stringify([
+          { apiVersion: "batch/v1", kind: "Job", name: "work" },
+          { apiVersion: "v1", kind: "ConfigMap", name: "cfg" },
+        ]),
+      },
+    },
+    ...(status ? { status } : {}),
+  });
+}

@@ -287,3 +287,19 @@ Deno.test("summarizeFailure: morePods counts pods no longer kept", () => {
   });
   assert.ok(one.includes("… and 1 more pod"), one.join("\n"));
 });
+
+Deno.test("summarizeFailure: the headline says the end state (failed, timed out, was deleted, was interrupted)", () => {
+  const tracked = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "work" } };
+  const headline = (state: "Failed" | "TimedOut" | "Deleted" | "Interrupted") =>
+    summarizeFailure({
+      tracked,
+      pods: [],
+      events: [],
+      lastLines: new Map(),
+      verdict: { state, reason: "Why", message: "because" },
+    })[0];
+  assert.equal(headline("Failed"), "Job/work failed: Why — because");
+  assert.equal(headline("TimedOut"), "Job/work timed out: Why — because");
+  assert.equal(headline("Deleted"), "Job/work was deleted: Why — because");
+  assert.equal(headline("Interrupted"), "Job/work was interrupted: Why — because");
+});

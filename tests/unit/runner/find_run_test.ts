@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { ResourceRef } from "../../../src/body/mark_tracked.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
-import { loadRunResources } from "../../../src/runner/find_run.ts";
+import { KindRegistry } from "../../../src/kinds/kind_registry.ts";
+import { findTrackedResources, loadRunResources } from "../../../src/runner/find_run.ts";
 import { FakeCluster } from "./_fake_cluster.ts";
 
 Deno.test("loadRunResources: a listed object is the run's only with its run label and in its namespace (or owned by the tracked uid)", async () => {
@@ -68,6 +69,43 @@ Deno.test("loadRunResources: a listed object is the run's only with its run labe
       ),
       because("ConfigMap/other-run", "it does not carry the label kjo/run-id=r1"),
       because("Nothing/x", "the cluster has no such kind"),
+    ]);
+  } finally {
+    await cluster.close();
+  }
+});
+
+Deno.test("findTrackedResources: only tracked resources matching the selector, across kinds, newest first", async () => {
+  const cluster = new FakeCluster();
+  try {
+    const make = (
+      plural: string,
+      kind: string,
+      name: string,
+      labels: Record<string, string>,
+      created: string,
+    ) => {
+      const object = cluster.create(plural, {
+        apiVersion: kind === "Pod" ? "v1" : "batch/v1",
+        kind,
+        metadata: { name, namespace: "ns", labels },
+      });
+      object.metadata.creationTimestamp = created;
+    };
+    const tracked = { "kjo/tracked": "true" };
+    make("pods", "Pod", "older", { "kjo/run-id": "r1", ...tracked }, "2026-01-01T00:00:00Z");
+    make("jobs", "Job", "newer", { "kjo/run-id": "r1", ...tracked }, "2026-01-02T00:00:00Z");
+    make("jobs", "Job", "untracked", { "kjo/run-id": "r1" }, "2026-01-03T00:00:00Z");
+    make("jobs", "Job", "other-run", { "kjo/run-id": "r2", ...tracked }, "2026-01-03T00:00:00Z");
+    const found = await findTrackedResources({
+      client: cluster.stub.client(),
+      namespace: "ns",
+      selector: "kjo/run-id=r1",
+      kinds: KindRegistry.withBuiltins(),
+    });
+    assert.deepEqual(found.map((o) => `${o.apiVersion} ${o.kind}/${o.metadata.name}`), [
+      "batch/v1 Job/newer",
+      "v1 Pod/older",
     ]);
   } finally {
     await cluster.close();

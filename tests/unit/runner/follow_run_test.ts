@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
-import type { ResultEvent, RunEvent } from "../../../src/output/run_event.ts";
+import { KindRegistry } from "../../../src/kinds/kind_registry.ts";
+import { createKubeClient } from "../../../src/kube/kube_client.ts";
+import { type ResultEvent, type RunEvent, stampEvent } from "../../../src/output/run_event.ts";
+import { followRun } from "../../../src/runner/follow_run.ts";
 import { run } from "../../../src/runner/run.ts";
 import type { RunOptions } from "../../../src/runner/run_options.ts";
 import { status, stubKubeConfig, until } from "../kube/_stub_api.ts";
@@ -162,6 +165,39 @@ Deno.test("run: SIGINT while the run's end is deleting ends Interrupted (130) wi
     );
     assert.deepEqual(cluster.objects, []);
   } finally {
+    await cluster.close();
+  }
+});
+
+Deno.test("followRun: a run that times out ends TimedOut (exit 1), its summary says so and IfFailed deletes it", async () => {
+  const cluster = new FakeCluster();
+  const client = createKubeClient(stubKubeConfig(cluster.stub.port));
+  try {
+    const job = cluster.create("jobs", {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "work", namespace: "ns", labels: { "kjo/run-id": "r1" } },
+    });
+    const events: RunEvent[] = [];
+    const result = await followRun({
+      client,
+      namespace: "ns",
+      runId: "r1",
+      created: [job],
+      rule: KindRegistry.withBuiltins().require(job),
+      options: { executionTimeoutSeconds: 1, deletePolicy: "IfFailed" },
+      emit: (e) => events.push(stampEvent(e)),
+      signal: new AbortController().signal,
+    });
+    assert.equal(result.state, "TimedOut");
+    assert.equal(result.exitCode, 1);
+    assert.match(result.summary?.[0] ?? "", /^Job\/work timed out: /);
+    assert.deepEqual(result.resources, ["Job/work"]);
+    assert.ok(result.stats, "the stream counters are in the result");
+    assert.deepEqual(kinds(cluster, "jobs"), []);
+    assert.deepEqual(kinds(cluster, "leases"), [], "the heartbeat Lease is gone");
+  } finally {
+    client.close();
     await cluster.close();
   }
 });

@@ -20,11 +20,13 @@ Deno.test("heartbeat group: one Lease for many runs, rewritten when runs join or
     const group = startHeartbeatGroup({
       client: cluster.stub.client(),
       namespace: "ns",
-      emit: (e) => events.push(e),
       periodMs: 60_000,
       flushMs: 30,
     });
-    const leaves = Array.from({ length: 100 }, (_, i) => group.join(`run-${i}`));
+    const leaves = Array.from(
+      { length: 100 },
+      (_, i) => group.join(`run-${i}`, (e) => events.push(e)),
+    );
     await until(() => cluster.of("leases").length === 1, 5_000, "the Lease");
     // 100 joins cost one create (and at most a flush), not 100.
     assert.equal(cluster.stub.seen("POST", /\/leases$/).length, 1);
@@ -74,11 +76,10 @@ Deno.test("heartbeat group: a Lease deleted by someone is created again", async 
     const group = startHeartbeatGroup({
       client: cluster.stub.client(),
       namespace: "ns",
-      emit: () => {},
       periodMs: 40,
       flushMs: 20,
     });
-    group.join("r1");
+    group.join("r1", () => {});
     await until(() => cluster.of("leases").length === 1, 5_000, "the Lease");
     cluster.intercept = (seen) =>
       seen.method === "PATCH" ? status(404, "NotFound", "leases not found") : undefined;
@@ -102,12 +103,11 @@ Deno.test("heartbeat group: without the right to create Leases, one warning and 
     const group = startHeartbeatGroup({
       client: cluster.stub.client(),
       namespace: "ns",
-      emit: (e) => events.push(e),
       periodMs: 1_000,
       flushMs: 1_000,
     });
-    group.join("r1");
-    group.join("r2");
+    group.join("r1", (e) => events.push(e));
+    group.join("r2", () => {});
     await until(() => events.length === 1, 5_000, "the warning");
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(cluster.stub.seen("POST", /\/leases$/).length, 1);
