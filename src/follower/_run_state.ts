@@ -8,7 +8,7 @@
 
 import type { ClusterError } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
-import type { KubeEvent } from "../kube/event_watch.ts";
+import { eventTimeMs, type KubeEvent } from "../kube/event_watch.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import type { WatchEventType, WatchReconnect } from "../kube/resumable_watch.ts";
@@ -230,12 +230,4 @@ export class RunState implements HubSubscriber {
     if (version) this.#versions.set(uid, version);
     return true;
   }
-}
-
-function eventTimeMs(event: KubeEvent): number | undefined {
-  const text = event.lastTimestamp ?? event.series?.lastObservedTime ?? event.eventTime ??
-    event.firstTimestamp ?? event.metadata.creationTimestamp;
-  if (!text) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
 }

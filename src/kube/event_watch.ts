@@ -272,7 +272,8 @@ function occurrence(event: KubeEvent): number {
   return event.series?.count ?? event.count ?? 1;
 }
 
-function eventTimeMs(event: KubeEvent): number | undefined {
+/** When an Event last happened (ms since the epoch), from the first time field it has. */
+export function eventTimeMs(event: KubeEvent): number | undefined {
   const text = event.lastTimestamp ?? event.series?.lastObservedTime ?? event.eventTime ??
     event.firstTimestamp ?? event.metadata.creationTimestamp;
   if (!text) return undefined;

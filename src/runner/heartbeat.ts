@@ -107,16 +107,7 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
       stopped ??= (async () => {
         clearInterval(timer);
         await created;
-        if (!name) return;
-        await client.request({
-          method: "DELETE",
-          path: objectPath(LEASE_INFO, name, namespace),
-          timeoutMs: 10_000,
-        }).catch((error) => {
-          if (!(error instanceof ApiError && error.status === 404)) {
-            warn("could not delete the follower's Lease", error);
-          }
-        });
+        if (name) await deleteLease({ client, name, namespace, warn });
       })(),
   };
 }
@@ -189,6 +180,27 @@ function leaseBody(options: HeartbeatOptions): KubeObject {
       renewTime: now,
     },
   };
+}
+
+/**
+ * Deletes a heartbeat Lease; a Lease already gone is fine, any other failure
+ * goes to `warn`.
+ */
+export async function deleteLease(options: {
+  client: KubeClient;
+  name: string;
+  namespace: string;
+  warn: (what: string, error: unknown) => void;
+}): Promise<void> {
+  await options.client.request({
+    method: "DELETE",
+    path: objectPath(LEASE_INFO, options.name, options.namespace),
+    timeoutMs: 10_000,
+  }).catch((error) => {
+    if (!(error instanceof ApiError && error.status === 404)) {
+      options.warn("could not delete the follower's Lease", error);
+    }
+  });
 }
 
 /** RFC 3339 with microseconds, as `MicroTime` fields need. */

@@ -20,7 +20,13 @@ import type { KubeObject } from "../kube/kube_object.ts";
 import { FOLLOWED_RUNS_ANNOTATION, FOLLOWER_LABEL } from "../kube/labels.ts";
 import { objectPath } from "../kube/resource_paths.ts";
 import type { RunEventInput } from "../output/run_event.ts";
-import { HEARTBEAT_PERIOD_MS, HEARTBEAT_STALE_MS, LEASE_INFO, microTime } from "./heartbeat.ts";
+import {
+  deleteLease,
+  HEARTBEAT_PERIOD_MS,
+  HEARTBEAT_STALE_MS,
+  LEASE_INFO,
+  microTime,
+} from "./heartbeat.ts";
 
 /** Options of {@linkcode startHeartbeatGroup}. */
 export interface HeartbeatGroupOptions {
@@ -157,16 +163,7 @@ export function startHeartbeatGroup(options: HeartbeatGroupOptions): HeartbeatGr
       stopped = true;
       clearInterval(timer);
       await writing;
-      if (!name) return;
-      await client.request({
-        method: "DELETE",
-        path: objectPath(LEASE_INFO, name, namespace),
-        timeoutMs: 10_000,
-      }).catch((error) => {
-        if (!(error instanceof ApiError && error.status === 404)) {
-          warn("could not delete the follower's Lease", error);
-        }
-      });
+      if (name) await deleteLease({ client, name, namespace, warn });
     },
   };
 }
