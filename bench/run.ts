@@ -10,6 +10,7 @@ import { measure } from "./_measure.ts";
 import { type BenchContext, type Tool, TOOLS } from "./_tools.ts";
 import { countLines, type Scenario, SCENARIOS } from "./_scenarios.ts";
 import { type BenchResults, renderMarkdown, type RunRecord, summarize } from "./_report.ts";
+import { RecordingProxy } from "./_recording_proxy.ts";
 
 const USAGE = `deno task bench [-- OPTIONS]
 
@@ -32,6 +33,7 @@ deno task cluster:up) and writes bench/results/<date>.md and .json.
   --namespace NS        namespace of the runs (default kjo-bench; created if missing)
   --relock              re-resolve bench/requirements-*.txt into their .lock files first
   --render FILE.json    only re-write FILE.md from a results FILE.json (no runs)
+  --no-count-requests   scenario A connects directly (default: through a proxy counting requests)
   --help`;
 
 interface Options {
@@ -47,6 +49,7 @@ interface Options {
   namespace: string;
   relock: boolean;
   render?: string;
+  countRequests: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -59,6 +62,7 @@ function parseArgs(argv: string[]): Options {
     loadWait: true,
     namespace: "kjo-bench",
     relock: false,
+    countRequests: true,
   };
   let scenariosSet = false;
   const args = argv.filter((a) => a !== "--");
@@ -114,6 +118,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case "--render":
         o.render = value();
+        break;
+      case "--no-count-requests":
+        o.countRequests = false;
         break;
       case "--help":
       case "-h":
@@ -302,20 +309,36 @@ async function oneRun(opts: {
   scenario: Scenario;
   rep: number;
   outDir: string;
+  /** Counts scenario A's requests when given. */
+  proxy?: RecordingProxy;
 }): Promise<RunRecord> {
   const { ctx, tool, scenario, rep, outDir } = opts;
   const base = `${outDir}/${scenario.id}-${tool.id}-${rep}`;
   const body = `${ctx.benchDir}/${scenario.body}`;
   const load = load1();
   const startedAt = new Date().toISOString();
+  // Scenario A goes through the recording proxy: the tool gets a kubeconfig naming it.
+  const proxy = scenario.id === "hello" ? opts.proxy : undefined;
+  const toolCtx = proxy ? { ...ctx, kubeconfig: proxy.kubeconfigPath } : ctx;
+  proxy?.reset();
   const m = await measure({
-    cmd: tool.command(ctx, body),
+    cmd: tool.command(toolCtx, body),
     cwd: ctx.root,
-    env: { KUBECONFIG: ctx.kubeconfig, NO_COLOR: "1", ...tool.env?.(ctx) },
+    env: { KUBECONFIG: toolCtx.kubeconfig, NO_COLOR: "1", ...tool.env?.(toolCtx) },
     stdoutPath: `${base}.out`,
     stderrPath: `${base}.err`,
     timeoutMs: scenario.timeoutS * 1000,
   });
+  const counts = proxy?.snapshot();
+  const peak = counts?.peak[ctx.namespace];
+  const apiRequests = counts
+    ? {
+      total: counts.requests,
+      byKind: counts.byKind,
+      peakWatches: peak?.watch ?? 0,
+      peakLogStreams: peak?.log ?? 0,
+    }
+    : undefined;
   const atExit = await namespaceObjects(ctx);
   const cleanupS = await emptyNamespace(ctx, 20);
   const out = await Deno.readTextFile(`${base}.out`);
@@ -336,6 +359,7 @@ async function oneRun(opts: {
     ...m,
     lines,
     ...(importCost ? { importCost } : {}),
+    ...(apiRequests ? { apiRequests } : {}),
     resourcesAtExit: atExit.live,
     cleanupS,
     stdout: `${base}.out`,
@@ -384,6 +408,12 @@ async function main(): Promise<void> {
   }
   await ensureNamespace(ctx);
   await emptyNamespace(ctx, 5);
+  const proxy = o.countRequests && o.scenarios.includes("hello")
+    ? await RecordingProxy.start({
+      kubeconfig: ctx.kubeconfig,
+      proxyKubeconfigPath: `${workDir}/proxy.kubeconfig`,
+    })
+    : undefined;
 
   const scenarios = SCENARIOS.filter((s) => o.scenarios.includes(s.id)).map((s) => ({
     ...s,
@@ -404,7 +434,14 @@ async function main(): Promise<void> {
     }
     // One unmeasured warm-up run: fills Deno's and Python's caches, proves the tool works here.
     const hello = SCENARIOS.find((s) => s.id === "hello")!;
-    const warm = await oneRunRetrying({ ctx, tool, scenario: hello, rep: 0, outDir: workDir });
+    const warm = await oneRunRetrying({
+      ctx,
+      tool,
+      scenario: hello,
+      rep: 0,
+      outDir: workDir,
+      proxy,
+    });
     if (warm.exitCode !== 0 || warm.timedOut || warm.lines.unique !== 1) {
       const reason = `warm-up run failed (exit ${warm.exitCode}, ${warm.lines.unique} of 1 line): ${
         (warm.errorTail ?? "").replaceAll("\n", " ⏎ ").slice(0, 400)
@@ -436,7 +473,7 @@ async function main(): Promise<void> {
       // Rotate the order each repetition so no tool always runs first or after the same peer.
       const order = ready.map((_, i) => ready[(i + rep - 1) % ready.length]);
       for (const tool of order) {
-        const r = await oneRunRetrying({ ctx, tool, scenario, rep, outDir: workDir });
+        const r = await oneRunRetrying({ ctx, tool, scenario, rep, outDir: workDir, proxy });
         runs.push(r);
         log(
           `${scenario.key} ${scenario.id} rep ${rep} ${tool.id}: exit ${r.exitCode}, ${
@@ -448,6 +485,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  await proxy?.stop();
   const finished = new Date();
   const date = began.toISOString().slice(0, 10);
   const full = !o.quick && o.tools.length === TOOLS.length &&
