@@ -31,7 +31,7 @@ import { createKubeClient, type KubeClient } from "../src/kube/kube_client.ts";
 import { loadKubeConfig } from "../src/config/kubeconfig.ts";
 import type { KubeObject } from "../src/kube/kube_object.ts";
 import { run } from "../src/runner/run.ts";
-import { CLOCK_TICKS, descendants, readCpuTicks, readPssKb } from "./_measure.ts";
+import { CLOCK_TICKS, descendants, readCpuTicks } from "./_measure.ts";
 import { type ProxyCounts, RecordingProxy } from "./_recording_proxy.ts";
 import { ensureVenv } from "./_venv.ts";
 import { renderSvg } from "./_plot.ts";
@@ -161,6 +161,10 @@ export interface Row {
   concurrency: number;
   /** Runs let through their gate to run to their end (the others stayed Pending). */
   completed: number;
+  /** Set when not every result came within the bench's bound: seconds waited. */
+  timedOutAfterS?: number;
+  /** Results that came within that bound. */
+  resultsInTime?: number;
   processes: number;
   /** Peak of the summed Pss over the whole follow, MB. */
   pssPeakMb: number;
@@ -200,10 +204,10 @@ export interface Row {
 
 interface Follower {
   pids: () => number[];
-  /** Ends the follower: `force` when runs are still followed (it is then signalled). */
   /** Result time (ms since epoch) and state by run key (run id, or pod name for the trigger). */
   results: Map<string, { time: number; state: string; message?: string }>;
   following: Set<string>;
+  /** Ends the follower: `force` when runs are still followed (it is then signalled). */
   stop: (force: boolean) => Promise<void>;
 }
 
@@ -466,6 +470,20 @@ async function releaseGates(
   }
 }
 
+/**
+ * Pss of a process, KiB (0 when it is gone). Read off the event loop: reading smaps_rollup of a
+ * process that is busy allocating can block for a long time, and the recording proxy shares
+ * this event loop.
+ */
+async function readPssKbAsync(pid: number): Promise<number> {
+  try {
+    const text = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`);
+    return Number(text.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 async function loadavg(): Promise<string> {
   return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 }
@@ -545,14 +563,15 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
     // Waiting window: every run Pending behind its gate.
     await sleep(5000);
     const pidsW = f.pids();
-    const sample = () => f.pids().reduce((s, pid) => s + (readPssKb(pid) ?? 0), 0);
+    const sample = async () =>
+      (await Promise.all(f.pids().map(readPssKbAsync))).reduce((a, b) => a + b, 0);
     const ticksW0 = pidsW.reduce((s, pid) => s + readCpuTicks(pid), 0);
     const reqW0 = proxy.snapshot().requests;
     const w0 = Date.now();
     const pssW: number[] = [];
     let pssPeakKb = 0;
     while (Date.now() - w0 < 15_000) {
-      const kb = sample();
+      const kb = await sample();
       pssW.push(kb);
       pssPeakKb = Math.max(pssPeakKb, kb);
       await sleep(1000);
@@ -583,21 +602,27 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
     const batches = Math.ceil(completed / args.concurrency);
     const limitMs = batches * (args.sleep + 60) * 1000 + 300_000;
     let lastLog = Date.now();
-    await until("every result", limitMs, () => {
-      pssPeakKb = Math.max(pssPeakKb, sample());
+    let timedOutAfterS: number | undefined;
+    await until("every result", limitMs, async () => {
+      pssPeakKb = Math.max(pssPeakKb, await sample());
       readTicks();
       if (Date.now() - lastLog > 30_000) {
         lastLog = Date.now();
         log(`${tool} N=${n}: ${f.results.size}/${completed} results`);
       }
       return f.results.size >= completed;
+    }).catch((e) => {
+      // Keep what came: the row says how many results arrived in time.
+      timedOutAfterS = (Date.now() - f0) / 1000;
+      log(`${tool} N=${n}: ${e.message}; ${f.results.size}/${completed} results`);
     });
+    const resultsInTime = f.results.size;
     await releasing;
     const followingS = (Date.now() - f0) / 1000;
     const cpuFollowing = (readTicks() - ticksF0) *
       (1000 / CLOCK_TICKS) / followingS;
     const counts: ProxyCounts = proxy.snapshot();
-    await Promise.race([f.stop(completed < n), sleep(30_000)]);
+    await Promise.race([f.stop(completed < n || timedOutAfterS !== undefined), sleep(30_000)]);
 
     // Times of each run's end: the `done` line's timestamp; the Job's Complete condition.
     const pods = await listPods(client, namespace);
@@ -647,6 +672,7 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
       sleepS: args.sleep,
       concurrency: args.concurrency,
       completed,
+      ...(timedOutAfterS !== undefined ? { timedOutAfterS, resultsInTime } : {}),
       processes: pidsW.length,
       pssPeakMb: pssPeakKb / 1024,
       pssWaitingMb: pssW.reduce((a, b) => a + b, 0) / pssW.length / 1024,
@@ -667,9 +693,12 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
       delayFromLastLine: percentiles(fromLine),
       ...(fromJob ? { delayFromJobComplete: percentiles(fromJob) } : {}),
       succeeded: results.filter((r) => r.state === "Succeeded").length,
-      failures: results.filter((r) => r.state !== "Succeeded").slice(0, 5).map((r) =>
-        `${r.state}: ${r.message ?? ""}`.slice(0, 200)
-      ),
+      // Detached: the runs held Pending when the follower was stopped (--complete).
+      failures: Object.entries(
+        results.filter((r) => r.state !== "Succeeded" && r.state !== "Detached")
+          .map((r) => `${r.state}: ${r.message ?? ""}`.slice(0, 300))
+          .reduce((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {} as Record<string, number>),
+      ).map(([k, v]) => `${v} × ${k}`),
       load: { start: loadStart, end: await loadavg() },
       startedAt,
     };
@@ -728,8 +757,12 @@ function renderMarkdown(results: Results): string {
           ? `${fmt(r.delayFromJobComplete.p50)} / ${fmt(r.delayFromJobComplete.p99)}`
           : "–"
       } | ${r.succeeded}/${r.completed ?? r.runs}${
-        (r.completed ?? r.runs) < r.runs ? " (the others held Pending)" : ""
-      } | ${r.load.start.split(" ")[0]} → ${r.load.end.split(" ")[0]} |`
+        r.timedOutAfterS !== undefined
+          ? ` (only ${r.resultsInTime} results within ${fmt(r.timedOutAfterS)} s)`
+          : ""
+      }${(r.completed ?? r.runs) < r.runs ? " (the others held Pending)" : ""} | ${
+        r.load.start.split(" ")[0]
+      } → ${r.load.end.split(" ")[0]} |`
     ),
     "",
     "## API requests by kind",
@@ -747,6 +780,13 @@ function renderMarkdown(results: Results): string {
           : ""
       }`
     ),
+    "",
+    "## Results other than success",
+    "",
+    ...rows.filter((r) => r.failures.length > 0).map((r) =>
+      `- N = ${r.runs}, ${label(r)}: ${r.failures.join("; ")}`
+    ),
+    ...(rows.some((r) => r.failures.length > 0) ? [] : ["None."]),
     "",
     "## Targets (issue 9) for 1000 runs followed by one kjo serve",
     "",

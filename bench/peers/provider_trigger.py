@@ -32,9 +32,13 @@ def _now() -> str:
 async def _follow(trigger, name: str) -> None:
     async for event in trigger.run():
         payload = event.payload
+        message = payload.get("message")
+        trace = (payload.get("stack_trace") or "").strip().splitlines()
+        if trace:  # an error event: keep the exception's last line
+            message = f"{message} [{trace[-1]}]"
         print(
             json.dumps({"pod": name, "status": payload.get("status"), "time": _now(),
-                        "message": payload.get("message")}),
+                        "message": message}),
             flush=True,
         )
         return
