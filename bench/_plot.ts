@@ -13,12 +13,24 @@ export interface PlotSeries {
   points: { n: number; memoryMb: number; cpuMsPerS: number }[];
 }
 
+/** A horizontal dashed line: a goal to compare with. */
+export interface PlotTarget {
+  /** Where the line is, in the panel's unit. */
+  value: number;
+  /** Text above the line. */
+  label: string;
+}
+
 /** Options of {@linkcode renderSvg}. */
 export interface PlotOptions {
   /** Title above both panels. */
   title: string;
   /** The tools. */
   series: PlotSeries[];
+  /** Goal line of the memory panel. */
+  memoryTarget?: PlotTarget;
+  /** Goal line of the CPU panel. */
+  cpuTarget?: PlotTarget;
 }
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
@@ -49,10 +61,12 @@ function panel(opts: {
   series: PlotSeries[];
   value: (p: PlotSeries["points"][number]) => number;
   xs: number[];
+  target?: PlotTarget;
 }): string {
   const values = opts.series.flatMap((s) => s.points.map(opts.value)).filter((v) => v > 0);
-  const ylo = 10 ** Math.floor(Math.log10(Math.min(...values, 1)));
-  const yhi = 10 ** Math.ceil(Math.log10(Math.max(...values, 10)));
+  const all = opts.target === undefined ? values : [...values, opts.target.value];
+  const ylo = 10 ** Math.floor(Math.log10(Math.min(...all)));
+  const yhi = 10 ** Math.ceil(Math.log10(Math.max(...all)));
   const xlo = Math.min(...opts.xs) / 1.5;
   const xhi = Math.max(...opts.xs) * 1.5;
   const px = (n: number) =>
@@ -94,6 +108,17 @@ function panel(opts: {
       escapeXml(opts.unit)
     } (log scale)</text>`,
   );
+  if (opts.target) {
+    const y = py(opts.target.value).toFixed(1);
+    out.push(
+      `<line x1="${left}" x2="${
+        left + PANEL_W
+      }" y1="${y}" y2="${y}" stroke="#555" stroke-dasharray="6 4"/>`,
+      `<text x="${left + 4}" y="${Number(y) - 4}" fill="#555">${
+        escapeXml(opts.target.label)
+      }</text>`,
+    );
+  }
   opts.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const pts = s.points.filter((p) => opts.value(p) > 0);
@@ -143,6 +168,7 @@ export function renderSvg(options: PlotOptions): string {
       series: options.series,
       value: (p) => p.memoryMb,
       xs,
+      target: options.memoryTarget,
     }),
     panel({
       x0: MARGIN.left + PANEL_W + MARGIN.right,
@@ -151,6 +177,7 @@ export function renderSvg(options: PlotOptions): string {
       series: options.series,
       value: (p) => p.cpuMsPerS,
       xs,
+      target: options.cpuTarget,
     }),
     ...options.series.map((s, i) =>
       `<rect x="${MARGIN.left}" y="${legendY + 20 * i - 10}" width="14" height="4" fill="${

@@ -854,6 +854,8 @@ async function writeAll(args: Args, results: Results) {
     `${args.out}.svg`,
     renderSvg({
       title: "Following N sleeping runs",
+      memoryTarget: { value: 250, label: "target for 1000 runs, one kjo serve: 250 MB" },
+      cpuTarget: { value: 50, label: "target: 50 ms/s" },
       series: TOOL_IDS.map((tool) => ({
         label: TOOL_LABELS[tool],
         points: results.rows.filter((r) => r.tool === tool).sort((a, b) => a.runs - b.runs),
