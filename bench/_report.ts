@@ -28,6 +28,20 @@ export interface RunRecord extends Measurement {
   retriedAfterClusterOutage?: number;
   /** Last lines of stderr when the run failed. */
   errorTail?: string;
+  /** Scenario A: the tool's API requests, counted by bench/_recording_proxy.ts. */
+  apiRequests?: ApiRequestCount;
+}
+
+/** The API requests of one run. */
+export interface ApiRequestCount {
+  /** Every request. */
+  total: number;
+  /** By kind (`LIST pods`, `WATCH jobs`, ...). */
+  byKind: Record<string, number>;
+  /** Most watch streams open at once. */
+  peakWatches: number;
+  /** Most followed log streams open at once. */
+  peakLogStreams: number;
 }
 
 /** Everything a bench run produced; written as the .json result. */
@@ -319,6 +333,38 @@ export function renderMarkdown(results: BenchResults): string {
         } | ${cell(imp((r) => r.importCost!.peakRssMiB), 0)} | ${cell(cpuAfter, 2)} | ${
           cell(imp((r) => r.wallMs / 1000 - r.importCost!.wallS), 2)
         } | ${ratio(cpuAfter.median, refA?.cpuS.median ?? NaN)} |`,
+      );
+    }
+    lines.push("");
+  }
+  const counted = results.tools.filter((t) =>
+    results.runs.some((r) => r.tool === t.id && r.scenario === "hello" && r.apiRequests)
+  );
+  if (counted.length > 0) {
+    lines.push(
+      "## API requests per run (scenario A)",
+      "",
+      "Counted by a recording proxy between the tool and the API server " +
+        "(`bench/_recording_proxy.ts`; scenario A only, B and C connect directly): every " +
+        "request the tool sent for one run, and the most watch and log streams it held open " +
+        "at once. Kinds are from the first successful repetition.",
+      "",
+      "| tool | requests (median, min–max) | peak watches | peak log streams | by kind |",
+      "| --- | --- | --- | --- | --- |",
+    );
+    for (const t of counted) {
+      const a = results.runs.filter((r) =>
+        r.tool === t.id && r.scenario === "hello" && r.apiRequests && r.exitCode === 0
+      );
+      if (a.length === 0) continue;
+      const first = a[0].apiRequests!;
+      lines.push(
+        `| ${t.label} | ${cell(stat(a.map((r) => r.apiRequests!.total)), 0)} | ${
+          Math.max(...a.map((r) => r.apiRequests!.peakWatches))
+        } | ${Math.max(...a.map((r) => r.apiRequests!.peakLogStreams))} | ${
+          Object.entries(first.byKind).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`)
+            .join(", ")
+        } |`,
       );
     }
     lines.push("");

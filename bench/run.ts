@@ -11,6 +11,7 @@ import { type BenchContext, type Tool, TOOLS } from "./_tools.ts";
 import { countLines, type Scenario, SCENARIOS } from "./_scenarios.ts";
 import { type BenchResults, renderMarkdown, type RunRecord, summarize } from "./_report.ts";
 import { measureMemory, type MemoryReport, podsBody, renderMemoryMarkdown } from "./_memory.ts";
+import { RecordingProxy } from "./_recording_proxy.ts";
 
 const USAGE = `deno task bench [-- OPTIONS]
 
@@ -40,6 +41,7 @@ deno task cluster:up) and writes bench/results/<date>.md and .json.
   --parallelism N       memory scenario: pods at a time (default 50)
   --kjo-root LABEL=DIR  memory scenario: also measure the kjo checkout in DIR (e.g. an older
                         commit in a worktree); repeat; this checkout is measured as "this"
+  --no-count-requests   scenario A connects directly (default: through a proxy counting requests)
   --help`;
 
 interface Options {
@@ -59,6 +61,7 @@ interface Options {
   completions: number;
   parallelism: number;
   kjoRoots: { label: string; dir: string }[];
+  countRequests: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -75,6 +78,7 @@ function parseArgs(argv: string[]): Options {
     completions: 2000,
     parallelism: 50,
     kjoRoots: [],
+    countRequests: true,
   };
   let scenariosSet = false;
   const args = argv.filter((a) => a !== "--");
@@ -148,6 +152,9 @@ function parseArgs(argv: string[]): Options {
         o.kjoRoots.push({ label: v.slice(0, eq), dir: v.slice(eq + 1).replace(/\/$/, "") });
         break;
       }
+      case "--no-count-requests":
+        o.countRequests = false;
+        break;
       case "--help":
       case "-h":
         console.log(USAGE);
@@ -335,20 +342,36 @@ async function oneRun(opts: {
   scenario: Scenario;
   rep: number;
   outDir: string;
+  /** Counts scenario A's requests when given. */
+  proxy?: RecordingProxy;
 }): Promise<RunRecord> {
   const { ctx, tool, scenario, rep, outDir } = opts;
   const base = `${outDir}/${scenario.id}-${tool.id}-${rep}`;
   const body = `${ctx.benchDir}/${scenario.body}`;
   const load = load1();
   const startedAt = new Date().toISOString();
+  // Scenario A goes through the recording proxy: the tool gets a kubeconfig naming it.
+  const proxy = scenario.id === "hello" ? opts.proxy : undefined;
+  const toolCtx = proxy ? { ...ctx, kubeconfig: proxy.kubeconfigPath } : ctx;
+  proxy?.reset();
   const m = await measure({
-    cmd: tool.command(ctx, body),
+    cmd: tool.command(toolCtx, body),
     cwd: ctx.root,
-    env: { KUBECONFIG: ctx.kubeconfig, NO_COLOR: "1", ...tool.env?.(ctx) },
+    env: { KUBECONFIG: toolCtx.kubeconfig, NO_COLOR: "1", ...tool.env?.(toolCtx) },
     stdoutPath: `${base}.out`,
     stderrPath: `${base}.err`,
     timeoutMs: scenario.timeoutS * 1000,
   });
+  const counts = proxy?.snapshot();
+  const peak = counts?.peak[ctx.namespace];
+  const apiRequests = counts
+    ? {
+      total: counts.requests,
+      byKind: counts.byKind,
+      peakWatches: peak?.watch ?? 0,
+      peakLogStreams: peak?.log ?? 0,
+    }
+    : undefined;
   const atExit = await namespaceObjects(ctx);
   const cleanupS = await emptyNamespace(ctx, 20);
   const out = await Deno.readTextFile(`${base}.out`);
@@ -369,6 +392,7 @@ async function oneRun(opts: {
     ...m,
     lines,
     ...(importCost ? { importCost } : {}),
+    ...(apiRequests ? { apiRequests } : {}),
     resourcesAtExit: atExit.live,
     cleanupS,
     stdout: `${base}.out`,
@@ -424,6 +448,12 @@ async function main(): Promise<void> {
   await ensureNamespace(ctx);
   await emptyNamespace(ctx, 5);
   if (o.memory) return await runMemory(o, ctx, began);
+  const proxy = o.countRequests && o.scenarios.includes("hello")
+    ? await RecordingProxy.start({
+      kubeconfig: ctx.kubeconfig,
+      proxyKubeconfigPath: `${workDir}/proxy.kubeconfig`,
+    })
+    : undefined;
 
   const scenarios = SCENARIOS.filter((s) => o.scenarios.includes(s.id)).map((s) => ({
     ...s,
@@ -444,7 +474,14 @@ async function main(): Promise<void> {
     }
     // One unmeasured warm-up run: fills Deno's and Python's caches, proves the tool works here.
     const hello = SCENARIOS.find((s) => s.id === "hello")!;
-    const warm = await oneRunRetrying({ ctx, tool, scenario: hello, rep: 0, outDir: workDir });
+    const warm = await oneRunRetrying({
+      ctx,
+      tool,
+      scenario: hello,
+      rep: 0,
+      outDir: workDir,
+      proxy,
+    });
     if (warm.exitCode !== 0 || warm.timedOut || warm.lines.unique !== 1) {
       const reason = `warm-up run failed (exit ${warm.exitCode}, ${warm.lines.unique} of 1 line): ${
         (warm.errorTail ?? "").replaceAll("\n", " ⏎ ").slice(0, 400)
@@ -476,7 +513,7 @@ async function main(): Promise<void> {
       // Rotate the order each repetition so no tool always runs first or after the same peer.
       const order = ready.map((_, i) => ready[(i + rep - 1) % ready.length]);
       for (const tool of order) {
-        const r = await oneRunRetrying({ ctx, tool, scenario, rep, outDir: workDir });
+        const r = await oneRunRetrying({ ctx, tool, scenario, rep, outDir: workDir, proxy });
         runs.push(r);
         log(
           `${scenario.key} ${scenario.id} rep ${rep} ${tool.id}: exit ${r.exitCode}, ${
@@ -488,6 +525,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  await proxy?.stop();
   const finished = new Date();
   const date = began.toISOString().slice(0, 10);
   const full = !o.quick && o.tools.length === TOOLS.length &&

@@ -1,74 +1,214 @@
 /**
- * `kjo serve` against one `kjo attach` per run: N runs sleeping on the local
- * cluster, followed either by one `kjo serve` process or by N `kjo attach`
- * processes. Reports the summed proportional set size (Pss) of the followers,
- * their CPU milliseconds per second while the runs sleep, and the result
- * delay, p50 and p99: the result event's time minus the Job's
- * `completionTime` (whole seconds, so up to 1 s too long; the cluster's own
- * lag between the container's end and the Job's completion is not counted).
+ * Following many runs at once: N sleeping runs on the local cluster, followed by one `kjo serve`,
+ * by N `kjo attach` processes, or by the cncf.kubernetes provider's `KubernetesPodTrigger` (N
+ * triggers in one asyncio loop, as an Airflow triggerer runs them). Every follower reaches the
+ * API server through a recording proxy (bench/_recording_proxy.ts) that counts its requests and
+ * open watch and log streams per namespace.
+ *
+ * The node's pod capacity (110 on the local cluster, shared with other work) is below 1000, so the
+ * runs are created held back by a scheduling gate: every Job (or, for the trigger, bare Pod) and
+ * its Pod exist from the start, Pending; the bench then lifts the gates so that at most
+ * `--concurrency` of its pods run at a time. Each pod sleeps `--sleep` seconds, prints `done` and
+ * exits.
+ *
+ * Reported per follower and N: summed Pss (peak, sampled every second), CPU ms/s of the followers
+ * while every run waits (a window before any gate is lifted) and over the whole follow, API
+ * requests (total, per run, per second while waiting) and the most watch and log streams open at
+ * once in the namespace, and the delay from each run's last output (the `done` line's timestamp,
+ * nanoseconds, written as the container exits) to its result, p50 and p99; for kjo also from the
+ * Job's `Complete` condition (whole seconds).
  *
  * ```sh
- * deno run -A bench/serve_vs_attach.ts --runs 50 --sleep 90
+ * deno run -A bench/serve_vs_attach.ts --runs 50,200            # serve, attach (N ≤ 50), trigger
+ * deno run -A bench/serve_vs_attach.ts --scale                  # adds N = 1000
+ * deno run -A bench/serve_vs_attach.ts --render                 # only rewrite .md and .svg from .json
  * ```
  *
  * @module
  */
 
-import { createKubeClient } from "../src/kube/kube_client.ts";
+import { createKubeClient, type KubeClient } from "../src/kube/kube_client.ts";
 import { loadKubeConfig } from "../src/config/kubeconfig.ts";
 import type { KubeObject } from "../src/kube/kube_object.ts";
 import { run } from "../src/runner/run.ts";
-import { CLOCK_TICKS, descendants, readCpuTicks, readPssKb } from "./_measure.ts";
+import { CLOCK_TICKS, descendants, readCpuTicks } from "./_measure.ts";
+import { type ProxyCounts, RecordingProxy } from "./_recording_proxy.ts";
+import { ensureVenv } from "./_venv.ts";
+import { renderSvg } from "./_plot.ts";
+
+const TOOL_IDS = ["serve", "attach", "trigger"] as const;
+type ToolId = typeof TOOL_IDS[number];
+
+const TOOL_LABELS: Record<ToolId, string> = {
+  serve: "1 × kjo serve",
+  attach: "N × kjo attach",
+  trigger: "KubernetesPodTrigger × N (one asyncio loop)",
+};
 
 interface Args {
-  runs: number;
+  runs: number[];
+  tools: ToolId[];
   sleep: number;
+  concurrency: number;
+  attachMax: number;
+  complete?: number;
   kubeconfig: string;
-  out?: string;
+  out: string;
+  render: boolean;
+  python: string;
 }
 
+const USAGE = `deno run -A bench/serve_vs_attach.ts [OPTIONS]
+
+  --runs LIST         numbers of runs (default 50,200)
+  --scale             add 1000 to --runs
+  --tools LIST        serve, attach, trigger (default all; attach only up to --attach-max runs)
+  --sleep S           seconds each pod sleeps (default 40)
+  --concurrency K     most pods of the bench running at once (default 40)
+  --attach-max N      largest N for N × kjo attach (default 50)
+  --complete K        let only K runs of each N run to their end (default all); the others stay
+                      Pending behind their gate until the follower is stopped
+  --kubeconfig K      admin kubeconfig (default .devcluster/kubeconfig)
+  --out PATH          results without extension (default bench/results/<date>-serve)
+  --render            only rewrite PATH.md and PATH.svg from PATH.json`;
+
 function parseArgs(argv: string[]): Args {
+  const root = new URL("../", import.meta.url).pathname;
   const args: Args = {
-    runs: 50,
-    sleep: 90,
-    kubeconfig: Deno.env.get("KUBECONFIG") ?? ".devcluster/kubeconfig",
+    runs: [50, 200],
+    tools: [...TOOL_IDS],
+    sleep: 40,
+    concurrency: 40,
+    attachMax: 50,
+    kubeconfig: Deno.env.get("KUBECONFIG") ?? `${root}.devcluster/kubeconfig`,
+    out: `${root}bench/results/${new Date().toISOString().slice(0, 10)}-serve`,
+    render: false,
+    python: Deno.env.get("KJO_BENCH_PYTHON") ?? "python3.11",
   };
+  let scale = false;
   for (let i = 0; i < argv.length; i++) {
-    const value = argv[i + 1];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${argv[i - 1]} needs a value`);
+      return v;
+    };
+    const positive = (v: string, what: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) fail(`${what}: a positive integer, got ${v}`);
+      return n;
+    };
     switch (argv[i]) {
       case "--runs":
-        args.runs = Number(value);
-        i++;
+        args.runs = value().split(",").map((v) => positive(v, "--runs"));
+        break;
+      case "--scale":
+        scale = true;
+        break;
+      case "--tools":
+        args.tools = value().split(",").map((t) =>
+          TOOL_IDS.includes(t as ToolId) ? t as ToolId : fail(`--tools: unknown ${t}`)
+        );
         break;
       case "--sleep":
-        args.sleep = Number(value);
-        i++;
+        args.sleep = positive(value(), "--sleep");
+        break;
+      case "--concurrency":
+        args.concurrency = positive(value(), "--concurrency");
+        break;
+      case "--attach-max":
+        args.attachMax = positive(value(), "--attach-max");
+        break;
+      case "--complete":
+        args.complete = positive(value(), "--complete");
         break;
       case "--kubeconfig":
-        args.kubeconfig = value;
-        i++;
+        args.kubeconfig = value();
         break;
       case "--out":
-        args.out = value;
-        i++;
+        args.out = value().replace(/\.(md|json|svg)$/, "");
+        break;
+      case "--render":
+        args.render = true;
+        break;
+      case "--help":
+        console.log(USAGE);
+        Deno.exit(0);
         break;
       default:
-        throw new Error(
-          `unknown argument ${argv[i]} (use --runs N --sleep S --kubeconfig K --out FILE)`,
-        );
+        fail(`unknown argument ${argv[i]}\n\n${USAGE}`);
     }
   }
+  if (scale && !args.runs.includes(1000)) args.runs.push(1000);
   return args;
 }
 
+function fail(message: string): never {
+  console.error(`bench: ${message}`);
+  Deno.exit(2);
+}
+
+const log = (line: string) =>
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const root = new URL("../", import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const GATE = "kjo.bench/hold";
+
+/** One result of one follower and one N. */
+export interface Row {
+  tool: ToolId;
+  runs: number;
+  sleepS: number;
+  concurrency: number;
+  /** Runs let through their gate to run to their end (the others stayed Pending). */
+  completed: number;
+  /** Set when not every result came within the bench's bound: seconds waited. */
+  timedOutAfterS?: number;
+  /** Results that came within that bound. */
+  resultsInTime?: number;
+  processes: number;
+  /** Peak of the summed Pss over the whole follow, MB. */
+  pssPeakMb: number;
+  /** Summed Pss in the waiting window (mean), MB. */
+  pssWaitingMb: number;
+  /** CPU ms/s of the followers while every run waits (no gate lifted yet). */
+  cpuWaitingMsPerS: number;
+  /** CPU ms/s of the followers from the first gate lifted to the last result. */
+  cpuFollowingMsPerS: number;
+  /** Seconds of that second window. */
+  followingS: number;
+  /** Seconds from the follower's start until every run was followed. */
+  readyAfterS: number;
+  api: {
+    requests: number;
+    perRun: number;
+    /** Requests per second during the waiting window. */
+    perSecondWaiting: number;
+    byKind: Record<string, number>;
+    /** Most watch / log streams open at once in the runs' namespace. */
+    peakWatches: number;
+    peakLogStreams: number;
+    /** Most watches open at once outside the namespace (cluster-wide). */
+    peakWatchesElsewhere: number;
+    errors: Record<string, number>;
+  };
+  /** Result time minus the last output line's timestamp, ms. */
+  delayFromLastLine: { p50: number; p99: number; max: number; of: number };
+  /** kjo only: result time minus the Job's Complete condition (whole seconds), ms. */
+  delayFromJobComplete?: { p50: number; p99: number; max: number; of: number };
+  succeeded: number;
+  /** Results that were not success, by state and message. */
+  failures: string[];
+  load: { start: string; end: string };
+  startedAt: string;
+}
 
 interface Follower {
   pids: () => number[];
-  /** Log-line ts of "done" and result time per run id, as they come. */
-  done: Map<string, { lastLineTs?: string; resultTime?: string; state?: string }>;
+  /** Result time (ms since epoch) and state by run key (run id, or pod name for the trigger). */
+  results: Map<string, { time: number; state: string; message?: string }>;
   following: Set<string>;
-  stop: () => Promise<void>;
+  /** Ends the follower: `force` when runs are still followed (it is then signalled). */
+  stop: (force: boolean) => Promise<void>;
 }
 
 function spawnKjo(args: string[], kubeconfig: string, stdin: "piped" | "null") {
@@ -88,44 +228,57 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
     buffer += chunk;
     let newline;
     while ((newline = buffer.indexOf("\n")) >= 0) {
-      onLine(buffer.slice(0, newline));
+      const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
+      if (line.trim()) onLine(line);
     }
   }
 }
 
-function record(f: Follower, runId: string, event: Record<string, unknown>) {
-  const entry = f.done.get(runId) ?? {};
-  f.done.set(runId, entry);
-  if (event.type === "status") f.following.add(runId);
-  if (event.type === "log" && event.line === "done") entry.lastLineTs = String(event.ts);
+function recordKjo(f: Follower, key: string, event: Record<string, unknown>) {
+  if (event.type === "status") f.following.add(key);
   if (event.type === "result") {
-    entry.resultTime = String(event.time);
-    entry.state = String(event.state);
+    f.results.set(key, {
+      time: Date.parse(String(event.time)),
+      state: String(event.state),
+      message: event.message === undefined ? undefined : String(event.message),
+    });
   }
 }
 
 function followWithServe(runIds: string[], namespace: string, kubeconfig: string): Follower {
   const child = spawnKjo(["serve", "-n", namespace], kubeconfig, "piped");
+  const writer = child.stdin.getWriter();
   const f: Follower = {
     pids: () => [child.pid, ...descendants(child.pid)],
-    done: new Map(),
+    results: new Map(),
     following: new Set(),
-    stop: async () => {
+    stop: async (force) => {
       await writer.close().catch(() => {});
+      if (force) {
+        await Promise.race([child.status, sleep(15_000)]);
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+      }
       await child.status;
     },
   };
-  const writer = child.stdin.getWriter();
   const encoder = new TextEncoder();
-  for (const runId of runIds) {
-    writer.write(encoder.encode(
-      JSON.stringify({ op: "follow", id: runId, runId, logs: true, deletePolicy: "Never" }) + "\n",
-    ));
-  }
+  const lines = runIds.map((runId) =>
+    JSON.stringify({
+      op: "follow",
+      id: runId,
+      runId,
+      logs: true,
+      deletePolicy: "Never",
+      startupTimeoutSeconds: 3600,
+    }) + "\n"
+  ).join("");
+  writer.write(encoder.encode(lines));
   readLines(child.stdout, (line) => {
     const event = JSON.parse(line);
-    if (typeof event.id === "string") record(f, event.id, event);
+    if (typeof event.id === "string") recordKjo(f, event.id, event);
   });
   return f;
 }
@@ -133,154 +286,611 @@ function followWithServe(runIds: string[], namespace: string, kubeconfig: string
 function followWithAttach(runIds: string[], namespace: string, kubeconfig: string): Follower {
   const children = runIds.map((runId) =>
     spawnKjo(
-      ["attach", "--run-id", runId, "-n", namespace, "-o", "jsonl", "--delete-policy", "Never"],
+      [
+        "attach",
+        "--run-id",
+        runId,
+        "-n",
+        namespace,
+        "-o",
+        "jsonl",
+        "--delete-policy",
+        "Never",
+        "--startup-timeout",
+        "3600",
+      ],
       kubeconfig,
       "null",
     )
   );
   const f: Follower = {
     pids: () => children.flatMap((c) => [c.pid, ...descendants(c.pid)]),
-    done: new Map(),
+    results: new Map(),
     following: new Set(),
-    stop: async () => {
+    stop: async (force) => {
+      if (force) {
+        for (const c of children) {
+          try {
+            c.kill("SIGTERM");
+          } catch { /* gone */ }
+        }
+      }
       await Promise.all(children.map((c) => c.status));
     },
   };
   children.forEach((child, i) =>
-    readLines(child.stdout, (line) => record(f, runIds[i], JSON.parse(line)))
+    readLines(child.stdout, (line) => recordKjo(f, runIds[i], JSON.parse(line)))
   );
   return f;
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+async function followWithTrigger(
+  podNames: string[],
+  namespace: string,
+  kubeconfig: string,
+  python: string,
+): Promise<Follower> {
+  const namesFile = await Deno.makeTempFile({ prefix: "kjo-bench-pods-" });
+  await Deno.writeTextFile(namesFile, podNames.join("\n") + "\n");
+  const home = `${root}bench/results/tmp/airflow-home-trigger`;
+  await Deno.mkdir(home, { recursive: true });
+  const child = new Deno.Command(python, {
+    args: [`${root}bench/peers/provider_trigger.py`, kubeconfig, namespace, namesFile],
+    cwd: root,
+    env: { AIRFLOW_HOME: home, AIRFLOW__CORE__LOAD_EXAMPLES: "False", KUBECONFIG: kubeconfig },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const f: Follower = {
+    pids: () => [child.pid, ...descendants(child.pid)],
+    results: new Map(),
+    following: new Set(),
+    stop: async (force) => {
+      if (force) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+      }
+      await child.status;
+      await Deno.remove(namesFile).catch(() => {});
+    },
+  };
+  const errTail: string[] = [];
+  readLines(child.stderr, (line) => {
+    errTail.push(line);
+    if (errTail.length > 20) errTail.shift();
+  });
+  readLines(child.stdout, (line) => {
+    let event;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return; // a library's own output
+    }
+    if (typeof event.ready === "number") podNames.forEach((n) => f.following.add(n));
+    if (typeof event.pod === "string") {
+      f.results.set(event.pod, {
+        time: Date.parse(event.time),
+        state: event.status === "success" ? "Succeeded" : String(event.status),
+        message: event.message ?? undefined,
+      });
+    }
+  });
+  child.status.then((s) => {
+    if (s.code !== 0) log(`trigger process exited ${s.code}: ${errTail.join(" ⏎ ").slice(-600)}`);
+  });
+  return f;
 }
 
-async function until(what: string, limitMs: number, check: () => boolean) {
+function percentiles(values: number[]): { p50: number; p99: number; max: number; of: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return { p50: at(50), p99: at(99), max: sorted.at(-1) ?? NaN, of: sorted.length };
+}
+
+async function until(what: string, limitMs: number, check: () => boolean | Promise<boolean>) {
   const deadline = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${limitMs / 1000} s waiting for ${what}`);
+    }
+    await sleep(500);
   }
 }
 
-async function scenario(mode: "serve" | "attach", args: Args) {
+/** Runs `fn` over `items`, at most `width` at a time. */
+async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  }));
+  return out;
+}
+
+function podSpec(sleepS: number, container: string) {
+  return {
+    restartPolicy: "Never",
+    schedulingGates: [{ name: GATE }],
+    containers: [{
+      name: container,
+      image: "busybox",
+      command: ["sh", "-c", `sleep ${sleepS}; echo done`],
+    }],
+  };
+}
+
+type Pod = KubeObject & {
+  spec?: { schedulingGates?: unknown[]; nodeName?: string };
+  status?: {
+    phase?: string;
+    containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[];
+  };
+};
+
+async function listPods(client: KubeClient, namespace: string): Promise<Pod[]> {
+  return (await client.request<{ items: Pod[] }>({ path: `/api/v1/namespaces/${namespace}/pods` }))
+    .items;
+}
+
+/**
+ * Lifts the scheduling gates so that at most `concurrency` of the namespace's pods are scheduled and
+ * not finished, until no gate is left.
+ */
+async function releaseGates(
+  client: KubeClient,
+  namespace: string,
+  concurrency: number,
+  limit: number,
+) {
+  let lifted = 0;
+  for (;;) {
+    const pods = await listPods(client, namespace);
+    const gated = pods.filter((p) => (p.spec?.schedulingGates ?? []).length > 0);
+    if (gated.length === 0 || lifted >= limit) return;
+    const active = pods.filter((p) =>
+      (p.spec?.schedulingGates ?? []).length === 0 &&
+      !["Succeeded", "Failed"].includes(p.status?.phase ?? "")
+    ).length;
+    const lift = gated.slice(0, Math.max(0, Math.min(concurrency - active, limit - lifted)));
+    lifted += lift.length;
+    await pool(lift, 10, (p) =>
+      client.request({
+        method: "PATCH",
+        path: `/api/v1/namespaces/${namespace}/pods/${p.metadata.name}`,
+        contentType: "application/json-patch+json",
+        body: [{ op: "remove", path: "/spec/schedulingGates" }],
+      }).catch((e) => log(`lift ${p.metadata.name}: ${e}`)));
+    await sleep(1000);
+  }
+}
+
+/**
+ * Pss of a process, KiB (0 when it is gone). Read off the event loop: reading smaps_rollup of a
+ * process that is busy allocating can block for a long time, and the recording proxy shares
+ * this event loop.
+ */
+async function readPssKbAsync(pid: number): Promise<number> {
+  try {
+    const text = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`);
+    return Number(text.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function loadavg(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+}
+
+async function scenario(tool: ToolId, n: number, args: Args, python: string): Promise<Row> {
   const kubeConfig = loadKubeConfig({ kubeconfig: args.kubeconfig }).kubeConfig;
   const client = createKubeClient(kubeConfig);
-  const namespace = `kjo-bench-serve-${mode}-${crypto.randomUUID().slice(0, 6)}`;
+  const namespace = `kjo-bench-${tool}-${n}-${crypto.randomUUID().slice(0, 6)}`;
+  const startedAt = new Date().toISOString();
+  const loadStart = await loadavg();
   await client.request({
     method: "POST",
     path: "/api/v1/namespaces",
     body: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
   });
+  const proxy = await RecordingProxy.start({
+    kubeconfig: args.kubeconfig,
+    proxyKubeconfigPath: await Deno.makeTempFile({ prefix: "kjo-bench-proxy-", suffix: ".yaml" }),
+  });
   try {
-    await new Promise((r) => setTimeout(r, 2000)); // the default ServiceAccount
-    const runIds: string[] = [];
-    for (let i = 0; i < args.runs; i += 10) {
-      runIds.push(
-        ...await Promise.all(
-          Array.from({ length: Math.min(10, args.runs - i) }, async () => {
-            const r = await run({
-              kubeConfig,
-              namespace,
-              detach: true,
-              source: { image: "busybox", command: ["sh", "-c", `sleep ${args.sleep}; echo done`] },
-            });
-            if (r.state !== "Submitted") throw new Error(`submit: ${r.message}`);
-            return r.runId!;
-          }),
-        ),
-      );
-    }
-    const submittedAt = Date.now();
-    const f = mode === "serve"
-      ? followWithServe(runIds, namespace, args.kubeconfig)
-      : followWithAttach(runIds, namespace, args.kubeconfig);
-    await until("every run followed", args.sleep * 1000, () => f.following.size === args.runs);
-    const followingAfterS = (Date.now() - submittedAt) / 1000;
-    await new Promise((r) => setTimeout(r, 3000));
-    // Window: while every run sleeps.
-    const windowMs = Math.min(15_000, args.sleep * 1000 - (Date.now() - submittedAt) - 5000);
-    if (windowMs < 3000) throw new Error(`--sleep ${args.sleep} leaves no time to measure`);
-    const pids = f.pids();
-    const ticksBefore = pids.reduce((n, pid) => n + readCpuTicks(pid), 0);
-    const t0 = Date.now();
-    let pssPeakKb = 0;
-    while (Date.now() - t0 < windowMs) {
-      pssPeakKb = Math.max(pssPeakKb, f.pids().reduce((n, pid) => n + (readPssKb(pid) ?? 0), 0));
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const ticksAfter = pids.reduce((n, pid) => n + readCpuTicks(pid), 0);
-    const cpuMsPerS = ((ticksAfter - ticksBefore) * (1000 / CLOCK_TICKS)) /
-      ((Date.now() - t0) / 1000);
+    await until("the default ServiceAccount", 60_000, async () => {
+      try {
+        await client.request({ path: `/api/v1/namespaces/${namespace}/serviceaccounts/default` });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    // The runs, held back by a scheduling gate (created directly, not through the proxy).
+    log(`${tool} N=${n}: creating ${n} ${tool === "trigger" ? "Pods" : "Jobs"} in ${namespace}`);
+    const keys = await pool(Array.from({ length: n }, (_, i) => i), 10, async (i) => {
+      if (tool === "trigger") {
+        const name = `bench-kpo-${String(i).padStart(4, "0")}`;
+        await client.request({
+          method: "POST",
+          path: `/api/v1/namespaces/${namespace}/pods`,
+          body: {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name, labels: { "kubernetes_pod_operator": "True", "bench": "kjo" } },
+            spec: podSpec(args.sleep, "base"),
+          },
+        });
+        return name;
+      }
+      const r = await run({
+        kubeConfig,
+        namespace,
+        detach: true,
+        source: {
+          body: {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: { name: "bench-sleep" },
+            spec: { backoffLimit: 0, template: { spec: podSpec(args.sleep, "main") } },
+          },
+        },
+      });
+      if (r.state !== "Submitted") throw new Error(`submit: ${r.message}`);
+      return r.runId!;
+    });
     await until(
-      "every result",
-      args.sleep * 1000 + 120_000,
-      () => [...f.done.values()].filter((e) => e.resultTime).length === args.runs,
+      "every pod created",
+      300_000,
+      async () => (await listPods(client, namespace)).length >= n,
     );
-    await f.stop();
-    const jobs = await client.request<{ items: KubeObject[] }>({
-      path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+    proxy.reset();
+    const t0 = Date.now();
+    const f = tool === "serve"
+      ? followWithServe(keys, namespace, proxy.kubeconfigPath)
+      : tool === "attach"
+      ? followWithAttach(keys, namespace, proxy.kubeconfigPath)
+      : await followWithTrigger(keys, namespace, proxy.kubeconfigPath, python);
+    await until("every run followed", 600_000, () => f.following.size === n);
+    const readyAfterS = (Date.now() - t0) / 1000;
+    log(`${tool} N=${n}: every run followed after ${readyAfterS.toFixed(1)} s`);
+    // Waiting window: every run Pending behind its gate.
+    await sleep(5000);
+    const pidsW = f.pids();
+    const sample = async () =>
+      (await Promise.all(f.pids().map(readPssKbAsync))).reduce((a, b) => a + b, 0);
+    const ticksW0 = pidsW.reduce((s, pid) => s + readCpuTicks(pid), 0);
+    const reqW0 = proxy.snapshot().requests;
+    const w0 = Date.now();
+    const pssW: number[] = [];
+    let pssPeakKb = 0;
+    while (Date.now() - w0 < 15_000) {
+      const kb = await sample();
+      pssW.push(kb);
+      pssPeakKb = Math.max(pssPeakKb, kb);
+      await sleep(1000);
+    }
+    const waitS = (Date.now() - w0) / 1000;
+    const cpuWaiting = (pidsW.reduce((s, pid) => s + readCpuTicks(pid), 0) - ticksW0) *
+      (1000 / CLOCK_TICKS) / waitS;
+    const perSecondWaiting = (proxy.snapshot().requests - reqW0) / waitS;
+    log(
+      `${tool} N=${n}: waiting: ${
+        (pssW.reduce((a, b) => a + b, 0) / pssW.length / 1024).toFixed(0)
+      } MB, ` +
+        `${cpuWaiting.toFixed(1)} ms/s, ${perSecondWaiting.toFixed(1)} requests/s`,
+    );
+    // Following: lift the gates, at most `concurrency` running, until every result.
+    // Per process, the last CPU reading seen: a process that exits keeps its last one.
+    const ticksSeen = new Map<number, number>();
+    const readTicks = () => {
+      for (const pid of f.pids()) {
+        ticksSeen.set(pid, Math.max(ticksSeen.get(pid) ?? 0, readCpuTicks(pid)));
+      }
+      return [...ticksSeen.values()].reduce((a, b) => a + b, 0);
+    };
+    const ticksF0 = readTicks();
+    const f0 = Date.now();
+    const completed = Math.min(n, args.complete ?? n);
+    const releasing = releaseGates(client, namespace, args.concurrency, completed);
+    const batches = Math.ceil(completed / args.concurrency);
+    const limitMs = batches * (args.sleep + 60) * 1000 + 300_000;
+    let lastLog = Date.now();
+    let timedOutAfterS: number | undefined;
+    await until("every result", limitMs, async () => {
+      pssPeakKb = Math.max(pssPeakKb, await sample());
+      readTicks();
+      if (Date.now() - lastLog > 30_000) {
+        lastLog = Date.now();
+        log(`${tool} N=${n}: ${f.results.size}/${completed} results`);
+      }
+      return f.results.size >= completed;
+    }).catch((e) => {
+      // Keep what came: the row says how many results arrived in time.
+      timedOutAfterS = (Date.now() - f0) / 1000;
+      log(`${tool} N=${n}: ${e.message}; ${f.results.size}/${completed} results`);
     });
-    const completion = new Map(jobs.items.map((job) => [
-      job.metadata.labels?.["kjo/run-id"],
-      (job.status as { completionTime?: string } | undefined)?.completionTime,
+    const resultsInTime = f.results.size;
+    await releasing;
+    const followingS = (Date.now() - f0) / 1000;
+    const cpuFollowing = (readTicks() - ticksF0) *
+      (1000 / CLOCK_TICKS) / followingS;
+    const counts: ProxyCounts = proxy.snapshot();
+    await Promise.race([f.stop(completed < n || timedOutAfterS !== undefined), sleep(30_000)]);
+
+    // Times of each run's end: the `done` line's timestamp; the Job's Complete condition.
+    const pods = await listPods(client, namespace);
+    const runOfPod = new Map(pods.map((p) => [
+      p.metadata.name!,
+      tool === "trigger" ? p.metadata.name! : p.metadata.labels?.["kjo/run-id"] ?? "",
     ]));
-    const delays = [...f.done.entries()].flatMap(([runId, e]) => {
-      const completed = completion.get(runId);
-      return completed ? [Date.parse(e.resultTime!) - Date.parse(completed)] : [];
+    const lastLine = new Map<string, number>();
+    await pool(pods, 10, async (p) => {
+      // Through the proxy (plain HTTP; its counts were taken above): the log is text, not JSON.
+      const text = await fetch(
+        `${proxy.url}/api/v1/namespaces/${namespace}/pods/${p.metadata.name}/log?timestamps=true`,
+      ).then((r) => r.text()).catch(() => "");
+      const m = String(text).trim().split("\n").at(-1)?.match(/^(\S+)\s+done$/);
+      if (m) lastLine.set(runOfPod.get(p.metadata.name!)!, Date.parse(m[1]));
     });
-    const states = [...f.done.values()].map((e) => e.state);
+    const fromLine = [...f.results].flatMap(([key, r]) =>
+      lastLine.has(key) ? [r.time - lastLine.get(key)!] : []
+    );
+    let fromJob: number[] | undefined;
+    if (tool !== "trigger") {
+      const jobs = await client.request<{ items: KubeObject[] }>({
+        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      });
+      const complete = new Map(jobs.items.map((job) => [
+        job.metadata.labels?.["kjo/run-id"] ?? "",
+        (job.status as {
+          conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+        })
+          ?.conditions?.find((c) =>
+            (c.type === "Complete" || c.type === "Failed") && c.status === "True"
+          )
+          ?.lastTransitionTime,
+      ]));
+      fromJob = [...f.results].flatMap(([key, r]) => {
+        const t = complete.get(key);
+        return t ? [r.time - Date.parse(t)] : [];
+      });
+    }
+    const ns = counts.peak[namespace] ?? { watch: 0, log: 0 };
+    const elsewhere = Object.entries(counts.peak).filter(([k]) => k !== namespace)
+      .reduce((s, [, v]) => s + v.watch, 0);
+    const results = [...f.results.values()];
     return {
-      mode,
-      processes: pids.length,
-      pssMb: pssPeakKb / 1024,
-      cpuMsPerS,
-      p50: percentile(delays, 50),
-      p99: percentile(delays, 99),
-      succeeded: states.filter((s) => s === "Succeeded").length,
-      missingLastLine: [...f.done.values()].filter((e) => !e.lastLineTs).length,
-      measuredDelays: delays.length,
-      followingAfterS,
+      tool,
+      runs: n,
+      sleepS: args.sleep,
+      concurrency: args.concurrency,
+      completed,
+      ...(timedOutAfterS !== undefined ? { timedOutAfterS, resultsInTime } : {}),
+      processes: pidsW.length,
+      pssPeakMb: pssPeakKb / 1024,
+      pssWaitingMb: pssW.reduce((a, b) => a + b, 0) / pssW.length / 1024,
+      cpuWaitingMsPerS: cpuWaiting,
+      cpuFollowingMsPerS: cpuFollowing,
+      followingS,
+      readyAfterS,
+      api: {
+        requests: counts.requests,
+        perRun: counts.requests / n,
+        perSecondWaiting,
+        byKind: counts.byKind,
+        peakWatches: ns.watch,
+        peakLogStreams: ns.log,
+        peakWatchesElsewhere: elsewhere,
+        errors: counts.errors,
+      },
+      delayFromLastLine: percentiles(fromLine),
+      ...(fromJob ? { delayFromJobComplete: percentiles(fromJob) } : {}),
+      succeeded: results.filter((r) => r.state === "Succeeded").length,
+      // Detached: the runs held Pending when the follower was stopped (--complete).
+      failures: Object.entries(
+        results.filter((r) => r.state !== "Succeeded" && r.state !== "Detached")
+          .map((r) => `${r.state}: ${r.message ?? ""}`.slice(0, 300))
+          .reduce((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {} as Record<string, number>),
+      ).map(([k, v]) => `${v} × ${k}`),
+      load: { start: loadStart, end: await loadavg() },
+      startedAt,
     };
   } finally {
+    await proxy.stop();
+    await Deno.remove(proxy.kubeconfigPath).catch(() => {});
+    log(`deleting namespace ${namespace}`);
     await client.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}` })
-      .catch(() => {});
+      .catch((e) => log(`cannot delete ${namespace}: ${e}`));
+    // Let the namespace go before the next scenario (bounded).
+    await until(`namespace ${namespace} gone`, 180_000, async () => {
+      try {
+        await client.request({ path: `/api/v1/namespaces/${namespace}` });
+        return false;
+      } catch {
+        return true;
+      }
+    }).catch((e) => log(String(e)));
     client.close();
   }
 }
 
-if (import.meta.main) {
-  const args = parseArgs(Deno.args);
-  const rows = [];
-  for (const mode of ["serve", "attach"] as const) {
-    console.error(`[bench] ${mode}: ${args.runs} runs sleeping ${args.sleep} s`);
-    rows.push(await scenario(mode, args));
-    console.error(`[bench] ${JSON.stringify(rows.at(-1))}`);
-  }
-  const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+interface Results {
+  machine: { nproc: number };
+  rows: Row[];
+}
+
+const fmt = (v: number | undefined, digits = 0) =>
+  v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
+
+function renderMarkdown(results: Results): string {
+  const rows = [...results.rows].sort((a, b) =>
+    a.runs - b.runs || TOOL_IDS.indexOf(a.tool) - TOOL_IDS.indexOf(b.tool)
+  );
+  const label = (r: Row) =>
+    TOOL_LABELS[r.tool].replace("N ×", `${r.runs} ×`).replace("× N", `× ${r.runs}`);
   const lines = [
-    `# kjo serve vs kjo attach: ${args.runs} runs sleeping ${args.sleep} s (${
-      new Date().toISOString()
-    })`,
+    "# Following many runs: kjo serve, kjo attach, KubernetesPodTrigger",
     "",
-    `Load average at the end: ${load}; ${navigator.hardwareConcurrency} CPUs (shared).`,
+    "Written by `bench/serve_vs_attach.ts` (see bench/README.md, section kjo serve vs kjo attach).",
+    `${results.machine.nproc} CPUs shared with other work; load average (1, 5, 15 min) at each row's start and end.`,
     "",
-    "| followers | processes | summed Pss (MB) | CPU ms/s while following | result delay after Job completion p50 (ms) | p99 (ms) | succeeded | all following after (s) |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| N | follower | processes | Pss waiting (MB) | Pss peak (MB) | CPU ms/s waiting | CPU ms/s following | API requests (per run) | requests/s waiting | peak watches in ns (elsewhere) | peak log streams | result delay after last line p50 / p99 (ms) | after Job Complete p50 / p99 (ms) | succeeded | load start → end |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) =>
-      `| ${r.mode === "serve" ? "1 × kjo serve" : `${args.runs} × kjo attach`} | ${r.processes} | ${
-        r.pssMb.toFixed(0)
-      } | ${
-        r.cpuMsPerS.toFixed(1)
-      } | ${r.p50} | ${r.p99} (of ${r.measuredDelays}) | ${r.succeeded}/${args.runs}${
-        r.missingLastLine ? ` (${r.missingLastLine} without last line)` : ""
-      } | ${r.followingAfterS.toFixed(1)} |`
+      `| ${r.runs} | ${label(r)} | ${r.processes} | ${fmt(r.pssWaitingMb)} | ${
+        fmt(r.pssPeakMb)
+      } | ${fmt(r.cpuWaitingMsPerS, 1)} | ${fmt(r.cpuFollowingMsPerS, 1)} | ${r.api.requests} (${
+        fmt(r.api.perRun, 1)
+      }) | ${
+        fmt(r.api.perSecondWaiting, 1)
+      } | ${r.api.peakWatches} (${r.api.peakWatchesElsewhere}) | ${r.api.peakLogStreams} | ${
+        fmt(r.delayFromLastLine.p50)
+      } / ${fmt(r.delayFromLastLine.p99)} (of ${r.delayFromLastLine.of}) | ${
+        r.delayFromJobComplete
+          ? `${fmt(r.delayFromJobComplete.p50)} / ${fmt(r.delayFromJobComplete.p99)}`
+          : "–"
+      } | ${r.succeeded}/${r.completed ?? r.runs}${
+        r.timedOutAfterS !== undefined
+          ? ` (only ${r.resultsInTime} results within ${fmt(r.timedOutAfterS)} s)`
+          : ""
+      }${(r.completed ?? r.runs) < r.runs ? " (the others held Pending)" : ""} | ${
+        r.load.start.split(" ")[0]
+      } → ${r.load.end.split(" ")[0]} |`
     ),
     "",
+    "## API requests by kind",
+    "",
+    ...rows.map((r) =>
+      `- N = ${r.runs}, ${label(r)}: ${
+        Object.entries(r.api.byKind).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(
+          ", ",
+        )
+      }${
+        Object.keys(r.api.errors).length
+          ? `; error responses: ${
+            Object.entries(r.api.errors).map(([k, v]) => `${k} ×${v}`).join(", ")
+          }`
+          : ""
+      }`
+    ),
+    "",
+    "## Results other than success",
+    "",
+    ...rows.filter((r) => r.failures.length > 0).map((r) =>
+      `- N = ${r.runs}, ${label(r)}: ${r.failures.join("; ")}`
+    ),
+    ...(rows.some((r) => r.failures.length > 0) ? [] : ["None."]),
+    "",
+    "## Targets (issue 9) for 1000 runs followed by one kjo serve",
+    "",
+    ...targets(rows),
+    "",
+    "## Method and caveats",
+    "",
+    `- Each pod sleeps ${
+      rows[0]?.sleepS ?? "?"
+    } s, then prints \`done\` and exits. All N runs are created first, held back by a scheduling gate ` +
+    "(Pending); the follower starts; the *waiting* window (15 s) is taken while all N runs are Pending; then the bench lifts the gates, " +
+    `keeping at most ${
+      rows[0]?.concurrency ?? "?"
+    } of its pods running (the node accepts 110 pods and is shared with other work). ` +
+    "*Following* is from the first gate lifted to the last result.",
+    "- Pss: the followers' processes summed (/proc/PID/smaps_rollup), sampled every second (waiting: mean over the window; peak: whole follow).",
+    "- kjo follows with logs on (`logs: true`, delete policy Never); the trigger reads no logs (the operator reads them after the trigger fired, in the worker).",
+    "- Delay after last line: the follower's result time (kjo: the result event's `time`; trigger: when its event was yielded) minus the `done` line's timestamp from the pod log, which the node agent stamps as the container writes it, just before it exits. " +
+    "After Job Complete: minus the Job's Complete condition time, which has whole seconds (so up to 1 s too long, never too short).",
+    "- API requests and streams are counted by a recording proxy in front of the API server (bench/_recording_proxy.ts); the bench's own requests (creating the runs, lifting gates) go around it.",
+    "",
   ];
-  const text = lines.join("\n");
-  console.log(text);
-  if (args.out) await Deno.writeTextFile(args.out, text);
+  return lines.join("\n");
+}
+
+function targets(rows: Row[]): string[] {
+  const r = rows.filter((x) => x.tool === "serve").sort((a, b) => b.runs - a.runs)[0];
+  if (!r) return ["No kjo serve row."];
+  const ok = (b: boolean) => b ? "met" : "**not met**";
+  const at = r.runs === 1000 ? "" : ` (largest N measured: ${r.runs}, not 1000)`;
+  const watches = r.api.peakWatches;
+  const p99 = r.delayFromJobComplete?.p99 ?? NaN;
+  return [
+    `Measured at N = ${r.runs}${at}:`,
+    "",
+    `- ≤ 250 MB summed Pss: ${fmt(r.pssPeakMb)} MB peak (${fmt(r.pssWaitingMb)} MB waiting): ${
+      ok(r.pssPeakMb <= 250)
+    }`,
+    `- ≤ 50 ms/s CPU while waiting: ${fmt(r.cpuWaitingMsPerS, 1)} ms/s: ${
+      ok(r.cpuWaitingMsPerS <= 50)
+    }`,
+    `- ≤ 3 open watches per namespace without logs: ${watches} at most (log streams counted apart: ${r.api.peakLogStreams}): ${
+      ok(watches <= 3)
+    }`,
+    `- result p99 ≤ 2 s after the Job's completion condition: ${
+      fmt(p99)
+    } ms (condition time in whole seconds; ${
+      fmt(r.delayFromLastLine.p99)
+    } ms after the last line): ${ok(p99 <= 2000)}`,
+  ];
+}
+
+async function readResults(path: string): Promise<Results> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    return { machine: { nproc: navigator.hardwareConcurrency }, rows: [] };
+  }
+}
+
+async function writeAll(args: Args, results: Results) {
+  await Deno.writeTextFile(`${args.out}.json`, JSON.stringify(results, null, 2) + "\n");
+  await Deno.writeTextFile(`${args.out}.md`, renderMarkdown(results));
+  await Deno.writeTextFile(
+    `${args.out}.svg`,
+    renderSvg({
+      title: "Following N sleeping runs",
+      memoryTarget: { value: 250, label: "target for 1000 runs, one kjo serve: 250 MB" },
+      cpuTarget: { value: 50, label: "target: 50 ms/s" },
+      series: TOOL_IDS.map((tool) => ({
+        label: TOOL_LABELS[tool],
+        points: results.rows.filter((r) => r.tool === tool).sort((a, b) => a.runs - b.runs),
+      })).filter((s) => s.points.length > 0).map((s) => ({
+        label: s.label,
+        points: s.points.map((r) => ({
+          n: r.runs,
+          memoryMb: r.pssPeakMb,
+          cpuMsPerS: r.cpuWaitingMsPerS,
+        })),
+      })),
+    }),
+  );
+  log(`wrote ${args.out}.md, .json, .svg`);
+}
+
+if (import.meta.main) {
+  const args = parseArgs(Deno.args);
+  const results = await readResults(`${args.out}.json`);
+  if (!args.render) {
+    const python = args.tools.includes("trigger")
+      ? await ensureVenv({ name: "provider", benchDir: `${root}bench`, python: args.python, log })
+      : args.python;
+    for (const n of args.runs) {
+      for (const tool of args.tools) {
+        if (tool === "attach" && n > args.attachMax) continue;
+        log(`${tool}: ${n} runs sleeping ${args.sleep} s, at most ${args.concurrency} at once`);
+        const row = await scenario(tool, n, args, python);
+        log(JSON.stringify({ ...row, api: { ...row.api, byKind: undefined } }));
+        results.rows = results.rows.filter((r) => !(r.tool === tool && r.runs === n));
+        results.rows.push(row);
+        await writeAll(args, results);
+      }
+    }
+  }
+  await writeAll(args, results);
+  console.log(await Deno.readTextFile(`${args.out}.md`));
 }
