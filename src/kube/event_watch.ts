@@ -68,6 +68,12 @@ export interface WatchEventsOptions {
    */
   since?: Date;
   /**
+   * Watch from this resourceVersion without listing the namespace's Events
+   * first (a busy namespace holds thousands): for a run created just now,
+   * the version of its first object. Without it, the Events are listed.
+   */
+  startResourceVersion?: string;
+  /**
    * Objects known at the start; more can be added with `track`.
    *
    * @default {[]}
@@ -173,6 +179,7 @@ export function watchEvents(options: WatchEventsOptions): EventWatch {
     client: options.client,
     path: "/api/v1/events",
     namespace: options.namespace,
+    startResourceVersion: options.startResourceVersion,
     signal: options.signal,
     stallTimeoutMs: options.stallTimeoutMs,
     onReconnect: options.onReconnect,

@@ -84,6 +84,13 @@ export interface WatchResourcesOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Start watching from this resourceVersion instead of listing first: the
+   * changes after it arrive as ADDED/MODIFIED/DELETED. For a caller that
+   * knows where "now" began (e.g. the version of an object it just created)
+   * and needs nothing older; an expired version (410) falls back to a list.
+   */
+  startResourceVersion?: string;
   /** Stops the watch; `done` then resolves. */
   signal: AbortSignal;
   /** A stream silent this long is dropped and re-opened. Use ≥ 5 s against real clusters. */
@@ -200,8 +207,8 @@ async function runWatch(o: WatchResourcesOptions, stats: WatchStats): Promise<vo
     Math.max(1, Math.floor((o.stallTimeoutMs * 0.8) / 1000));
   const signal = o.signal;
   let known = new Map<string, KubeObject>();
-  let resourceVersion: string | undefined;
-  let needList = true;
+  let resourceVersion: string | undefined = o.startResourceVersion || undefined;
+  let needList = resourceVersion === undefined;
   let listedOnce = false;
   let failures = 0;
   let unauthorized = 0;

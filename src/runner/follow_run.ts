@@ -32,6 +32,13 @@ export interface FollowRunOptions {
   options: TrackingOptions & Pick<RunOptions, "deletePolicy" | "xcomMaxBytes">;
   emit: (event: RunEventInput) => void;
   signal: AbortSignal;
+  /**
+   * `created` was created by this process just now (see
+   * `TrackRunOptions.createdNow`).
+   *
+   * @default {false}
+   */
+  createdNow?: boolean;
 }
 
 /**
@@ -67,6 +74,7 @@ async function trackFollowed(follow: FollowRunOptions): Promise<TrackingEnd> {
       xcom,
       emit,
       signal,
+      createdNow: follow.createdNow,
     });
     return { xcom, tracking };
   } catch (error) {

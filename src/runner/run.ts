@@ -68,6 +68,7 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
 
   let runId = context.runId;
   let created: KubeObject[] | undefined;
+  let createdNow = false;
   if (options.reattach) {
     const live = await findLiveRun({ client, namespace, identity, kinds, rule });
     if (live) {
@@ -98,6 +99,7 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
     const applied = await applyOrCleanUp({ client, namespace, runId, objects, emit, stop });
     if (applied.result) return applied.result;
     created = applied.created;
+    createdNow = true;
   }
   if (options.detach) {
     return resultEvent({
@@ -119,6 +121,7 @@ async function runSteps(options: RunOptions, context: StepContext): Promise<Resu
     options,
     emit,
     signal: stop.signal,
+    createdNow,
   });
 }
 

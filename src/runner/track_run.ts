@@ -47,6 +47,14 @@ export interface TrackRunOptions {
   emit: (event: RunEventInput) => void;
   /** Aborting stops tracking at once (the caller cleans up). */
   signal: AbortSignal;
+  /**
+   * The run's objects were created by this process just now: its Events are
+   * watched from the first object's creation, without listing the
+   * namespace's Events.
+   *
+   * @default {false}
+   */
+  createdNow?: boolean;
 }
 
 /**
@@ -82,6 +90,7 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       Date.parse(String(tracked.metadata.creationTimestamp ?? new Date().toISOString())),
     ),
     objects: created.map((o) => ({ uid: o.metadata.uid })),
+    ...(track.createdNow ? { startResourceVersion: tracked.metadata.resourceVersion } : {}),
     onEvent: (event) => {
       const k8sEvent = toK8sEvent(event);
       k8sEvents.add(k8sEvent);

@@ -364,3 +364,48 @@ Deno.test("watch: 401 is retried a few times (credentials may rotate), then ends
     await stub.close();
   }
 });
+
+Deno.test("watch: startResourceVersion watches from that version without listing; a 410 falls back to a list", async () => {
+  const streams: PushStream[] = [];
+  let lists = 0;
+  const stub = startStubApi((req, s) => {
+    if (req.query.get("watch") !== "true") {
+      lists++;
+      return json(podList("50", [pod("a", "45", "Running")]));
+    }
+    const stream = s.openStream();
+    streams.push(stream);
+    return stream.response();
+  });
+  const events: WatchEvent[] = [];
+  const ac = new AbortController();
+  try {
+    const watch = watchResources({
+      client: stub.client(),
+      path: PODS,
+      signal: ac.signal,
+      stallTimeoutMs: 5_000,
+      startResourceVersion: "7",
+      onEvent: collect(events),
+    });
+    await until(() => streams.length === 1, 2_000, "first watch");
+    assert.equal(lists, 0, "no list before the first watch");
+    const first = stub.requests.find((r) => r.query.get("watch") === "true")!;
+    assert.equal(first.query.get("resourceVersion"), "7");
+    streams[0].send({ type: "ADDED", object: pod("a", "8") });
+    await until(() => events.length === 1, 2_000, "the change after version 7");
+    streams[0].send({
+      type: "ERROR",
+      object: { kind: "Status", code: 410, reason: "Expired", message: "too old" },
+    });
+    await until(() => streams.length === 2, 2_000, "watch after the fallback list");
+    assert.equal(lists, 1);
+    const second = stub.requests.filter((r) => r.query.get("watch") === "true")[1];
+    assert.equal(second.query.get("resourceVersion"), "50");
+    assert.deepEqual(summary(events), ["ADDED:a", "MODIFIED:a(list)"]);
+    ac.abort();
+    await watch;
+  } finally {
+    await stub.close();
+  }
+});
