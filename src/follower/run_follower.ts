@@ -31,11 +31,11 @@ import { RUN_ID_LABEL } from "../kube/labels.ts";
 import type { KubeConnectionOptions, RunOptions } from "../runner/run_options.ts";
 import { findRun, linkedAbort, openSession, withResult } from "../runner/_session.ts";
 import type { TrackingOptions } from "../runner/_tracking.ts";
-import { DETACH, detachedResult } from "./_follow_result.ts";
+import { DETACH, detachedResult } from "../runner/_result_events.ts";
 import { NamespaceHub } from "./namespace_hub.ts";
 import { RunState } from "./_run_state.ts";
 
-export { DETACH } from "./_follow_result.ts";
+export { DETACH } from "../runner/_result_events.ts";
 
 /** Options of {@linkcode RunFollower}: the cluster, and defaults of its follows. */
 export interface RunFollowerOptions extends KubeConnectionOptions {

@@ -11,7 +11,7 @@ import type { KindRegistry } from "../kinds/kind_registry.ts";
 import type { ResultEvent, RunEvent } from "../output/run_event.ts";
 import { withResult } from "../runner/_session.ts";
 import type { KubeConnectionOptions } from "../runner/run_options.ts";
-import { DETACH } from "./_follow_result.ts";
+import { DETACH } from "../runner/_result_events.ts";
 import { type FollowOptions, RunFollower } from "./run_follower.ts";
 import {
   type CleanupRequest,

@@ -24,7 +24,9 @@ export type AttachOptions =
  * Finds the run `runId` in the namespace (its tracked resource, across every
  * kind with a state rule) and follows it like `run()` does: each container's
  * log from its start (or from `logsSince`), each line once, events, the
- * decision, the delete policy and the result.
+ * decision, the delete policy and the result. Aborting `signal` with the
+ * reason `DETACH` (`"detach"`) stops following and deletes nothing, whatever
+ * the delete policy (result `Detached`); any other reason deletes everything.
  *
  * @example
  * ```ts

@@ -18,7 +18,13 @@ import { cleanUpRun } from "./cleanup.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import type { RunOptions } from "./run_options.ts";
-import { decidedResult, errorResult, interruptedResult } from "./_result_events.ts";
+import {
+  decidedResult,
+  DETACH,
+  detachedResult,
+  errorResult,
+  interruptedResult,
+} from "./_result_events.ts";
 import { type TrackingOptions, type TrackingOutcome, trackRun } from "./track_run.ts";
 
 /** Options of {@linkcode followRun}. */
@@ -88,6 +94,15 @@ async function trackFollowed(follow: FollowRunOptions): Promise<TrackingEnd> {
 async function finishRun(follow: FollowRunOptions, ended: TrackingEnd): Promise<ResultEvent> {
   const { client, namespace, runId, created, options, emit, signal } = follow;
   const { tracking, error } = ended;
+  if (signal.aborted && signal.reason === DETACH) {
+    // Detached: stop following, delete nothing, whatever the delete policy.
+    return detachedResult({
+      runId,
+      namespace,
+      resources: created.map(describeObject),
+      ...(tracking ? { stats: tracking.stats } : {}),
+    });
+  }
   const interrupted = signal.aborted;
   const succeeded = !interrupted && tracking?.verdict?.state === "Succeeded" &&
     tracking.lineErrors.length === 0;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { RunEvent } from "../../../src/output/run_event.ts";
 import { attach } from "../../../src/runner/attach.ts";
+import { DETACH } from "../../../src/runner/_result_events.ts";
 import { stubKubeConfig } from "../kube/_stub_api.ts";
 import { FakeCluster, seedRun } from "./_fake_cluster.ts";
 import { unreachableKubeConfig } from "./_unreachable.ts";
@@ -92,6 +93,38 @@ Deno.test("attach: a run that is not there ends with exit 2 naming it, and delet
     assert.match(result.message ?? "", /^no run r1 in namespace ns .*custom kinds need --rules\)$/);
     assert.equal(cluster.stub.requests.filter((r) => r.method === "DELETE").length, 0);
     assert.equal(cluster.of("configmaps").length, 1);
+  } finally {
+    await cluster.close();
+  }
+});
+
+Deno.test("attach: aborting with the detach reason stops following and deletes nothing, whatever the policy", async () => {
+  const cluster = new FakeCluster();
+  try {
+    seedRun(cluster, {}); // a Job that never ends
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    const following = attach({
+      runId: "r1",
+      namespace: "ns",
+      kubeConfig: stubKubeConfig(cluster.stub.port),
+      deletePolicy: "Always",
+      signal: controller.signal,
+      onEvent: (event) => {
+        events.push(event);
+        if (event.type === "info" && event.message.startsWith("attached to run r1")) {
+          controller.abort(DETACH);
+        }
+      },
+    });
+    const result = await following;
+    assert.equal(result.state, "Detached");
+    assert.equal(result.exitCode, 143);
+    assert.match(result.message ?? "", /nothing was deleted/);
+    assert.equal(events.at(-1), result);
+    assert.deepEqual(cluster.of("jobs").map((o) => o.metadata.name), ["work"]);
+    assert.deepEqual(cluster.of("configmaps").map((o) => o.metadata.name), ["cfg"]);
+    assert.equal(cluster.stub.seen("DELETE", /\/(jobs|configmaps)\//).length, 0);
   } finally {
     await cluster.close();
   }
