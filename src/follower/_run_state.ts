@@ -77,6 +77,7 @@ export class RunState implements HubSubscriber {
   #fail!: (error: unknown) => void;
   #stopped = false;
   #nodes: { check: () => void };
+  #ticks = 0;
 
   /** Creates the state; nothing is followed until the hub or the caller feeds it. */
   constructor(config: RunStateConfig) {
@@ -115,7 +116,9 @@ export class RunState implements HubSubscriber {
   tick(): void {
     if (this.#stopped) return;
     this.tracker.tick();
-    this.#nodes.check();
+    // Node look-ups wait 5 s anyway: scan for them every fourth tick (a
+    // thousand runs tick twice a second).
+    if (this.#ticks++ % 4 === 0) this.#nodes.check();
   }
 
   /** Where the run's events go. */

@@ -75,6 +75,8 @@ export class RunTracker {
   /** Events kept per involved `Kind/name`, the latest of each reason. */
   #events = new Map<string, Map<string, KubeEvent>>();
   #problemSince = new Map<string, number>();
+  /** The current startup problems; undefined after a change until the next check. */
+  #problems?: Map<string, StartupProblem>;
   /** When a container of the run was last seen running. */
   #lastRunningAt = -Infinity;
   /** Nodes looked up for pods that await them (`null`: not found). */
@@ -106,6 +108,7 @@ export class RunTracker {
   /** Feeds the latest version of the tracked resource. */
   onTracked(object: KubeObject): void {
     this.#tracked = object;
+    this.#problems = undefined;
     const verdict = this.#options.rule(object);
     const last = this.#lastVerdict;
     if (!last || last.state !== verdict.state || last.reason !== verdict.reason) {
@@ -128,6 +131,7 @@ export class RunTracker {
   onPod(pod: PodLike): void {
     const name = pod.metadata.name!;
     this.#pods.set(name, { pod, firstSeen: this.#pods.get(name)?.firstSeen ?? this.#now() });
+    this.#problems = undefined;
     if (podHasStarted(pod)) this.#running = true;
     this.tick();
   }
@@ -135,6 +139,7 @@ export class RunTracker {
   /** Forgets a deleted pod. */
   onPodDeleted(name: string): void {
     this.#pods.delete(name);
+    this.#problems = undefined;
     this.#events.delete(`Pod/${name}`);
     this.#checkProblems();
   }
@@ -151,6 +156,7 @@ export class RunTracker {
     const byReason = this.#events.get(key) ?? new Map<string, KubeEvent>();
     byReason.set(event.reason, event);
     this.#events.set(key, byReason);
+    this.#problems = undefined;
     this.tick();
   }
 
@@ -171,6 +177,7 @@ export class RunTracker {
   /** Feeds a looked-up Node (`null` when it does not exist). */
   onNode(name: string, node: KubeObject | null): void {
     this.#nodes.set(name, node);
+    this.#problems = undefined;
     this.tick();
   }
 
@@ -243,6 +250,27 @@ export class RunTracker {
    * and returns the oldest one past the grace, if any.
    */
   #checkProblems(): [StartupProblem, number] | undefined {
+    const current = this.#problems ??= this.#findProblems();
+    const now = this.#now();
+    let found: [StartupProblem, number] | undefined;
+    for (const [key, problem] of current) {
+      // Only a change of the pod spec fixes a permanent problem: no grace.
+      if (!this.#problemSince.has(key)) {
+        this.#problemSince.set(key, problem.permanent ? -Infinity : now);
+      }
+      const since = this.#problemSince.get(key)!;
+      if (now - since < this.#options.unrecoverableGraceMs) continue;
+      if (!found || since < found[1]) found = [problem, since];
+    }
+    return found;
+  }
+
+  /**
+   * The startup problems of the run's pods and tracked resource now. A pure
+   * function of what was fed: computed again only after a change, so the
+   * periodic tick of a thousand waiting runs costs a clock check each.
+   */
+  #findProblems(): Map<string, StartupProblem> {
     const current = new Map<string, StartupProblem>();
     for (const { pod } of this.#pods.values()) {
       const events = [...(this.#events.get(`Pod/${pod.metadata.name}`)?.values() ?? [])];
@@ -263,18 +291,7 @@ export class RunTracker {
     for (const key of [...this.#problemSince.keys()]) {
       if (!current.has(key)) this.#problemSince.delete(key);
     }
-    const now = this.#now();
-    let found: [StartupProblem, number] | undefined;
-    for (const [key, problem] of current) {
-      // Only a change of the pod spec fixes a permanent problem: no grace.
-      if (!this.#problemSince.has(key)) {
-        this.#problemSince.set(key, problem.permanent ? -Infinity : now);
-      }
-      const since = this.#problemSince.get(key)!;
-      if (now - since < this.#options.unrecoverableGraceMs) continue;
-      if (!found || since < found[1]) found = [problem, since];
-    }
-    return found;
+    return current;
   }
 
   #whyNotStarted(pods: PodLike[]): string {
