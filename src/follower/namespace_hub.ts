@@ -21,6 +21,7 @@ import {
   watchResources,
 } from "../kube/resumable_watch.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
+import { PendingEvents } from "./_pending_events.ts";
 
 /** What a run gets from the shared watches of its namespace. */
 export interface HubSubscriber {
@@ -71,13 +72,14 @@ export class NamespaceHub {
   /** Per run id: its subscribers (one a follow) and the uids of its objects. */
   #runs = new Map<string, { subscribers: Set<HubSubscriber>; uids: Set<string> }>();
   #uids = new Map<string, string>();
-  #pending = new Map<string, KubeEvent>();
+  #pending: PendingEvents;
   #kinds = new Map<string, KindWatch>();
   #shared?: SharedWatches;
 
   /** Creates a hub; nothing is watched until the first {@linkcode subscribe}. */
   constructor(options: NamespaceHubOptions) {
     this.#options = options;
+    this.#pending = new PendingEvents(options.pendingEventLimit ?? 500);
   }
 
   /** The namespace watched. */
@@ -133,11 +135,8 @@ export class NamespaceHub {
     if (!uid || !run || this.#uids.has(uid)) return;
     this.#uids.set(uid, runId);
     run.uids.add(uid);
-    for (const [key, event] of this.#pending) {
-      if (event.involvedObject?.uid === uid) {
-        this.#pending.delete(key);
-        for (const s of run.subscribers) s.onEvent(event);
-      }
+    for (const event of this.#pending.take(uid)) {
+      for (const s of run.subscribers) s.onEvent(event);
     }
   }
 
@@ -270,10 +269,6 @@ export class NamespaceHub {
       for (const s of this.#runs.get(runId)?.subscribers ?? []) s.onEvent(event);
       return;
     }
-    const key = event.metadata.uid ?? `${event.metadata.name}`;
-    this.#pending.delete(key); // keep insertion order = latest last
-    this.#pending.set(key, event);
-    const limit = this.#options.pendingEventLimit ?? 500;
-    if (this.#pending.size > limit) this.#pending.delete(this.#pending.keys().next().value!);
+    this.#pending.add(event);
   }
 }

@@ -32,6 +32,7 @@ import type { KubeConnectionOptions, RunOptions } from "../runner/run_options.ts
 import { findRun, linkedAbort, openSession, withResult } from "../runner/_session.ts";
 import type { TrackingOptions } from "../runner/_tracking.ts";
 import { DETACH, detachedResult } from "../runner/_result_events.ts";
+import { JoinLimit } from "./_join_limit.ts";
 import { NamespaceHub } from "./namespace_hub.ts";
 import { RunState } from "./_run_state.ts";
 
@@ -46,6 +47,13 @@ export interface RunFollowerOptions extends KubeConnectionOptions {
    * @default {30000}
    */
   watchStallTimeoutMs?: number;
+  /**
+   * How many follows read their run at once (its objects, pods and their
+   * Events) before they wait on the shared watches; the others queue. Bounds
+   * memory and the burst of API requests when many follows start together.
+   * @default {16}
+   */
+  joinConcurrency?: number;
 }
 
 /** Options of {@linkcode RunFollower.follow}. */
@@ -127,6 +135,7 @@ export class RunFollower {
   #follows = new Set<Promise<unknown>>();
   #ticker?: ReturnType<typeof setInterval>;
   #closing = new AbortController();
+  #joins: JoinLimit;
 
   /**
    * Loads the kube config and creates the cluster's client (no request yet).
@@ -138,6 +147,7 @@ export class RunFollower {
     this.#kubeConfig = session.kubeConfig;
     this.#kinds = options.kinds ?? KindRegistry.withBuiltins();
     this.#stallTimeoutMs = options.watchStallTimeoutMs ?? 30_000;
+    this.#joins = new JoinLimit(options.joinConcurrency ?? 16);
   }
 
   /** Runs being followed now. */
@@ -218,12 +228,14 @@ export class RunFollower {
     const onClose = () => stop.abort(DETACH);
     if (this.#closing.signal.aborted) onClose();
     this.#closing.signal.addEventListener("abort", onClose, { once: true });
+    let releaseJoin: (() => void) | undefined;
     try {
       const ended = (resources: string[]) =>
         stop.signal.reason === DETACH
           ? detachedResult({ runId, namespace, resources })
           : interruptedResult(stop.signal.reason, { runId, namespace, resources });
-      if (stop.signal.aborted) return ended([]);
+      releaseJoin = await this.#joins.acquire(stop.signal);
+      if (!releaseJoin) return ended([]);
       const kinds = options.kinds ?? this.#kinds;
       const created = await this.#findRun(runId, namespace, kinds, true, emit);
       if (stop.signal.aborted) return ended(created.map(describeObject));
@@ -243,7 +255,7 @@ export class RunFollower {
         xcom,
         emit,
       });
-      const verdict = await this.#track(state, namespace, created, stop.signal);
+      const verdict = await this.#track(state, namespace, created, stop.signal, releaseJoin);
       const detached = stop.signal.reason === DETACH;
       const interrupted = stop.signal.aborted;
       const tracking = state.outcome(verdict);
@@ -270,16 +282,21 @@ export class RunFollower {
       }
       return decidedResult(tracking, common);
     } finally {
+      releaseJoin?.();
       this.#closing.signal.removeEventListener("abort", onClose);
     }
   }
 
-  /** Feeds `state` from the namespace's shared watches until it is decided or `signal` aborts. */
+  /**
+   * Feeds `state` from the namespace's shared watches until it is decided or
+   * `signal` aborts; calls `caughtUp` once the run has caught up with them.
+   */
   async #track(
     state: RunState,
     namespace: string,
     created: KubeObject[],
     signal: AbortSignal,
+    caughtUp: () => void,
   ): Promise<FinalVerdict | undefined> {
     let hub = this.#hubs.get(namespace);
     if (!hub) {
@@ -315,6 +332,7 @@ export class RunFollower {
         // their events once (the state drops copies older than what it has).
         await Promise.race([this.#catchUp(hub, state, namespace, created), aborted]);
       }
+      caughtUp();
       const verdict = await Promise.race([state.tracker.decided, aborted, state.failed]);
       if (verdict && !signal.aborted) {
         // Pods the watch has not shown yet (a Job can complete before its

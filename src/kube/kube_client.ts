@@ -21,6 +21,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { ClusterError, errorText, InputError } from "../errors.ts";
 import { ApiError, ConnectionError, isUnsentCode, type KubeStatus } from "./api_error.ts";
 import { type BackoffBounds, backoffDelay, sleep } from "./_backoff.ts";
+import { ConnectionPool } from "./_connection_pool.ts";
 
 /**
  * Options of {@linkcode createKubeClient}.
@@ -50,6 +51,14 @@ export interface KubeClientOptions {
    * @default {30_000}
    */
   tcpKeepAliveMs?: number;
+  /**
+   * How long an idle connection is kept for the next GET request, in ms; 0
+   * opens a new connection for every request. Other methods and streams
+   * always open their own.
+   *
+   * @default {4_000}
+   */
+  idleConnectionMs?: number;
   /**
    * `User-Agent` header.
    *
@@ -157,6 +166,7 @@ const DEFAULTS: Required<KubeClientOptions> = {
   maxRetries: 4,
   retryBackoff: { minMs: 250, maxMs: 5_000 },
   tcpKeepAliveMs: 30_000,
+  idleConnectionMs: 4_000,
   userAgent: "kjo",
 };
 
@@ -192,9 +202,12 @@ export function createKubeClient(
   const settings: Required<KubeClientOptions> = { ...DEFAULTS, ...stripUndefined(options) };
   const open = new Set<http.ClientRequest>();
   let closed = false;
-  let plainAgent: http.Agent | undefined;
+  const protocol = new URL(server).protocol;
+  const pool = new ConnectionPool({ idleMs: settings.idleConnectionMs, maxIdle: 16 });
+  const fresh = new ConnectionPool({ idleMs: 0, maxIdle: 0 });
 
-  async function connectionOptions(): Promise<https.RequestOptions> {
+  /** `reuse`: the request may go over a kept connection (see {@linkcode ConnectionPool}). */
+  async function connectionOptions(reuse: boolean): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = {};
     try {
       await kubeConfig.applyToHTTPSOptions(opts);
@@ -208,9 +221,9 @@ export function createKubeClient(
           cause: err,
         });
       }
-      plainAgent ??= new http.Agent({ keepAlive: false });
-      opts.agent = plainAgent;
     }
+    if (reuse) opts.agent = pool.agentFor(opts, protocol);
+    else if (!opts.agent) opts.agent = fresh.agentFor(opts, protocol);
     return opts;
   }
 
@@ -231,10 +244,12 @@ export function createKubeClient(
     signal?: AbortSignal;
     timeoutMs: number;
     track: (req: http.ClientRequest) => void;
+    /** Whether the request may use a kept connection (a plain GET, not a stream). */
+    reuse: boolean;
   }): Promise<http.IncomingMessage> {
     if (closed) throw new ClusterError("the Kubernetes client is closed");
     init.signal?.throwIfAborted();
-    const opts = await connectionOptions();
+    const opts = await connectionOptions(init.reuse);
     init.signal?.throwIfAborted();
     const headers: Record<string, string> = {
       ...(opts.headers as Record<string, string> | undefined),
@@ -334,6 +349,9 @@ export function createKubeClient(
         contentType: req.contentType,
         signal,
         timeoutMs,
+        // Deno's node:http sends a request again when it is destroyed in
+        // flight on a kept connection (2.9); only a repeated GET is harmless.
+        reuse: method === "GET",
         track: t.track,
       }).catch((err) => {
         if (deadline.aborted && !req.signal?.aborted) {
@@ -400,6 +418,9 @@ export function createKubeClient(
         signal: req.signal,
         timeoutMs: req.headersTimeoutMs ?? settings.requestTimeoutMs,
         track: t.track,
+        // A stream holds its connection until it ends; a repeated watch or
+        // log request (see above) would stay open on the server.
+        reuse: false,
       });
     } catch (err) {
       t.release();
@@ -451,7 +472,8 @@ export function createKubeClient(
       closed = true;
       for (const req of open) req.destroy(new Error("client closed"));
       open.clear();
-      plainAgent?.destroy();
+      pool.destroy();
+      fresh.destroy();
     },
   };
 }

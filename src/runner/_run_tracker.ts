@@ -56,6 +56,24 @@ export interface RunTrackerOptions {
   now?: () => number;
 }
 
+/** A pod of the run as last seen, with what the periodic tick asks of it. */
+interface TrackedPod {
+  pod: PodLike;
+  /** When the run first saw it (ms, the tracker's clock). */
+  firstSeen: number;
+  /** A container of it runs. */
+  running: boolean;
+  /** It is pending, not deleted, and none of its containers has run. */
+  waitsToStart: boolean;
+}
+
+/** A pending, not deleted pod none of whose containers has run. */
+function waitsToStart(pod: PodLike): boolean {
+  const phase = pod.status?.phase;
+  return (phase === undefined || phase === "Pending") && !pod.metadata.deletionTimestamp &&
+    !podHasStarted(pod);
+}
+
 /**
  * Follows the tracked resource, the run's pods and their Events, and
  * resolves {@linkcode RunTracker.decided} once the run's outcome is known.
@@ -71,7 +89,7 @@ export class RunTracker {
   #final?: FinalVerdict;
   #lastVerdict?: StateVerdict;
   #tracked?: KubeObject;
-  #pods = new Map<string, { pod: PodLike; firstSeen: number }>();
+  #pods = new Map<string, TrackedPod>();
   /** Events kept per involved `Kind/name`, the latest of each reason. */
   #events = new Map<string, Map<string, KubeEvent>>();
   #problemSince = new Map<string, number>();
@@ -130,7 +148,12 @@ export class RunTracker {
   /** Feeds the latest version of a pod of the run. */
   onPod(pod: PodLike): void {
     const name = pod.metadata.name!;
-    this.#pods.set(name, { pod, firstSeen: this.#pods.get(name)?.firstSeen ?? this.#now() });
+    this.#pods.set(name, {
+      pod,
+      firstSeen: this.#pods.get(name)?.firstSeen ?? this.#now(),
+      running: podContainers(pod).some((c) => c.running),
+      waitsToStart: waitsToStart(pod),
+    });
     this.#problems = undefined;
     if (podHasStarted(pod)) this.#running = true;
     this.tick();
@@ -211,13 +234,15 @@ export class RunTracker {
     if (startup > 0) {
       // A pod waiting while another one runs (parallel pods on a full cluster)
       // is not stuck: its clock starts once nothing of the run runs.
-      const pods = [...this.#pods.values()];
-      if (pods.some(({ pod }) => podContainers(pod).some((c) => c.running))) {
-        this.#lastRunningAt = now;
+      for (const p of this.#pods.values()) {
+        if (p.running) {
+          this.#lastRunningAt = now;
+          break;
+        }
       }
-      for (const { pod, firstSeen } of pods) {
+      for (const { pod, firstSeen, waitsToStart } of this.#pods.values()) {
         const since = Math.max(firstSeen, this.#lastRunningAt);
-        if (now - since < startup || !this.#waitsToStart(pod)) continue;
+        if (now - since < startup || !waitsToStart) continue;
         this.#decide({
           state: "Failed",
           reason: "StartupTimeout",
@@ -236,13 +261,6 @@ export class RunTracker {
         message: `the run did not end within ${Math.round(limit / 1000)}s`,
       });
     }
-  }
-
-  /** A pending, not deleted pod none of whose containers has run. */
-  #waitsToStart(pod: PodLike): boolean {
-    const phase = pod.status?.phase;
-    return (phase === undefined || phase === "Pending") && !pod.metadata.deletionTimestamp &&
-      !podHasStarted(pod);
   }
 
   /**

@@ -21,6 +21,8 @@ export interface SeenRequest {
   query: URLSearchParams;
   body?: unknown;
   authorization: string | null;
+  /** The client's port: requests on one kept connection share it. */
+  remotePort: number;
 }
 
 /** The handler of a test; `seen` is the recorded request. */
@@ -123,7 +125,7 @@ export class StubApi {
         if (!String(err).includes("broken on purpose")) console.error("stub error", err);
         return new Response("stub failure", { status: 500 });
       },
-    }, async (req) => {
+    }, async (req, info) => {
       const url = new URL(req.url);
       const text = await req.text();
       let body: unknown;
@@ -140,6 +142,7 @@ export class StubApi {
         query: url.searchParams,
         body,
         authorization: req.headers.get("authorization"),
+        remotePort: (info.remoteAddr as Deno.NetAddr).port,
       };
       this.requests.push(seen);
       return await this.#handler(seen, this);

@@ -198,3 +198,79 @@ Deno.test("stream: abort ends the read with the abort reason", async () => {
     await stub.close();
   }
 });
+
+Deno.test("GETs share one kept connection; other methods and streams open their own", async () => {
+  const stub = startStubApi((seen) =>
+    seen.query.get("watch") ? stub.openStream().response() : json({ kind: "Status" })
+  );
+  try {
+    const client = stub.client();
+    for (let i = 0; i < 3; i++) await client.request({ path: "/api/v1/namespaces/ns/pods" });
+    await client.request({ method: "POST", path: "/api/v1/namespaces/ns/pods", body: {} });
+    await client.request({ method: "POST", path: "/api/v1/namespaces/ns/pods", body: {} });
+    const stop = new AbortController();
+    await client.stream({
+      path: "/api/v1/namespaces/ns/pods",
+      query: { watch: 1 },
+      signal: stop.signal,
+    });
+    stop.abort();
+    const ports = (method: string) =>
+      stub.requests.filter((r) => r.method === method && !r.query.get("watch")).map((r) =>
+        r.remotePort
+      );
+    assert.equal(new Set(ports("GET")).size, 1, "the three GETs came on one connection");
+    const posts = ports("POST");
+    assert.equal(new Set(posts).size, 2, "each POST on a new connection");
+    const watch = stub.requests.find((r) => r.query.get("watch"))!;
+    assert.ok(!ports("GET").includes(watch.remotePort), "the watch has its own connection");
+    client.close();
+  } finally {
+    await stub.close();
+  }
+});
+
+Deno.test("a request aborted in flight is sent once, also after GETs kept a connection", async () => {
+  let release!: () => void;
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  const stub = startStubApi(async (seen) => {
+    if (seen.path.endsWith("/slow")) await slow;
+    return json({ kind: "Status" });
+  });
+  try {
+    const client = stub.client();
+    await client.request({ path: "/api/v1/namespaces/ns/pods" }); // keeps a connection
+    for (const method of ["POST", "DELETE"] as const) {
+      const stop = new AbortController();
+      const sent = client.request({
+        method,
+        path: `/api/v1/namespaces/ns/pods/${method}/slow`,
+        body: method === "POST" ? {} : undefined,
+        signal: stop.signal,
+      });
+      await until(() => stub.requests.some((r) => r.method === method));
+      stop.abort("SIGTERM");
+      await assert.rejects(sent);
+    }
+    release();
+    await client.request({ path: "/api/v1/namespaces/ns/pods" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(
+      stub.requests.map((r) => r.method),
+      ["GET", "POST", "DELETE", "GET"],
+      "no request went out twice",
+    );
+    client.close();
+  } finally {
+    release();
+    await stub.close();
+  }
+});
+
+async function until(check: () => boolean, limitMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > limitMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
