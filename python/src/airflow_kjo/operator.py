@@ -417,7 +417,7 @@ class KubernetesJobOperator(BaseOperator):
         )
 
     def _execution_timeout_seconds(self) -> Optional[float]:
-        timeout = getattr(self, "execution_timeout", None)
+        timeout = self.execution_timeout
         return timeout.total_seconds() if timeout is not None and timeout.total_seconds() > 0 else None
 
     # --------------------------------------------------------------- jinja
