@@ -37,6 +37,21 @@ def caller_directory(skip_modules: Sequence[str] = ("airflow_kjo", "airflow")) -
     return None
 
 
+def body_search_path(dag: Any) -> List[Optional[str]]:
+    """Where a relative body file is looked for: the calling DAG file's directory,
+    then the DAG's folder and its ``template_searchpath`` (``dag`` may be None).
+
+    Example::
+
+        resolve_body_path("job.yaml", body_search_path(task.dag))
+    """
+    folder = getattr(dag, "folder", None) if dag is not None else None
+    search = getattr(dag, "template_searchpath", None) if dag is not None else None
+    if isinstance(search, str):
+        search = [search]
+    return [caller_directory(), folder, *(search or [])]
+
+
 def resolve_body_path(path: str, search: Iterable[Optional[str]]) -> str:
     """An absolute path for a body file: as given if absolute, else the first of ``search``
     (directories) where it exists, else relative to the working directory.

@@ -18,16 +18,14 @@ Example::
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
-import warnings
 from typing import Any, Callable, Collection, Dict, List, Optional
 
 from airflow_kjo.xcom import XComParseError, xcom_value_parser
 
 #: ``on_kube_api_event(event, context)``, as the original operator calls it.
-ApiEventCallback = Callable[..., None]
+ApiEventCallback = Callable[["KubeApiEvent", Any], None]
 
 
 class LogLine:
@@ -83,36 +81,6 @@ class KubeApiEvent:
     def __repr__(self) -> str:
         return f"KubeApiEvent(name={self.name!r}, value={self.value[:80]!r})"
 
-
-def _takes_name_value_context(callback: Callable[..., Any]) -> bool:
-    """True for an earlier airflow-kjo callback ``f(name, value, context)`` (three required arguments)."""
-    try:
-        parameters = list(inspect.signature(callback).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    positional = [
-        p for p in parameters
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
-    return len(positional) == 3 and not any(p.kind == p.VAR_POSITIONAL for p in parameters)
-
-
-def call_api_event_callback(callback: Callable[..., Any], event: KubeApiEvent, context: Any) -> None:
-    """Calls ``callback(event, context)`` as the original operator does.
-
-    A callback written for airflow-kjo 0.1 (``f(name, value, context)``) is
-    still called that way, with a DeprecationWarning.
-    """
-    if _takes_name_value_context(callback):
-        warnings.warn(
-            "on_kube_api_event(name, value, context) is deprecated: take (event, context) "
-            "and read event.name and event.value, as the original operator passes them",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        callback(event.name, event.value, context)
-        return
-    callback(event, context)
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -300,7 +268,7 @@ class EventRelay:
         raw = event.get("value", "")
         if self.on_kube_api_event is not None:
             api_event = KubeApiEvent.from_event(event, self.namespace)
-            call_api_event_callback(self.on_kube_api_event, api_event, self.context)
+            self.on_kube_api_event(api_event, self.context)
         if name != "xcom":
             return
         try:

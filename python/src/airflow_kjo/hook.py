@@ -348,12 +348,7 @@ def _default_kube_config_path() -> Optional[str]:
 
 async def _off_loop(function: Callable[[], Any]) -> Any:
     """Runs a blocking call (a connection lookup) without blocking the triggerer's event loop."""
-    try:
-        from asgiref.sync import sync_to_async
+    from asgiref.sync import sync_to_async  # a dependency of Airflow 2.10+, airflow-core and the task SDK
 
-        return await sync_to_async(function)()
-    except ImportError:  # pragma: no cover - asgiref comes with Airflow
-        import asyncio
-
-        return await asyncio.get_running_loop().run_in_executor(None, function)
+    return await sync_to_async(function)()
 

@@ -37,7 +37,7 @@ import re
 from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
 from airflow_kjo._compat import AirflowException, AirflowSkipException, mask_secret
-from airflow_kjo.body import read_body_file, resolve_body_path
+from airflow_kjo.body import body_search_path, read_body_file, resolve_body_path
 from airflow_kjo.events import EventRelay
 from airflow_kjo.hook import DEFAULT_CONN_ID
 from airflow_kjo.k8s_objects import env_list, secret_parts, to_k8s
@@ -298,7 +298,38 @@ class KubernetesLegacyJobOperator(KubernetesJobOperator):
             raise ValueError(
                 f"{task_id}: give an image (or pod_template_file, pod_template_dict, full_pod_spec, body, body_filepath)"
             )
-        # Set before super().__init__, which may build the body (validate_body_on_init).
+        if schedule_timeout_seconds is not None:
+            # The provider waits schedule_timeout_seconds to be scheduled, then
+            # startup_timeout_seconds to start: kjo has one timeout for both.
+            startup_timeout_seconds = float(schedule_timeout_seconds) + float(
+                120 if startup_timeout_seconds is None else startup_timeout_seconds
+            )
+        reattach = durable if durable is not None else reattach_on_restart
+        super().__init__(
+            task_id=task_id,
+            image=image,
+            name_prefix=name,
+            namespace=namespace,
+            command=cmds,
+            arguments=arguments,
+            labels=labels,
+            image_pull_policy=image_pull_policy,
+            image_pull_secrets=image_pull_secrets,
+            startup_timeout_seconds=startup_timeout_seconds,
+            get_logs=get_logs,
+            delete_policy=delete_policy_for(delete_policy, is_delete_operator_pod, on_finish_action),
+            in_cluster=in_cluster,
+            config_file=config_file,
+            cluster_context=cluster_context,
+            random_name_postfix_length=8 if random_name_suffix else 0,
+            reattach=True if reattach is None else bool(reattach),
+            body=body,
+            body_filepath=body_filepath,
+            kubernetes_conn_id=kubernetes_conn_id,
+            **kwargs,
+        )
+        # Read by build_body; validate_body_on_init builds the body once this
+        # __init__ returns (see KubernetesJobOperator), so after super().__init__ is fine.
         self._own_body = own_body
         self.name = name
         self.env_vars = env_vars
@@ -334,7 +365,9 @@ class KubernetesLegacyJobOperator(KubernetesJobOperator):
         self.full_pod_spec = full_pod_spec
         self.pod_template_dict = pod_template_dict
         self.pod_template_file = (
-            resolve_body_path(pod_template_file, self._body_search_path()) if pod_template_file else None
+            resolve_body_path(pod_template_file, body_search_path(getattr(self, "_dag", None)))
+            if pod_template_file
+            else None
         )
         self._pod_template = _load_pod_file(self.pod_template_file) if self.pod_template_file else None
         self.base_container_name = base_container_name or self.BASE_CONTAINER_NAME
@@ -351,36 +384,6 @@ class KubernetesLegacyJobOperator(KubernetesJobOperator):
         self.random_name_suffix = random_name_suffix
         self.schedule_timeout_seconds = schedule_timeout_seconds
         self._last_body: Optional[str] = None
-        if schedule_timeout_seconds is not None:
-            # The provider waits schedule_timeout_seconds to be scheduled, then
-            # startup_timeout_seconds to start: kjo has one timeout for both.
-            startup_timeout_seconds = float(schedule_timeout_seconds) + float(
-                120 if startup_timeout_seconds is None else startup_timeout_seconds
-            )
-        reattach = durable if durable is not None else reattach_on_restart
-        super().__init__(
-            task_id=task_id,
-            image=image,
-            name_prefix=name,
-            namespace=namespace,
-            command=cmds,
-            arguments=arguments,
-            labels=labels,
-            image_pull_policy=image_pull_policy,
-            image_pull_secrets=image_pull_secrets,
-            startup_timeout_seconds=startup_timeout_seconds,
-            get_logs=get_logs,
-            delete_policy=delete_policy_for(delete_policy, is_delete_operator_pod, on_finish_action),
-            in_cluster=in_cluster,
-            config_file=config_file,
-            cluster_context=cluster_context,
-            random_name_postfix_length=8 if random_name_suffix else 0,
-            reattach=True if reattach is None else bool(reattach),
-            body=body,
-            body_filepath=body_filepath,
-            kubernetes_conn_id=kubernetes_conn_id,
-            **kwargs,
-        )
 
     @property
     def cmds(self) -> Optional[List[str]]:
@@ -388,6 +391,7 @@ class KubernetesLegacyJobOperator(KubernetesJobOperator):
         return self.command
 
     def _builds_own_body(self) -> bool:
+        """True unless ``body`` or ``body_filepath`` was given: the Job comes from the pod arguments."""
         return self._own_body
 
     # ------------------------------------------------------------ the body

@@ -39,6 +39,7 @@ kjo's ``--execution-timeout`` and the first resource's
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 import shlex
@@ -47,8 +48,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from airflow_kjo._compat import AirflowException, BaseOperator
 from airflow_kjo.body import (
     TEMPLATE_EXTENSIONS,
+    body_search_path,
     body_text,
-    caller_directory,
     override_image,
     read_body_file,
     resolve_body_path,
@@ -95,6 +96,64 @@ def _short_command(argv: Sequence[str], limit: int = 200) -> str:
     for arg in argv:
         parts.append(arg if len(arg) <= limit else arg[:limit] + f"...({len(arg)} chars)")
     return shlex.join(parts)
+
+
+#: The instance attribute that counts the ``__init__`` calls under way (see ``_checked_when_built``).
+_INIT_DEPTH = "_kjo_init_depth"
+
+
+def _checked_when_built(init: Callable[..., None]) -> Callable[..., None]:
+    """Wraps an ``__init__`` of ``KubernetesJobOperator`` or of a subclass: when
+    the outermost of them returns, the task is checked once (``_check_built``).
+
+    ``KubernetesJobOperator.__init__`` is wrapped where it is defined, each
+    subclass's by ``KubernetesJobOperator.__init_subclass__``, inside Airflow's
+    own wrapper (``BaseOperatorMeta`` wraps the class's ``__init__`` after the
+    class is made), so default arguments, ``partial().expand()`` and the
+    signature Airflow reads through ``__wrapped__`` are those of the plain
+    ``__init__``. The depth is counted on the instance, so a subclass's
+    ``super().__init__`` is never taken for the outermost call, however deep
+    the hierarchy; the count is removed when the outermost call returns.
+    """
+
+    @functools.wraps(init)
+    def checked_init(self: "KubernetesJobOperator", *args: Any, **kwargs: Any) -> None:
+        depth = self.__dict__.get(_INIT_DEPTH, 0)
+        object.__setattr__(self, _INIT_DEPTH, depth + 1)  # not through BaseOperator.__setattr__
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            if depth:
+                object.__setattr__(self, _INIT_DEPTH, depth)
+            else:
+                object.__delattr__(self, _INIT_DEPTH)
+        if depth == 0:
+            _check_built(self)
+
+    return checked_init
+
+
+def _check_built(task: "KubernetesJobOperator") -> None:
+    """The checks of a fully built task, run once when its outermost ``__init__``
+    returns: a subclass has set every attribute its ``build_body`` reads, before
+    or after ``super().__init__``.
+
+    Raises ValueError when the task has no body source, when
+    ``validate_body_on_init=True`` was asked for a body only Jinja can build,
+    or when ``kjo render`` rejects the body (``validate_body_on_init``).
+    """
+    if task.body is None and task.image is None and not task._builds_own_body():
+        raise ValueError(f"{task.task_id}: give one of body, body_filepath or image")
+    if not task._validate_body_on_init:
+        return
+    if task.enable_jinja and task.body is not None and not isinstance(task.body, (dict, list)):
+        if task._validate_body_on_init_asked:
+            raise ValueError(
+                f"{task.task_id}: validate_body_on_init=True needs enable_jinja=False or a dict/list "
+                "body: a Jinja template can only be built when the task runs"
+            )
+        return  # on by the config: a template body is checked when the task runs
+    task.validate_body()
 
 
 class KubernetesJobOperator(BaseOperator):
@@ -150,6 +209,13 @@ class KubernetesJobOperator(BaseOperator):
     (``.output``, ``xcom_pull(task_ids=...)``) and pushes ``kjo_run_id``,
     ``kjo_namespace`` and ``kjo_resources``; each key of the run's XCom is also
     pushed on its own, always.
+
+    Subclasses: ``__init__`` calls no method a subclass can override. What
+    needs the whole task (the body-source check, ``validate_body_on_init``)
+    runs once, when the outermost ``__init__`` of the hierarchy returns, so a
+    subclass sets its own attributes before or after ``super().__init__`` as
+    it likes; override ``build_body`` (and ``_builds_own_body``) to build the
+    body from them.
     """
 
     template_fields: Sequence[str] = (
@@ -175,6 +241,13 @@ class KubernetesJobOperator(BaseOperator):
     template_fields_renderers = {"body": "yaml", "envs": "json", "labels": "json", "command": "py"}
     ui_color = "#d6e9ff"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wraps a subclass's own ``__init__`` (see ``_checked_when_built``)."""
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _checked_when_built(cls.__dict__["__init__"])  # type: ignore[method-assign]
+
+    @_checked_when_built
     def __init__(
         self,
         *,
@@ -212,12 +285,10 @@ class KubernetesJobOperator(BaseOperator):
     ) -> None:
         super().__init__(task_id=task_id, **kwargs)
         settings = load_settings()
-        if body is None and body_filepath is None and image is None and not self._builds_own_body():
-            raise ValueError(f"{task_id}: give one of body, body_filepath or image")
         if isinstance(body, str) and _looks_like_path(body) and body_filepath is None:
             body_filepath, body = body, None
         if body_filepath is not None:
-            body_filepath = resolve_body_path(body_filepath, self._body_search_path())
+            body_filepath = resolve_body_path(body_filepath, body_search_path(getattr(self, "_dag", None)))
             if body is None:
                 body = read_body_file(body_filepath)
         if body is not None and not isinstance(body, (str, dict, list)):
@@ -265,39 +336,21 @@ class KubernetesJobOperator(BaseOperator):
         self.kubernetes_conn_id = kubernetes_conn_id
         self._kjo: Optional[KjoProcess] = None
         self._stderr_tail: List[str] = []
-
-        self._validate_on_init(validate_body_on_init, settings)
-
-    def _validate_on_init(self, validate_body_on_init: Optional[bool], settings: Settings) -> None:
-        explicit = validate_body_on_init is not None
-        if not (validate_body_on_init if explicit else settings.validate_body_on_init):
-            return
-        if self.enable_jinja and self.body is not None and not isinstance(self.body, (dict, list)):
-            if explicit:
-                raise ValueError(
-                    f"{self.task_id}: validate_body_on_init=True needs enable_jinja=False or a dict/list "
-                    "body: a Jinja template can only be built when the task runs"
-                )
-            return
-        self.validate_body()
+        # Read by _check_built once the outermost __init__ returns.
+        self._validate_body_on_init = bool(
+            settings.validate_body_on_init if validate_body_on_init is None else validate_body_on_init
+        )
+        self._validate_body_on_init_asked = validate_body_on_init is not None
 
     # ----------------------------------------------------------------- hooks
 
     def _builds_own_body(self) -> bool:
-        """True in subclasses that build the body from their own arguments.
+        """True in subclasses that build the body from their own arguments
+        (then neither ``body``, ``body_filepath`` nor ``image`` is needed).
 
-        Called by ``__init__``: a subclass sets the attributes this and
-        ``build_body`` read before it calls ``super().__init__``.
+        Called once the task is built (never from ``__init__``).
         """
         return False
-
-    def _body_search_path(self) -> List[Optional[str]]:
-        dag = getattr(self, "_dag", None)
-        folder = getattr(dag, "folder", None) if dag is not None else None
-        search = list(getattr(dag, "template_searchpath", None) or []) if dag is not None else []
-        if isinstance(search, str):
-            search = [search]
-        return [caller_directory(), folder, *search]
 
     def build_body(self, context: Any = None) -> Tuple[Optional[str], Optional[str]]:
         """(body text for ``--body``, image for ``--image``): exactly one is set.
@@ -364,7 +417,7 @@ class KubernetesJobOperator(BaseOperator):
         )
 
     def _execution_timeout_seconds(self) -> Optional[float]:
-        timeout = getattr(self, "execution_timeout", None)
+        timeout = self.execution_timeout
         return timeout.total_seconds() if timeout is not None and timeout.total_seconds() > 0 else None
 
     # --------------------------------------------------------------- jinja

@@ -2,10 +2,11 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
-from airflow_kjo.body import body_text, override_image, read_body_file, resolve_body_path
+from airflow_kjo.body import body_search_path, body_text, override_image, read_body_file, resolve_body_path
 
 
 def test_body_text():
@@ -72,3 +73,12 @@ def test_override_image_annotated_main_container():
 def test_override_image_needs_containers():
     with pytest.raises(ValueError, match="no containers"):
         override_image({"apiVersion": "v1", "kind": "Service", "spec": {}}, "x")
+
+
+def test_body_search_path_is_the_callers_directory_then_the_dags_folder_and_search_path():
+    from types import SimpleNamespace
+
+    here = str(Path(__file__).resolve().parent)
+    assert body_search_path(None) == [here, None]
+    assert body_search_path(SimpleNamespace(folder="/dags", template_searchpath="/t")) == [here, "/dags", "/t"]
+    assert body_search_path(SimpleNamespace(folder="/dags", template_searchpath=["/a", "/b"])) == [here, "/dags", "/a", "/b"]

@@ -58,6 +58,15 @@ with DAG("fake_kjo_dag", schedule=None, start_date=datetime(2024, 1, 1), default
         task_id="legacy", name="legacy-name", image="ubuntu", cmds=["bash", "-c"], arguments=["echo {{ ds }}"],
         env_vars={"A": "{{ ds }}"}, is_delete_operator_pod=False,
     )
+    # Dynamic task mapping: Airflow builds each mapped task when it runs; validate_body_on_init
+    # then builds the legacy Job from the subclass's own (mapped) arguments.
+    mapped = KubernetesJobOperator.partial(task_id="mapped", image="busybox").expand(
+        command=[["echo", "a"], ["echo", "b"]]
+    )
+    mapped_legacy = KubernetesLegacyJobOperator.partial(
+        task_id="mapped_legacy", name="mapped-legacy", image="ubuntu", env_vars={"A": "1"},
+        validate_body_on_init=True, enable_jinja=False,
+    ).expand(arguments=[["x"], ["y"]])
     pull = PythonOperator(task_id="pull", python_callable=check_pulled)
     [ok, deferred] >> pull
     output = PythonOperator(task_id="output", python_callable=lambda value: print(f"OUTPUT {value!r}"), op_args=[ok.output])
@@ -170,6 +179,8 @@ SCRIPTS = {
     "run-conn": {"events": [result_event(runId="run-conn", namespace="conn-ns")]},
     "templated": {"events": [result_event()]},
     "legacy-name": {"events": [log("legacy ran"), result_event()]},
+    "mapped": {"events": [result_event()]},
+    "mapped-legacy": {"by_subcommand": {"render": {"events": [], "exit": 0}, "run": {"events": [result_event()]}}},
 }
 
 
@@ -321,6 +332,25 @@ def test_legacy_operator_arguments(fake_dag_run):
     assert body[0]["kind"] == "Job" and container["env"] == [{"name": "A", "value": "2024-01-01"}]
     assert container["command"] == ["bash", "-c"] and container["args"] == ["echo 2024-01-01"]
     assert "--delete-policy=Never" in argv and not any(a.startswith("--command") for a in argv)
+
+
+def test_mapped_tasks_run_one_kjo_each_and_validate_the_body_they_build(fake_dag_run):
+    run, fake = fake_dag_run
+    for task in ("mapped[0]", "mapped[1]", "mapped_legacy[0]", "mapped_legacy[1]"):
+        assert run.task_state(task) == "success", run.log[-6000:]
+    commands = sorted([a for a in c if a.startswith("--command=")] for c in calls_for(fake, "mapped") if c[0] == "run")
+    assert commands == [["--command=echo", "--command=a"], ["--command=echo", "--command=b"]]
+
+    def args_of(argv):
+        body = json.loads(fake.files_of(argv)["--body-file"]["text"])
+        container = body[0]["spec"]["template"]["spec"]["containers"][0]
+        assert container["env"] == [{"name": "A", "value": "1"}]
+        return container["args"]
+
+    legacy = calls_for(fake, "mapped-legacy")
+    assert sorted(args_of(c) for c in legacy if c[0] == "run") == [["x"], ["y"]]
+    # Each mapped task, built from its own arguments, had its Job checked by kjo render.
+    assert sorted({tuple(args_of(c)) for c in legacy if c[0] == "render"}) == [("x",), ("y",)]
 
 
 KILL_DAG = DAG_IMPORTS + """

@@ -78,14 +78,6 @@ def test_xcom_one_push_per_key_and_callback():
     assert calls[0][0].parsed == {"a": 1, "b": [2]}
 
 
-def test_callback_of_airflow_kjo_0_1_still_gets_name_value_context():
-    calls = []
-    r = EventRelay(log=Recorder(), context="ctx", on_kube_api_event=lambda name, value, context: calls.append((name, value, context)))
-    with pytest.warns(DeprecationWarning, match="on_kube_api_event"):
-        r.handle({"type": "api_event", "name": "progress", "value": "50%", "pod": "p", "container": "c"})
-    assert calls == [("progress", "50%", "ctx")]
-
-
 def test_container_filter_progress_callback_and_formatter():
     seen = []
     r, log, _, _ = relay(log_containers=["base"], progress_callback=seen.append, log_formatter=lambda c, m: f"<{c}> {m}")

@@ -263,3 +263,44 @@ def test_validate_body_on_init_builds_with_the_subclass_attributes_set(fake_kjo)
     argv = fake_kjo.calls()[0]
     body = json.loads(fake_kjo.files_of(argv)["--body-file"]["text"])
     assert body[0]["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "A", "value": "1"}]
+
+
+def test_validate_body_on_init_with_a_jinja_string_body_is_refused():
+    with pytest.raises(ValueError, match="l: validate_body_on_init=True needs enable_jinja=False"):
+        KubernetesLegacyJobOperator(task_id="l", body="kind: Job", validate_body_on_init=True)
+
+
+class WithTeam(KubernetesLegacyJobOperator):
+    """A user's subclass that adds to the legacy arguments after super().__init__."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.env_vars = {**(self.env_vars or {}), "TEAM": "data"}
+
+
+def test_a_subclass_of_the_legacy_operator_is_validated_with_what_it_sets_after_super_init(fake_kjo):
+    fake_kjo.script([], exit=0)
+    WithTeam(task_id="w", image="ubuntu", env_vars={"A": "1"}, validate_body_on_init=True, enable_jinja=False)
+    calls = fake_kjo.calls()
+    assert len(calls) == 1 and calls[0][0] == "render"
+    body = json.loads(fake_kjo.files_of(calls[0])["--body-file"]["text"])
+    env = body[0]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "A", "value": "1"}, {"name": "TEAM", "value": "data"}]
+
+
+def test_pod_template_file_relative_to_the_dags_template_searchpath(tmp_path):
+    from datetime import datetime
+
+    from airflow_kjo._compat import AIRFLOW_MAJOR
+
+    if AIRFLOW_MAJOR >= 3:
+        from airflow.sdk import DAG
+    else:  # pragma: no cover
+        from airflow import DAG
+
+    (tmp_path / "pods").mkdir()
+    (tmp_path / "pods" / "pod.yaml").write_text("spec:\n  containers:\n  - name: base\n    image: from-template\n")
+    with DAG(dag_id="t", schedule=None, start_date=datetime(2024, 1, 1), template_searchpath=str(tmp_path)):
+        task = KubernetesLegacyJobOperator(task_id="p", pod_template_file="pods/pod.yaml")
+    assert task.pod_template_file == str(tmp_path / "pods" / "pod.yaml")
+    assert task.job_body()["spec"]["template"]["spec"]["containers"][0]["image"] == "from-template"

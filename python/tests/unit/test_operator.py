@@ -1,5 +1,6 @@
 """The operators in-process: arguments, Jinja, the kjo request, the legacy Job body."""
 
+import inspect
 import json
 from datetime import datetime
 from pathlib import Path
@@ -247,3 +248,136 @@ def test_logged_command_cuts_long_values():
 
     text = _short_command(["kjo", "run", "--label=a=" + "x" * 1000])
     assert "(1010 chars)" in text and len(text) < 300
+
+
+# ------------------------------------------- subclasses and __init__ order
+
+
+def recording_subclass(base):
+    """A subclass of ``base`` overriding every method and property of the operator
+    classes it inherits, recording each call with whether its own ``__init__``
+    (which sets ``built`` after ``super().__init__``) had finished."""
+    calls = []
+    namespace = {}
+    for klass in reversed(base.__mro__[: base.__mro__.index(KubernetesJobOperator) + 1]):
+        for name, member in vars(klass).items():
+            if name.startswith("__"):
+                continue
+            if inspect.isfunction(member):
+                def method(self, *args, _name=name, **kwargs):
+                    calls.append((_name, self.__dict__.get("built", False)))
+                    return getattr(super(recording, self), _name)(*args, **kwargs)
+
+                namespace[name] = method
+            elif isinstance(member, property):
+                def getter(self, _name=name):
+                    calls.append((_name, self.__dict__.get("built", False)))
+                    return getattr(super(recording, self), _name)
+
+                namespace[name] = property(getter)
+
+    def __init__(self, **kwargs):
+        super(recording, self).__init__(**kwargs)
+        self.built = True
+
+    namespace["__init__"] = __init__
+    recording = type(base)(f"Recording{base.__name__}", (base,), namespace)
+    return recording, calls
+
+
+@pytest.mark.parametrize(
+    "base, kwargs",
+    [
+        (KubernetesJobOperator, {"body": {"apiVersion": "v1", "kind": "Pod"}}),
+        (KubernetesLegacyJobOperator, {"image": "ubuntu", "env_vars": {"A": "1"}}),
+    ],
+    ids=["KubernetesJobOperator", "KubernetesLegacyJobOperator"],
+)
+def test_init_calls_no_method_a_subclass_overrides(fake_kjo, base, kwargs):
+    fake_kjo.script([], exit=0)
+    recording, calls = recording_subclass(base)
+    task = recording(task_id="r", validate_body_on_init=True, enable_jinja=False, **kwargs)
+    assert task.built
+    assert [name for name, built in calls if not built] == []
+    # The checks of the built task did run, through the subclass's overrides.
+    assert ("validate_body", True) in calls and ("build_body", True) in calls
+    assert [argv[0] for argv in fake_kjo.calls()] == ["render"]
+
+
+class Greeting(KubernetesJobOperator):
+    """Builds its own body from an attribute it sets after super().__init__."""
+
+    def __init__(self, *, greeting, **kwargs):
+        super().__init__(**kwargs)
+        self.greeting = greeting
+
+    def _builds_own_body(self):
+        return True
+
+    def build_body(self, context=None):
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "g"},
+               "spec": {"containers": [{"name": "main", "image": "busybox", "args": [self.greeting]}]}}
+        return json.dumps([pod]), None
+
+
+class LoudGreeting(Greeting):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.greeting = self.greeting.upper()
+
+
+def test_subclass_setting_its_attributes_after_super_init_is_validated_with_them(fake_kjo):
+    fake_kjo.script([], exit=0)
+    task = Greeting(task_id="g", greeting="hi", validate_body_on_init=True)
+    argv = fake_kjo.calls()[0]
+    assert argv[:3] == ["render", "-o", "json"]
+    body = json.loads(fake_kjo.files_of(argv)["--body-file"]["text"])
+    assert body[0]["spec"]["containers"][0]["args"] == ["hi"]
+    assert "_kjo_init_depth" not in vars(task)  # nothing of the check stays on the task
+
+
+def test_a_deeper_subclass_is_validated_once_when_its_own_init_returns(fake_kjo):
+    fake_kjo.script([], exit=0)
+    LoudGreeting(task_id="g", greeting="hi", validate_body_on_init=True)
+    calls = fake_kjo.calls()
+    assert len(calls) == 1
+    body = json.loads(fake_kjo.files_of(calls[0])["--body-file"]["text"])
+    assert body[0]["spec"]["containers"][0]["args"] == ["HI"]
+
+
+def test_subclass_body_rejected_by_kjo_fails_the_task_at_parse_time(fake_kjo):
+    fake_kjo.script([{"stderr": "kjo: document 1 (Pod): spec.containers[0].args: bad"}], exit=2)
+    with pytest.raises(ValueError, match=r"g: invalid body: .*spec.containers\[0\].args: bad"):
+        Greeting(task_id="g", greeting="hi", validate_body_on_init=True)
+
+
+def test_validate_body_on_init_from_the_config_checks_a_subclass_body(fake_kjo, monkeypatch):
+    fake_kjo.script([], exit=0)
+    monkeypatch.setenv("AIRFLOW__KUBERNETES_JOB_OPERATOR__VALIDATE_BODY_ON_INIT", "True")
+    Greeting(task_id="g", greeting="hi")
+    assert [argv[0] for argv in fake_kjo.calls()] == ["render"]
+    # The config asks for it, not the task: a Jinja body is left for when the task runs.
+    KubernetesJobOperator(task_id="t", body="kind: Job\nmetadata: {name: '{{ ds }}'}\n")
+    assert len(fake_kjo.calls()) == 1
+    Greeting(task_id="g2", greeting="hi", validate_body_on_init=False)
+    assert len(fake_kjo.calls()) == 1
+
+
+def test_a_subclass_that_builds_no_body_still_needs_a_body_source():
+    class Plain(KubernetesJobOperator):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.extra = 1
+
+    with pytest.raises(ValueError, match="p: give one of body, body_filepath or image"):
+        Plain(task_id="p")
+    assert Plain(task_id="p2", image="busybox").extra == 1
+
+
+@pytest.mark.parametrize("operator", [KubernetesJobOperator, KubernetesLegacyJobOperator])
+def test_partial_and_expand_take_the_arguments_of_every_init(operator):
+    own = "envs" if operator is KubernetesJobOperator else "env_vars"
+    with dag():
+        operator.partial(task_id="m", image="busybox", **{own: {"A": "1"}}).expand(arguments=[["a"], ["b"]])
+        with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+            operator.partial(task_id="bad", image="busybox", bogus=1)
