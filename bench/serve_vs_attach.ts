@@ -1,7 +1,8 @@
 /**
  * Following many runs at once: N sleeping runs on the local cluster, followed by one `kjo serve`,
- * by N `kjo attach` processes, or by the cncf.kubernetes provider's `KubernetesPodTrigger` (N
- * triggers in one asyncio loop, as an Airflow triggerer runs them). Every follower reaches the
+ * by N `kjo attach` processes, by airflow-kjo's `KjoRunTrigger` (N triggers in one asyncio loop
+ * sharing one `kjo serve` child, as a triggerer runs deferred tasks), or by the cncf.kubernetes
+ * provider's `KubernetesPodTrigger` (N triggers in one asyncio loop). Every follower reaches the
  * API server through a recording proxy (bench/_recording_proxy.ts) that counts its requests and
  * open watch and log streams per namespace.
  *
@@ -11,7 +12,8 @@
  * `--concurrency` of its pods run at a time. Each pod sleeps `--sleep` seconds, prints `done` and
  * exits.
  *
- * Reported per follower and N: summed Pss (peak, sampled every second), CPU ms/s of the followers
+ * Reported per follower and N: summed Pss of its whole process tree (peak, sampled every second),
+ * CPU ms/s of the followers
  * while every run waits (a window before any gate is lifted) and over the whole follow, API
  * requests (total, per run, per second while waiting) and the most watch and log streams open at
  * once in the namespace, and the delay from each run's last output (the `done` line's timestamp,
@@ -19,7 +21,7 @@
  * Job's `Complete` condition (whole seconds).
  *
  * ```sh
- * deno run -A bench/serve_vs_attach.ts --runs 50,200            # serve, attach (N ≤ 50), trigger
+ * deno run -A bench/serve_vs_attach.ts --runs 50,200            # serve, attach (N ≤ 50), kjotrigger, trigger
  * deno run -A bench/serve_vs_attach.ts --scale                  # adds N = 1000
  * deno run -A bench/serve_vs_attach.ts --render                 # only rewrite .md and .svg from .json
  * ```
@@ -36,12 +38,13 @@ import { type ProxyCounts, RecordingProxy } from "./_recording_proxy.ts";
 import { ensureVenv } from "./_venv.ts";
 import { renderSvg } from "./_plot.ts";
 
-const TOOL_IDS = ["serve", "attach", "trigger"] as const;
+const TOOL_IDS = ["serve", "attach", "kjotrigger", "trigger"] as const;
 type ToolId = typeof TOOL_IDS[number];
 
 const TOOL_LABELS: Record<ToolId, string> = {
   serve: "1 × kjo serve",
   attach: "N × kjo attach",
+  kjotrigger: "KjoRunTrigger × N (one asyncio loop, one kjo serve)",
   trigger: "KubernetesPodTrigger × N (one asyncio loop)",
 };
 
@@ -62,7 +65,8 @@ const USAGE = `deno run -A bench/serve_vs_attach.ts [OPTIONS]
 
   --runs LIST         numbers of runs (default 50,200)
   --scale             add 1000 to --runs
-  --tools LIST        serve, attach, trigger (default all; attach only up to --attach-max runs)
+  --tools LIST        serve, attach, kjotrigger, trigger (default all; attach only up to
+                      --attach-max runs)
   --sleep S           seconds each pod sleeps (default 40)
   --concurrency K     most pods of the bench running at once (default 40)
   --attach-max N      largest N for N × kjo attach (default 50)
@@ -198,14 +202,19 @@ export interface Row {
   succeeded: number;
   /** Results that were not success, by state and message. */
   failures: string[];
+  /** kjotrigger only: pod log lines the triggers relayed to the task log, in total. */
+  logLinesRelayed?: number;
   load: { start: string; end: string };
   startedAt: string;
 }
 
 interface Follower {
   pids: () => number[];
-  /** Result time (ms since epoch) and state by run key (run id, or pod name for the trigger). */
-  results: Map<string, { time: number; state: string; message?: string }>;
+  /**
+   * Result time (ms since epoch) and state by run key (run id, or pod name for the trigger);
+   * for kjotrigger also the pod log lines its trigger relayed to the task log.
+   */
+  results: Map<string, { time: number; state: string; message?: string; lines?: number }>;
   following: Set<string>;
   /** Ends the follower: `force` when runs are still followed (it is then signalled). */
   stop: (force: boolean) => Promise<void>;
@@ -383,6 +392,101 @@ async function followWithTrigger(
   return f;
 }
 
+/**
+ * The kjo that a `KjoRunTrigger`'s `kjo serve` runs (its `KJO_BINARY`): a script that execs the
+ * `deno run -A cli.ts` of the `serve` follower, so no shell stays in the process tree. Returns
+ * its folder (removed by the caller).
+ */
+async function kjoWrapper(): Promise<{ dir: string; path: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "kjo-bench-kjo-" });
+  const path = `${dir}/kjo`;
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  await Deno.writeTextFile(
+    path,
+    `#!/bin/sh\nexec ${quote(Deno.execPath())} run -A ${quote(`${root}cli.ts`)} "$@"\n`,
+  );
+  await Deno.chmod(path, 0o755);
+  return { dir, path };
+}
+
+/**
+ * airflow-kjo's `KjoRunTrigger`, one per run, in one asyncio loop (bench/peers/kjo_trigger.py):
+ * the triggers share one `kjo serve` child, which reaches the API server through the proxy's
+ * kubeconfig (the triggers' `config_file`).
+ */
+async function followWithKjoTrigger(
+  runIds: string[],
+  namespace: string,
+  kubeconfig: string,
+  python: string,
+): Promise<Follower> {
+  const idsFile = await Deno.makeTempFile({ prefix: "kjo-bench-runs-" });
+  await Deno.writeTextFile(idsFile, runIds.join("\n") + "\n");
+  const home = `${root}bench/results/tmp/airflow-home-kjotrigger`;
+  await Deno.mkdir(home, { recursive: true });
+  const taskLog = `${home}/task-log-${namespace}.jsonl`;
+  const kjo = await kjoWrapper();
+  const child = new Deno.Command(python, {
+    args: [`${root}bench/peers/kjo_trigger.py`, kubeconfig, namespace, idsFile, taskLog],
+    cwd: root,
+    env: {
+      AIRFLOW_HOME: home,
+      AIRFLOW__CORE__LOAD_EXAMPLES: "False",
+      KUBECONFIG: kubeconfig,
+      KJO_BINARY: kjo.path,
+      NO_COLOR: "1",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const f: Follower = {
+    // The Python process and its descendants: the kjo serve it started, and any other.
+    pids: () => [child.pid, ...descendants(child.pid)],
+    results: new Map(),
+    following: new Set(),
+    stop: async (force) => {
+      if (force) {
+        try {
+          child.kill("SIGTERM"); // kjo serve then reads the end of its stdin and exits
+        } catch { /* gone */ }
+      }
+      await child.status;
+      await Deno.remove(idsFile).catch(() => {});
+      await Deno.remove(taskLog).catch(() => {});
+      await Deno.remove(kjo.dir, { recursive: true }).catch(() => {});
+    },
+  };
+  const errTail: string[] = [];
+  readLines(child.stderr, (line) => {
+    errTail.push(line);
+    if (errTail.length > 20) errTail.shift();
+  });
+  readLines(child.stdout, (line) => {
+    let event;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return; // a library's own output
+    }
+    if (typeof event.following === "string") f.following.add(event.following);
+    if (typeof event.run === "string") {
+      f.results.set(event.run, {
+        time: Date.parse(event.time),
+        state: String(event.state ?? event.status),
+        message: event.message ?? undefined,
+        lines: Number(event.lines ?? 0),
+      });
+    }
+  });
+  child.status.then((s) => {
+    if (s.code !== 0) {
+      log(`KjoRunTrigger process exited ${s.code}: ${errTail.join(" ⏎ ").slice(-600)}`);
+    }
+  });
+  return f;
+}
+
 function percentiles(values: number[]): { p50: number; p99: number; max: number; of: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) =>
@@ -556,6 +660,8 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
       ? followWithServe(keys, namespace, proxy.kubeconfigPath)
       : tool === "attach"
       ? followWithAttach(keys, namespace, proxy.kubeconfigPath)
+      : tool === "kjotrigger"
+      ? await followWithKjoTrigger(keys, namespace, proxy.kubeconfigPath, python)
       : await followWithTrigger(keys, namespace, proxy.kubeconfigPath, python);
     await until("every run followed", 600_000, () => f.following.size === n);
     const readyAfterS = (Date.now() - t0) / 1000;
@@ -666,6 +772,9 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
     const elsewhere = Object.entries(counts.peak).filter(([k]) => k !== namespace)
       .reduce((s, [, v]) => s + v.watch, 0);
     const results = [...f.results.values()];
+    const lines = tool === "kjotrigger"
+      ? results.reduce((s, r) => s + (r.lines ?? 0), 0)
+      : undefined;
     return {
       tool,
       runs: n,
@@ -699,6 +808,7 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
           .map((r) => `${r.state}: ${r.message ?? ""}`.slice(0, 300))
           .reduce((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {} as Record<string, number>),
       ).map(([k, v]) => `${v} × ${k}`),
+      ...(lines !== undefined ? { logLinesRelayed: lines } : {}),
       load: { start: loadStart, end: await loadavg() },
       startedAt,
     };
@@ -876,14 +986,32 @@ if (import.meta.main) {
   const args = parseArgs(Deno.args);
   const results = await readResults(`${args.out}.json`);
   if (!args.render) {
-    const python = args.tools.includes("trigger")
-      ? await ensureVenv({ name: "provider", benchDir: `${root}bench`, python: args.python, log })
-      : args.python;
+    // The Python of each Python follower: the provider's venv, and one with Airflow and
+    // airflow-kjo from this checkout (pinned as python/ tests it).
+    const pythons: Partial<Record<ToolId, string>> = {};
+    if (args.tools.includes("trigger")) {
+      pythons.trigger = await ensureVenv({
+        name: "provider",
+        benchDir: `${root}bench`,
+        python: args.python,
+        log,
+      });
+    }
+    if (args.tools.includes("kjotrigger")) {
+      pythons.kjotrigger = await ensureVenv({
+        name: "kjo",
+        benchDir: `${root}bench`,
+        python: args.python,
+        lock: `${root}python/requirements-test.lock`,
+        editable: `${root}python`,
+        log,
+      });
+    }
     for (const n of args.runs) {
       for (const tool of args.tools) {
         if (tool === "attach" && n > args.attachMax) continue;
         log(`${tool}: ${n} runs sleeping ${args.sleep} s, at most ${args.concurrency} at once`);
-        const row = await scenario(tool, n, args, python);
+        const row = await scenario(tool, n, args, pythons[tool] ?? args.python);
         log(JSON.stringify({ ...row, api: { ...row.api, byKind: undefined } }));
         results.rows = results.rows.filter((r) => !(r.tool === tool && r.runs === n));
         results.rows.push(row);
