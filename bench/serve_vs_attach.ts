@@ -173,6 +173,8 @@ export interface Row {
   processes: number;
   /** Peak of the summed Pss over the whole follow, MB. */
   pssPeakMb: number;
+  /** That peak sample by process name (`/proc/PID/comm`): how many processes, their Pss in MB. */
+  pssPeakByProcess?: Record<string, { processes: number; mb: number }>;
   /** Summed Pss in the waiting window (mean), MB. */
   pssWaitingMb: number;
   /** CPU ms/s of the followers while every run waits (no gate lifted yet). */
@@ -589,6 +591,28 @@ async function readPssKbAsync(pid: number): Promise<number> {
   }
 }
 
+/** The process's name (`/proc/PID/comm`), `?` when it is gone. */
+async function processName(pid: number): Promise<string> {
+  try {
+    return (await Deno.readTextFile(`/proc/${pid}/comm`)).trim();
+  } catch {
+    return "?";
+  }
+}
+
+/** Pss samples summed by process name, MB. */
+function pssByName(
+  each: { name: string; kb: number }[],
+): Record<string, { processes: number; mb: number }> {
+  const out: Record<string, { processes: number; mb: number }> = {};
+  for (const { name, kb } of each) {
+    const entry = out[name] ??= { processes: 0, mb: 0 };
+    entry.processes++;
+    entry.mb += kb / 1024;
+  }
+  return out;
+}
+
 async function loadavg(): Promise<string> {
   return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 }
@@ -670,17 +694,29 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
     // Waiting window: every run Pending behind its gate.
     await sleep(5000);
     const pidsW = f.pids();
-    const sample = async () =>
-      (await Promise.all(f.pids().map(readPssKbAsync))).reduce((a, b) => a + b, 0);
+    // Summed Pss; the breakdown by process name of the peak sample is kept.
+    let peakByProcess: Record<string, { processes: number; mb: number }> = {};
+    let pssPeakKb = 0;
+    const sample = async () => {
+      const each = await Promise.all(
+        f.pids().map(async (pid) => ({
+          name: await processName(pid),
+          kb: await readPssKbAsync(pid),
+        })),
+      );
+      const kb = each.reduce((a, b) => a + b.kb, 0);
+      if (kb > pssPeakKb) {
+        pssPeakKb = kb;
+        peakByProcess = pssByName(each);
+      }
+      return kb;
+    };
     const ticksW0 = pidsW.reduce((s, pid) => s + readCpuTicks(pid), 0);
     const reqW0 = proxy.snapshot().requests;
     const w0 = Date.now();
     const pssW: number[] = [];
-    let pssPeakKb = 0;
     while (Date.now() - w0 < 15_000) {
-      const kb = await sample();
-      pssW.push(kb);
-      pssPeakKb = Math.max(pssPeakKb, kb);
+      pssW.push(await sample());
       await sleep(1000);
     }
     const waitS = (Date.now() - w0) / 1000;
@@ -711,7 +747,7 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
     let lastLog = Date.now();
     let timedOutAfterS: number | undefined;
     await until("every result", limitMs, async () => {
-      pssPeakKb = Math.max(pssPeakKb, await sample());
+      await sample();
       readTicks();
       if (Date.now() - lastLog > 30_000) {
         lastLog = Date.now();
@@ -785,6 +821,7 @@ async function scenario(tool: ToolId, n: number, args: Args, python: string): Pr
       ...(timedOutAfterS !== undefined ? { timedOutAfterS, resultsInTime } : {}),
       processes: pidsW.length,
       pssPeakMb: pssPeakKb / 1024,
+      pssPeakByProcess: peakByProcess,
       pssWaitingMb: pssW.reduce((a, b) => a + b, 0) / pssW.length / 1024,
       cpuWaitingMsPerS: cpuWaiting,
       cpuFollowingMsPerS: cpuFollowing,
@@ -893,6 +930,16 @@ function renderMarkdown(results: Results): string {
         r.logLinesRelayed !== undefined
           ? `; pod log lines the triggers wrote to their task logs: ${r.logLinesRelayed}`
           : ""
+      }`
+    ),
+    "",
+    "## Pss peak by process",
+    "",
+    ...rows.filter((r) => r.pssPeakByProcess).map((r) =>
+      `- N = ${r.runs}, ${label(r)}: ${
+        Object.entries(r.pssPeakByProcess!).sort((a, b) => b[1].mb - a[1].mb).map(([name, v]) =>
+          `${name} ${v.processes > 1 ? `× ${v.processes} ` : ""}${fmt(v.mb)} MB`
+        ).join(", ")
       }`
     ),
     "",
