@@ -970,7 +970,7 @@ function renderMarkdown(results: Results): string {
       rows[0]?.concurrency ?? "?"
     } of its pods running (the node accepts 110 pods and is shared with other work). ` +
     "*Following* is from the first gate lifted to the last result.",
-    "- Pss: the followers' processes summed (/proc/PID/smaps_rollup), sampled every second (waiting: mean over the window; peak: whole follow).",
+    "- Pss: the follower's whole process tree summed (the processes the bench started and every descendant; /proc/PID/smaps_rollup), sampled every second (waiting: mean over the window; peak: whole follow); *Pss peak by process* splits the peak sample by process name. CPU: the same tree (/proc/PID/stat).",
     "- kjo follows with logs on (`logs: true`, delete policy Never). KjoRunTrigger as the deferrable operator builds it with its defaults: `get_logs` on, so the shared `kjo serve` follows every container's log and each trigger writes the lines to its task log while deferred (Airflow's structlog JSON lines, level INFO, into a file). The KubernetesPodTrigger reads no logs (the pod operator reads them after the trigger fired, in the worker).",
     "- Pss and CPU of KjoRunTrigger: the whole process tree, the Python process (Airflow imported, one asyncio loop) and the `kjo serve` it started. Its runs are the same Jobs as kjo's; its result time is when the trigger yielded its event.",
     "- Delay after last line: the follower's result time (kjo: the result event's `time`; triggers: when the event was yielded) minus the `done` line's timestamp from the pod log, which the node agent stamps as the container writes it, just before it exits. " +

@@ -68,7 +68,7 @@ def _progress(_logger, _method, event_dict):
     if run is None:
         return event_dict
     message = str(event_dict.get("event", ""))
-    if message.startswith("following run "):
+    if message.startswith("following run ") and " through kjo serve " in message:
         return event_dict  # logged before the follow request is sent
     if " | " in message:
         _LINES[run] = _LINES.get(run, 0) + 1
