@@ -46,6 +46,21 @@ Deno.test("kjoTriggerTargets: the whole tree's peak, not the waiting mean, is ch
   assert.deepEqual(verdicts(lines), [false, true, true]);
 });
 
+Deno.test("kjoTriggerTargets: the delay after the Job's condition is shown, not checked", () => {
+  const lines = kjoTriggerTargets([
+    row({
+      tool: "kjotrigger",
+      runs: 200,
+      delayFromLastLine: delay(3500, 200),
+      delayFromJobComplete: delay(900, 200),
+    }),
+  ]);
+  assert.match(
+    lines[4],
+    /3500 ms .*Complete condition, whole seconds: p99 900 ms\): \*\*not met\*\*$/,
+  );
+});
+
 Deno.test("kjoTriggerTargets: runs held Pending or delays missing are not 'all succeeded'", () => {
   const held = kjoTriggerTargets([
     row({ tool: "kjotrigger", runs: 200, completed: 100, succeeded: 100 }),
