@@ -1,20 +1,33 @@
 /**
  * Virtualenvs of the Python peers: `bench/requirements-NAME.txt` (the pinned top-level packages)
- * installed with `bench/requirements-NAME.lock` as pip constraints into
+ * installed with `bench/requirements-NAME.lock` (or another lock given) as pip constraints into
  * `~/.cache/kjo/bench-venv-<hash>-NAME-py<version>`, the hash covering both files and the Python
- * version, so a changed pin makes a new venv and an unchanged one is reused.
+ * version, so a changed pin makes a new venv and an unchanged one is reused. A local package
+ * (airflow-kjo from this checkout) is installed editable on every call, as python/scripts/test.sh
+ * does, so the venv runs the checkout's code whichever checkout made it.
  *
  * @module
  */
 
 /** Options of {@link ensureVenv}. */
 export interface VenvOptions {
-  /** Peer name: `original` or `provider`. */
+  /** Peer name: `original`, `provider` or `kjo`. */
   name: string;
   /** Folder holding `requirements-NAME.txt` and `requirements-NAME.lock`. */
   benchDir: string;
   /** Python interpreter to create the venv with (≥ 3.10). */
   python: string;
+  /**
+   * Pip constraints to use instead of `requirements-NAME.lock`: another lock kept elsewhere
+   * (`relock` is then refused: that lock has its own tool).
+   * @default `${benchDir}/requirements-${name}.lock`
+   */
+  lock?: string;
+  /**
+   * A local package folder installed editable (`pip install --no-deps --no-build-isolation -e`)
+   * on every call; its build backend must be among the requirements.
+   */
+  editable?: string;
   /** Re-resolve the requirements into the lock first. */
   relock?: boolean;
   /** Progress lines. */
@@ -32,19 +45,24 @@ export interface VenvOptions {
 export async function ensureVenv(options: VenvOptions): Promise<string> {
   const { name, benchDir, python, log } = options;
   const req = `${benchDir}/requirements-${name}.txt`;
-  const lock = `${benchDir}/requirements-${name}.lock`;
+  const lock = options.lock ?? `${benchDir}/requirements-${name}.lock`;
   const pyver = (await output(python, [
     "-c",
     "import sys, platform; print(f'{sys.version_info[0]}.{sys.version_info[1]}-{platform.machine()}')",
   ])).trim();
-  if (options.relock) await relock({ req, lock, python, pyver, log });
+  if (options.relock) {
+    if (options.lock) {
+      throw new Error(`${lock} is not the bench's: re-resolve it with its own tool`);
+    }
+    await relock({ req, lock, python, pyver, log });
+  }
   const reqText = await Deno.readTextFile(req);
   const lockText = await Deno.readTextFile(lock).catch(() => "");
   const key = await sha256(`${reqText}\n${lockText}\n${pyver}`);
   const cache = `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/kjo`;
   const venv = `${cache}/bench-venv-${key.slice(0, 12)}-${name}-py${pyver}`;
   const py = `${venv}/bin/python`;
-  if (await exists(`${venv}/.kjo-ready`)) return py;
+  if (await exists(`${venv}/.kjo-ready`)) return await withEditable(py, options.editable);
   log(`creating ${venv} (installs ${name}'s packages; a minute or more the first time)`);
   await Deno.remove(venv, { recursive: true }).catch(() => {});
   await Deno.mkdir(cache, { recursive: true });
@@ -53,6 +71,22 @@ export async function ensureVenv(options: VenvOptions): Promise<string> {
   const constraints = lockText ? ["-c", lock] : [];
   await run(py, ["-m", "pip", "install", "-q", "-r", req, ...constraints]);
   await Deno.writeTextFile(`${venv}/.kjo-ready`, new Date().toISOString());
+  return await withEditable(py, options.editable);
+}
+
+async function withEditable(py: string, editable: string | undefined): Promise<string> {
+  if (editable) {
+    await run(py, [
+      "-m",
+      "pip",
+      "install",
+      "-q",
+      "--no-deps",
+      "--no-build-isolation",
+      "-e",
+      editable,
+    ]);
+  }
   return py;
 }
 
