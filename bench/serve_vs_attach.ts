@@ -284,7 +284,7 @@ function recordKjo(f: Follower, key: string, event: Record<string, unknown>) {
     f.results.set(key, {
       time: Date.parse(String(event.time)),
       state: String(event.state),
-      message: event.message === undefined ? undefined : String(event.message),
+      message: event.message == null ? undefined : String(event.message),
     });
   }
 }
@@ -367,36 +367,42 @@ function followWithAttach(runIds: string[], namespace: string, kubeconfig: strin
   return f;
 }
 
-async function followWithTrigger(
-  podNames: string[],
-  namespace: string,
-  kubeconfig: string,
-  python: string,
-): Promise<Follower> {
-  const namesFile = await Deno.makeTempFile({ prefix: "kjo-bench-pods-" });
-  await Deno.writeTextFile(namesFile, podNames.join("\n") + "\n");
-  const home = `${root}bench/results/tmp/airflow-home-trigger`;
-  await Deno.mkdir(home, { recursive: true });
-  const child = new Deno.Command(python, {
-    args: [`${root}bench/peers/provider_trigger.py`, kubeconfig, namespace, namesFile],
+/**
+ * A Python follower (bench/peers/*.py): one process whose stdout carries JSON lines (other lines are
+ * a library's own output), its Pss and CPU those of its process tree. `onEvent` records each
+ * line's object; `cleanup` paths are removed when it stops.
+ */
+function spawnPythonFollower(options: {
+  what: string;
+  python: string;
+  args: string[];
+  env: Record<string, string>;
+  cleanup: string[];
+  onEvent: (f: Follower, event: Record<string, unknown>) => void;
+}): Follower {
+  const child = new Deno.Command(options.python, {
+    args: options.args,
     cwd: root,
-    env: { AIRFLOW_HOME: home, AIRFLOW__CORE__LOAD_EXAMPLES: "False", KUBECONFIG: kubeconfig },
+    env: { AIRFLOW__CORE__LOAD_EXAMPLES: "False", ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const f: Follower = {
+    // The Python process and its descendants (for KjoRunTrigger: the kjo serve it started).
     pids: () => [child.pid, ...descendants(child.pid)],
     results: new Map(),
     following: new Set(),
     stop: async (force) => {
       if (force) {
         try {
-          child.kill("SIGTERM");
+          child.kill("SIGTERM"); // a kjo serve child then reads the end of its stdin and exits
         } catch { /* gone */ }
       }
       await child.status;
-      await Deno.remove(namesFile).catch(() => {});
+      for (const path of options.cleanup) {
+        await Deno.remove(path, { recursive: true }).catch(() => {});
+      }
     },
   };
   const errTail: string[] = [];
@@ -411,25 +417,50 @@ async function followWithTrigger(
     } catch {
       return; // a library's own output
     }
-    if (typeof event.ready === "number") podNames.forEach((n) => f.following.add(n));
-    if (typeof event.pod === "string") {
-      f.results.set(event.pod, {
-        time: Date.parse(event.time),
-        state: event.status === "success" ? "Succeeded" : String(event.status),
-        message: event.message ?? undefined,
-      });
-    }
+    if (event && typeof event === "object") options.onEvent(f, event);
   });
   child.status.then((s) => {
-    if (s.code !== 0) log(`trigger process exited ${s.code}: ${errTail.join(" ⏎ ").slice(-600)}`);
+    if (s.code !== 0) {
+      log(`${options.what} process exited ${s.code}: ${errTail.join(" ⏎ ").slice(-600)}`);
+    }
   });
   return f;
 }
 
+/** The provider's `KubernetesPodTrigger`, one per pod, in one asyncio loop (bench/peers/provider_trigger.py). */
+async function followWithTrigger(
+  podNames: string[],
+  namespace: string,
+  kubeconfig: string,
+  python: string,
+): Promise<Follower> {
+  const namesFile = await Deno.makeTempFile({ prefix: "kjo-bench-pods-" });
+  await Deno.writeTextFile(namesFile, podNames.join("\n") + "\n");
+  const home = `${root}bench/results/tmp/airflow-home-trigger`;
+  await Deno.mkdir(home, { recursive: true });
+  return spawnPythonFollower({
+    what: "trigger",
+    python,
+    args: [`${root}bench/peers/provider_trigger.py`, kubeconfig, namespace, namesFile],
+    env: { AIRFLOW_HOME: home, KUBECONFIG: kubeconfig },
+    cleanup: [namesFile],
+    onEvent: (f, event) => {
+      if (typeof event.ready === "number") podNames.forEach((n) => f.following.add(n));
+      if (typeof event.pod === "string") {
+        f.results.set(event.pod, {
+          time: Date.parse(String(event.time)),
+          state: event.status === "success" ? "Succeeded" : String(event.status),
+          message: event.message == null ? undefined : String(event.message),
+        });
+      }
+    },
+  });
+}
+
 /**
  * The kjo that a `KjoRunTrigger`'s `kjo serve` runs (its `KJO_BINARY`): a script that execs the
- * same kjo as the `serve` follower ({@linkcode kjoEntry}), so no shell stays in the process tree. Returns
- * its folder (removed by the caller).
+ * same kjo as the `serve` follower ({@linkcode kjoEntry}), so no shell stays in the process tree.
+ * Returns its folder (removed by the caller).
  */
 async function kjoWrapper(): Promise<{ dir: string; path: string }> {
   const dir = await Deno.makeTempDir({ prefix: "kjo-bench-kjo-" });
@@ -460,65 +491,24 @@ async function followWithKjoTrigger(
   await Deno.mkdir(home, { recursive: true });
   const taskLog = `${home}/task-log-${namespace}.jsonl`;
   const kjo = await kjoWrapper();
-  const child = new Deno.Command(python, {
+  return spawnPythonFollower({
+    what: "KjoRunTrigger",
+    python,
     args: [`${root}bench/peers/kjo_trigger.py`, kubeconfig, namespace, idsFile, taskLog],
-    cwd: root,
-    env: {
-      AIRFLOW_HOME: home,
-      AIRFLOW__CORE__LOAD_EXAMPLES: "False",
-      KUBECONFIG: kubeconfig,
-      KJO_BINARY: kjo.path,
-      NO_COLOR: "1",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const f: Follower = {
-    // The Python process and its descendants: the kjo serve it started, and any other.
-    pids: () => [child.pid, ...descendants(child.pid)],
-    results: new Map(),
-    following: new Set(),
-    stop: async (force) => {
-      if (force) {
-        try {
-          child.kill("SIGTERM"); // kjo serve then reads the end of its stdin and exits
-        } catch { /* gone */ }
+    env: { AIRFLOW_HOME: home, KUBECONFIG: kubeconfig, KJO_BINARY: kjo.path, NO_COLOR: "1" },
+    cleanup: [idsFile, taskLog, kjo.dir],
+    onEvent: (f, event) => {
+      if (typeof event.following === "string") f.following.add(event.following);
+      if (typeof event.run === "string") {
+        f.results.set(event.run, {
+          time: Date.parse(String(event.time)),
+          state: String(event.state ?? event.status),
+          message: event.message == null ? undefined : String(event.message),
+          lines: Number(event.lines ?? 0),
+        });
       }
-      await child.status;
-      await Deno.remove(idsFile).catch(() => {});
-      await Deno.remove(taskLog).catch(() => {});
-      await Deno.remove(kjo.dir, { recursive: true }).catch(() => {});
     },
-  };
-  const errTail: string[] = [];
-  readLines(child.stderr, (line) => {
-    errTail.push(line);
-    if (errTail.length > 20) errTail.shift();
   });
-  readLines(child.stdout, (line) => {
-    let event;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      return; // a library's own output
-    }
-    if (typeof event.following === "string") f.following.add(event.following);
-    if (typeof event.run === "string") {
-      f.results.set(event.run, {
-        time: Date.parse(event.time),
-        state: String(event.state ?? event.status),
-        message: event.message ?? undefined,
-        lines: Number(event.lines ?? 0),
-      });
-    }
-  });
-  child.status.then((s) => {
-    if (s.code !== 0) {
-      log(`KjoRunTrigger process exited ${s.code}: ${errTail.join(" ⏎ ").slice(-600)}`);
-    }
-  });
-  return f;
 }
 
 function percentiles(values: number[]): { p50: number; p99: number; max: number; of: number } {

@@ -35,7 +35,7 @@ _STARTED = time.perf_counter()
 import asyncio  # noqa: E402
 import datetime  # noqa: E402
 import json  # noqa: E402
-import resource  # noqa: E402
+from _import_stats import report_imports  # noqa: E402
 import sys  # noqa: E402
 from typing import Dict, Optional, Set  # noqa: E402
 
@@ -106,13 +106,7 @@ async def main() -> int:
     from airflow_kjo.serve_client import shared_serve_client
     from airflow_kjo.triggers import KjoRunTrigger
 
-    print(
-        f"kjo-bench-import cpu_s={time.process_time():.3f} "
-        f"wall_s={time.perf_counter() - _STARTED:.3f} "
-        f"maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}",
-        file=sys.stderr,
-        flush=True,
-    )
+    report_imports(_STARTED)
     settings = load_settings()
     with open(ids_file, encoding="utf-8") as f:
         run_ids = [line.strip() for line in f if line.strip()]

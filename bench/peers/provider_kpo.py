@@ -16,7 +16,7 @@ import time
 _STARTED = time.perf_counter()
 
 import logging  # noqa: E402
-import resource  # noqa: E402
+from _import_stats import report_imports  # noqa: E402
 import sys  # noqa: E402
 import uuid
 
@@ -41,13 +41,7 @@ def _report_import_cost() -> None:
 
     Inside an Airflow worker these imports are already done once per worker, not per task.
     """
-    print(
-        f"kjo-bench-import cpu_s={time.process_time():.3f} "
-        f"wall_s={time.perf_counter() - _STARTED:.3f} "
-        f"maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}",
-        file=sys.stderr,
-        flush=True,
-    )
+    report_imports(_STARTED)
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ import asyncio  # noqa: E402
 import datetime  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-import resource  # noqa: E402
+from _import_stats import report_imports  # noqa: E402
 import sys  # noqa: E402
 
 
@@ -50,13 +50,7 @@ async def main() -> int:
     import yaml
     from airflow.providers.cncf.kubernetes.triggers.pod import KubernetesPodTrigger
 
-    print(
-        f"kjo-bench-import cpu_s={time.process_time():.3f} "
-        f"wall_s={time.perf_counter() - _STARTED:.3f} "
-        f"maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}",
-        file=sys.stderr,
-        flush=True,
-    )
+    report_imports(_STARTED)
     with open(kubeconfig, encoding="utf-8") as f:
         config_dict = yaml.safe_load(f)
     with open(names_file, encoding="utf-8") as f:
