@@ -365,9 +365,32 @@ async function runFollow(
       failures++;
     }
     o.onReconnect?.({ reason, delayMs, sinceTime: sinceTime(), error });
-    if (!(await sleep(delayMs, o.signal))) break;
+    if (!(await backOff(delayMs, o.signal, isDone))) break;
   }
   return "aborted";
+}
+
+/** How often a back-off asks whether the container ended meanwhile, in ms. */
+const DONE_CHECK_MS = 500;
+
+/**
+ * Waits `delayMs` before the next attempt, but ends the wait early when the
+ * container ends meanwhile (it was running when the wait began): its last
+ * lines are then read at once instead of after up to the longest back-off.
+ * Resolves to false when `signal` aborts.
+ */
+async function backOff(
+  delayMs: number,
+  signal: AbortSignal,
+  isDone: () => Promise<boolean>,
+): Promise<boolean> {
+  if (delayMs <= DONE_CHECK_MS || (await isDone())) return await sleep(delayMs, signal);
+  const until = Date.now() + delayMs;
+  for (;;) {
+    const left = until - Date.now();
+    if (!(await sleep(Math.min(DONE_CHECK_MS, left), signal))) return false;
+    if (left <= DONE_CHECK_MS || (await isDone())) return !signal.aborted;
+  }
 }
 
 interface Tail {

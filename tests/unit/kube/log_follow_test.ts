@@ -377,3 +377,42 @@ Deno.test("log: sinceTime drops older lines in the same second; resumeFrom conti
     await stub.close();
   }
 });
+
+Deno.test("log: a follow backing off after errors reconnects as soon as the container ends, not after the back-off", async () => {
+  let calls = 0;
+  const stub = startStubApi(() => {
+    calls++;
+    if (calls === 1) {
+      // As a kubelet out of inotify instances answers a follow.
+      return status(500, "InternalError", "failed to create fsnotify watcher: too many open files");
+    }
+    return new Response(linesSince(null).join(""), { headers: { "content-type": "text/plain" } });
+  });
+  const ac = new AbortController();
+  const got: LogLine[] = [];
+  let done = false;
+  const started = Date.now();
+  try {
+    const follow = followContainerLog({
+      client: stub.client(),
+      namespace: "ns",
+      pod: "p1",
+      container: "main",
+      signal: ac.signal,
+      stallTimeoutMs: 5_000,
+      backoff: { minMs: 60_000, maxMs: 60_000 }, // a wait the test would not survive
+      isContainerDone: () => done,
+      onLine: (l) => void got.push(l),
+    });
+    await until(() => calls === 1);
+    setTimeout(() => (done = true), 300); // the pod watch then shows the container terminated
+    assert.equal(await follow, "completed");
+    assert.deepEqual(got.map((l) => l.line), LOG.map(([, text]) => text));
+    assert.equal(calls, 2);
+    const waited = Date.now() - started;
+    assert.ok(waited < 10_000, `reconnected after ${waited} ms, not after the 60 s back-off`);
+  } finally {
+    ac.abort();
+    await stub.close();
+  }
+});
