@@ -9,12 +9,14 @@
 
 /** A counting semaphore whose waiters give up when their signal aborts. */
 export class JoinLimit {
+  #slots: number;
   #free: number;
   #waiting: (() => void)[] = [];
 
   /** `slots`: how many holders at once (at least 1). */
   constructor(slots: number) {
-    this.#free = Math.max(1, Math.floor(slots));
+    this.#slots = Math.max(1, Math.floor(slots));
+    this.#free = this.#slots;
   }
 
   /**
@@ -46,6 +48,11 @@ export class JoinLimit {
   /** Holders waiting for a slot now. */
   get waiting(): number {
     return this.#waiting.length;
+  }
+
+  /** Whether no slot is held and nobody waits. */
+  get idle(): boolean {
+    return this.#free === this.#slots && this.#waiting.length === 0;
   }
 
   #release(): () => void {

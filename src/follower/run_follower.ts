@@ -33,6 +33,7 @@ import { findRun, linkedAbort, openSession, withResult } from "../runner/_sessio
 import type { TrackingOptions } from "../runner/_tracking.ts";
 import { DETACH, detachedResult } from "../runner/_result_events.ts";
 import { JoinLimit } from "./_join_limit.ts";
+import { HeapCompaction } from "./_heap_compaction.ts";
 import { NamespaceHub } from "./namespace_hub.ts";
 import { RunState } from "./_run_state.ts";
 
@@ -136,6 +137,8 @@ export class RunFollower {
   #ticker?: ReturnType<typeof setInterval>;
   #closing = new AbortController();
   #joins: JoinLimit;
+  /** Garbage of a burst of joins is collected at once, not seconds later. */
+  #compaction = new HeapCompaction({ every: 250, atBurstEnd: 50 });
 
   /**
    * Loads the kube config and creates the cluster's client (no request yet).
@@ -234,8 +237,15 @@ export class RunFollower {
         stop.signal.reason === DETACH
           ? detachedResult({ runId, namespace, resources })
           : interruptedResult(stop.signal.reason, { runId, namespace, resources });
-      releaseJoin = await this.#joins.acquire(stop.signal);
-      if (!releaseJoin) return ended([]);
+      const slot = await this.#joins.acquire(stop.signal);
+      if (!slot) return ended([]);
+      let joinEnded = false;
+      releaseJoin = () => {
+        if (joinEnded) return;
+        joinEnded = true;
+        slot();
+        this.#compaction.joined(this.#joins.idle);
+      };
       const kinds = options.kinds ?? this.#kinds;
       const created = await this.#findRun(runId, namespace, kinds, true, emit);
       if (stop.signal.aborted) return ended(created.map(describeObject));
