@@ -6,7 +6,7 @@
  * API server through a recording proxy (bench/_recording_proxy.ts) that counts its requests and
  * open watch and log streams per namespace.
  *
- * The node's pod capacity (110 on the local cluster, shared with other work) is below 1000, so the
+ * The node runs far fewer containers at once than 1000 (2 cores, shared with other work), so the
  * runs are created held back by a scheduling gate: every Job (or, for the trigger, bare Pod) and
  * its Pod exist from the start, Pending; the bench then lifts the gates so that at most
  * `--concurrency` of its pods run at a time. Each pod sleeps `--sleep` seconds, prints `done` and
@@ -996,7 +996,7 @@ function renderMarkdown(results: Results): string {
     "(Pending); the follower starts; the *waiting* window (15 s) is taken while all N runs are Pending; then the bench lifts the gates, " +
     `keeping at most ${
       rows[0]?.concurrency ?? "?"
-    } of its pods running (the node accepts 110 pods and is shared with other work). ` +
+    } of its pods running (the node accepts 1100 pods and is shared with other work). ` +
     "*Following* is from the first gate lifted to the last result.",
     "- Pss: the follower's whole process tree summed (the processes the bench started and every descendant; /proc/PID/smaps_rollup), sampled every second (waiting: mean over the window; peak: whole follow); *Pss peak by process* splits the peak sample by process name. CPU: the same tree (/proc/PID/stat).",
     "- kjo follows with logs on (`logs: true`, delete policy Never). KjoRunTrigger as the deferrable operator builds it with its defaults: `get_logs` on, so the shared `kjo serve` follows every container's log and each trigger writes the lines to its task log while deferred (Airflow's structlog JSON lines, level INFO, into a file). The KubernetesPodTrigger reads no logs (the pod operator reads them after the trigger fired, in the worker).",
