@@ -8,6 +8,7 @@
 
 import type { RunEvent } from "../../src/output/run_event.ts";
 import { kubeconfigPath, repoRoot } from "./_cluster.ts";
+import { collectJsonLines } from "../_json_lines.ts";
 
 /** A line `kjo serve` wrote. */
 export type ServeLine = RunEvent & { id?: string | number; message?: string };
@@ -61,17 +62,7 @@ export function startServe(
   }, options.limitMs ?? 300_000);
   const writer = child.stdin.getWriter();
   const lines: ServeLine[] = [];
-  const reading = (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        lines.push(JSON.parse(buffer.slice(0, newline)));
-        buffer = buffer.slice(newline + 1);
-      }
-    }
-  })();
+  const reading = collectJsonLines(child.stdout, lines);
   const stderr = new Response(child.stderr).text();
   return {
     child,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { until } from "../kube/_stub_api.ts";
 import { FakeCluster, job, JOB_SUCCEEDED, JOBS, pod, PODS } from "../follower/_fake_cluster.ts";
 import { stubKubeConfigFile } from "./_cli.ts";
+import { collectJsonLines } from "../../_json_lines.ts";
 
 const cli = new URL("../../../cli.ts", import.meta.url).pathname;
 
@@ -16,17 +17,7 @@ function serve(kubeconfig: string) {
   }).spawn();
   const writer = child.stdin.getWriter();
   const lines: Record<string, unknown>[] = [];
-  const reading = (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        lines.push(JSON.parse(buffer.slice(0, newline)));
-        buffer = buffer.slice(newline + 1);
-      }
-    }
-  })();
+  const reading = collectJsonLines(child.stdout, lines);
   const stderr = new Response(child.stderr).text();
   return {
     child,
