@@ -7,7 +7,7 @@ import {
   type LogReconnect,
   parseTimestampNs,
 } from "../../../src/kube/log_follow.ts";
-import { type PushStream, startStubApi, status, until } from "./_stub_api.ts";
+import { type PushStream, startStubApi, status, type StubApi, until } from "./_stub_api.ts";
 
 const LOG_PATH = "/api/v1/namespaces/ns/pods/p1/log";
 
@@ -23,6 +23,17 @@ const LOG: [string, string][] = [
 ];
 
 const encode = (s: string) => new TextEncoder().encode(s);
+
+/** The followed container of most tests: `main` of pod `p1` in `ns`, through `stub`. */
+function containerP1(stub: StubApi, ac: AbortController) {
+  return {
+    client: stub.client(),
+    namespace: "ns",
+    pod: "p1",
+    container: "main",
+    signal: ac.signal,
+  };
+}
 
 /** The lines a kubelet would send for `sinceTime` (whole seconds, inclusive). */
 function linesSince(sinceTime: string | null): string[] {
@@ -77,11 +88,7 @@ Deno.test("log: a stream broken after several lines with one timestamp resumes w
   const reconnects: LogReconnect[] = [];
   try {
     const follow = followContainerLog({
-      client: stub.client(),
-      namespace: "ns",
-      pod: "p1",
-      container: "main",
-      signal: ac.signal,
+      ...containerP1(stub, ac),
       stallTimeoutMs: 5_000,
       backoff: { minMs: 5, maxMs: 10 },
       isContainerDone: () => streams.length >= 2,
@@ -128,11 +135,7 @@ Deno.test("log: many breaks, one after every line, still relay every line exactl
   const got: string[] = [];
   try {
     const follow = followContainerLog({
-      client: stub.client(),
-      namespace: "ns",
-      pod: "p1",
-      container: "main",
-      signal: ac.signal,
+      ...containerP1(stub, ac),
       stallTimeoutMs: 5_000,
       backoff: { minMs: 1, maxMs: 5 },
       isContainerDone: () => connections > LOG.length,
@@ -182,11 +185,7 @@ Deno.test("log: a normal end while the container runs reconnects; waiting-to-sta
   const reasons: string[] = [];
   try {
     const follow = followContainerLog({
-      client: stub.client(),
-      namespace: "ns",
-      pod: "p1",
-      container: "main",
-      signal: ac.signal,
+      ...containerP1(stub, ac),
       stallTimeoutMs: 250,
       backoff: { minMs: 5, maxMs: 10 },
       isContainerDone: () => done,
@@ -226,11 +225,7 @@ Deno.test("log: lines longer than the limit are split, identically after a resum
   const got: LogLine[] = [];
   try {
     const follow = followContainerLog({
-      client: stub.client(),
-      namespace: "ns",
-      pod: "p1",
-      container: "main",
-      signal: ac.signal,
+      ...containerP1(stub, ac),
       stallTimeoutMs: 5_000,
       maxLineBytes: 20,
       backoff: { minMs: 1, maxMs: 5 },
@@ -273,11 +268,7 @@ Deno.test("log: pieces of an over-long line are marked first/continuation; a con
   const got: LogLine[] = [];
   try {
     const follow = followContainerLog({
-      client: stub.client(),
-      namespace: "ns",
-      pod: "p1",
-      container: "main",
-      signal: ac.signal,
+      ...containerP1(stub, ac),
       stallTimeoutMs: 5_000,
       maxLineBytes: 20,
       backoff: { minMs: 1, maxMs: 5 },
@@ -394,11 +385,7 @@ Deno.test("log: a follow backing off after errors reconnects as soon as the cont
   const started = Date.now();
   try {
     const follow = followContainerLog({
-      client: stub.client(),
-      namespace: "ns",
-      pod: "p1",
-      container: "main",
-      signal: ac.signal,
+      ...containerP1(stub, ac),
       stallTimeoutMs: 5_000,
       backoff: { minMs: 60_000, maxMs: 60_000 }, // a wait the test would not survive
       isContainerDone: () => done,
