@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ApiError, ConnectionError } from "../../../src/kube/api_error.ts";
-import { freePort, json, startStubApi, status, stubKubeConfig } from "./_stub_api.ts";
+import { freePort, json, startStubApi, status, stubKubeConfig, until } from "./_stub_api.ts";
 import { createKubeClient } from "../../../src/kube/kube_client.ts";
 
 Deno.test("request sends the bearer token and query, parses JSON", async () => {
@@ -266,11 +266,3 @@ Deno.test("a request aborted in flight is sent once, also after GETs kept a conn
     await stub.close();
   }
 });
-
-async function until(check: () => boolean, limitMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > limitMs) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
