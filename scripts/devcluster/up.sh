@@ -71,7 +71,8 @@ start_component kube-controller-manager "$bin/kube-controller-manager" \
   --leader-elect=false --use-service-account-credentials=true \
   --root-ca-file "$pki/ca.crt" --service-account-private-key-file "$pki/sa.key" \
   --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
-  --controllers '*' --concurrent-job-syncs 10 --concurrent-gc-syncs 20 --v 1
+  --controllers '*' --concurrent-job-syncs 10 --concurrent-gc-syncs 20 \
+  --kube-api-qps 100 --kube-api-burst 200 --v 1
 
 start_component kube-scheduler "$bin/kube-scheduler" \
   --kubeconfig "$state/scheduler.kubeconfig" \
