@@ -8,7 +8,8 @@ operator submits them before it defers. Each trigger is built as the operator's
 _submit_and_defer builds it with the default settings ([kubernetes_job_operator]
 section unset): get_logs=True (the operator's default: pod lines are relayed to
 the task log while deferred), XCom parsed, the settings' kjo environment,
-timestamps and log-level detection, no execution deadline. The cluster is the
+timestamps and log-level detection, no execution deadline, and a startup timeout of an
+hour (the runs wait behind the bench's scheduling gates, as for the other followers). The cluster is the
 operator's config_file (the recording proxy's kubeconfig), no connection id: an
 Airflow 3 connection lookup needs a running triggerer's supervisor.
 
@@ -124,6 +125,9 @@ async def main() -> int:
             show_timestamps=settings.show_kubernetes_timestamps,
             detect_log_level=settings.detect_kubernetes_log_level,
             execution_deadline=None,
+            # As for the other followers: runs wait behind the bench's gates far longer than
+            # the default 120 s, as a task with a long startup_timeout_seconds would.
+            startup_timeout_seconds=3600,
         )
         triggers.append(trigger)
         tasks.append(asyncio.create_task(_follow(trigger, run_id, i + 1)))

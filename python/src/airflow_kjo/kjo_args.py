@@ -140,6 +140,7 @@ def attach_args(
     show_timestamps: bool = False,
     raw_xcom: bool = False,
     events: Optional[str] = None,
+    startup_timeout_seconds: Optional[float] = None,
 ) -> List[str]:
     """``kjo attach --run-id ID -o jsonl ...``: follow an existing run to its end.
 
@@ -161,6 +162,8 @@ def attach_args(
         out.append(f"--events={events}")
     if raw_xcom:
         out.append("--no-parse-xcom")
+    if startup_timeout_seconds is not None:
+        out.append(f"--startup-timeout={_seconds(startup_timeout_seconds)}")
     return out
 
 

@@ -467,6 +467,7 @@ class KubernetesJobOperator(BaseOperator):
             get_logs=self.get_logs,
             show_timestamps=settings.show_kubernetes_timestamps,
             raw_xcom=self.parse_xcom_event is not xcom_value_parser,
+            startup_timeout_seconds=self.startup_timeout_seconds,
         )
         relay, code = self._run_kjo(context, self.hook, argv, run_label=run_id)
         self._raise_for_result(relay, code)
@@ -593,6 +594,7 @@ class KubernetesJobOperator(BaseOperator):
                 raw_xcom=self.parse_xcom_event is not xcom_value_parser,
                 show_timestamps=settings.show_kubernetes_timestamps,
                 detect_log_level=settings.detect_kubernetes_log_level,
+                startup_timeout_seconds=request.startup_timeout_seconds,
                 execution_deadline=(
                     (started.timestamp() if started is not None else time.time()) + timeout if timeout else None
                 ),

@@ -85,6 +85,8 @@ class KjoRunTrigger(BaseTrigger):
     :param detect_log_level: log a line at the level it names. Default True.
     :param execution_deadline: epoch seconds by which the run must end (the task's
         ``execution_timeout``); kjo then ends it as ``TimedOut``.
+    :param startup_timeout_seconds: seconds until something of the run must run (the
+        operator's ``startup_timeout_seconds``); None leaves kjo serve's default (120).
 
     ``connection`` (a dict of ``in_cluster``, ``config_file``, ``cluster_context``) is what
     airflow-kjo 0.1 serialized; it is still read, so tasks deferred before an upgrade resume.
@@ -106,6 +108,7 @@ class KjoRunTrigger(BaseTrigger):
         show_timestamps: bool = False,
         detect_log_level: bool = True,
         execution_deadline: Optional[float] = None,
+        startup_timeout_seconds: Optional[float] = None,
     ) -> None:
         super().__init__()
         old = dict(connection or {})
@@ -121,6 +124,7 @@ class KjoRunTrigger(BaseTrigger):
         self.show_timestamps = show_timestamps
         self.detect_log_level = detect_log_level
         self.execution_deadline = execution_deadline
+        self.startup_timeout_seconds = startup_timeout_seconds
 
     def serialize(self) -> Tuple[str, Dict[str, Any]]:
         return (
@@ -138,6 +142,7 @@ class KjoRunTrigger(BaseTrigger):
                 "show_timestamps": self.show_timestamps,
                 "detect_log_level": self.detect_log_level,
                 "execution_deadline": self.execution_deadline,
+                "startup_timeout_seconds": self.startup_timeout_seconds,
             },
         )
 
@@ -213,6 +218,8 @@ class KjoRunTrigger(BaseTrigger):
             }
             if self.namespace:
                 request["namespace"] = self.namespace
+            if self.startup_timeout_seconds is not None:
+                request["startupTimeoutSeconds"] = self.startup_timeout_seconds
             if cluster:
                 request["cluster"] = cluster
             self.log.info("following run %s through kjo serve (connection %s)", self.run_id, self.kubernetes_conn_id)

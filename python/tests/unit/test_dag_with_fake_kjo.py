@@ -40,7 +40,9 @@ with DAG("fake_kjo_dag", schedule=None, start_date=datetime(2024, 1, 1), default
         task_id="ok", image="busybox", command=["sh", "-c", "echo {{ ds }}"], on_kube_api_event=record
     )
     fails = KubernetesJobOperator(task_id="fails", image="busybox", command=["false"])
-    deferred = KubernetesJobOperator(task_id="deferred", image="busybox", command=["true"], deferrable=True)
+    deferred = KubernetesJobOperator(
+        task_id="deferred", image="busybox", command=["true"], deferrable=True, startup_timeout_seconds=450
+    )
     robust = KubernetesJobOperator(task_id="robust", image="busybox", command=["true"])
     secret = KubernetesJobOperator(
         task_id="secret", image="busybox", command=["true"], envs={"TOKEN": "s3cr3t-token-value", "PLAIN": "{{ ds }}"},
@@ -258,6 +260,8 @@ def test_deferrable_submits_defers_and_completes(fake_dag_run):
     assert len(follows) == 1, serve_calls  # the trigger, through kjo serve
     assert follows[0]["deletePolicy"] == "Never" and follows[0]["logs"] is True
     assert follows[0]["namespace"] == "ns-d"
+    # The operator's startup timeout holds while deferred, as in the submit.
+    assert "--startup-timeout=450" in submit and follows[0]["startupTimeoutSeconds"] == 450
     # execute_complete replays no log: it only applies the delete policy.
     (attach,) = calls_for(fake, "run-deferred")
     assert attach[:2] == ["attach", "--run-id=run-deferred"]

@@ -78,10 +78,10 @@ def test_complete_with_policy_never_starts_no_kjo_and_a_failed_run_fails_the_tas
 
 def test_a_trigger_that_lost_the_run_falls_back_to_attach_with_logs(fake_kjo):
     fake_kjo.script([{"type": "log", "pod": "p", "container": "c", "line": "hi"}, result_event()])
-    op = KubernetesJobOperator(task_id="t", image="busybox")
+    op = KubernetesJobOperator(task_id="t", image="busybox", startup_timeout_seconds=600)
     op.execute_complete({"ti": FakeTI()}, serve_event(status="error", state="Error", code=3))
     (attach,) = fake_kjo.calls()
-    assert "--no-logs" not in attach
+    assert "--no-logs" not in attach and "--startup-timeout=600" in attach
 
 
 @pytest.mark.parametrize("policy, deletes", [("IfFailed", True), ("Never", False)])

@@ -41,12 +41,15 @@ def fake_serve(tmp_path, monkeypatch):
 
 
 def test_serialize_round_trip_carries_the_connection_id_not_credentials():
-    path, kwargs = trigger(kubernetes_conn_id="k8s_prod", get_logs=False, raw_xcom=True, execution_deadline=123.5).serialize()
+    path, kwargs = trigger(
+        kubernetes_conn_id="k8s_prod", get_logs=False, raw_xcom=True, execution_deadline=123.5, startup_timeout_seconds=600
+    ).serialize()
     assert path == "airflow_kjo.triggers.KjoRunTrigger"
     assert kwargs["kubernetes_conn_id"] == "k8s_prod" and kwargs["config_file"] == "/k"
     again = KjoRunTrigger(**kwargs)
     assert again.serialize() == (path, kwargs)
     assert kwargs["execution_deadline"] == 123.5 and kwargs["get_logs"] is False
+    assert kwargs["startup_timeout_seconds"] == 600
 
 
 def test_a_trigger_serialized_by_airflow_kjo_0_1_still_loads():
@@ -104,6 +107,15 @@ def test_run_writes_logs_as_they_come_and_fires_the_result_with_xcom(fake_serve,
     assert request["cluster"] == {"kubeconfig": "/k"} and request["deletePolicy"] == "Never"
     assert request["logs"] is True and request["parseXcom"] is True
     assert 590 < request["executionTimeoutSeconds"] <= 600
+    assert "startupTimeoutSeconds" not in request  # kjo serve's default
+
+
+def test_the_follow_request_carries_the_startup_timeout(fake_serve):
+    write, read = fake_serve
+    write({"r1": [result_event()]})
+    asyncio.run(_first_event(trigger(startup_timeout_seconds=900)))
+    (request,) = read()
+    assert request["startupTimeoutSeconds"] == 900
 
 
 def test_a_run_kjo_cannot_follow_is_an_error_event(fake_serve):
