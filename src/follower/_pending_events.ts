@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { KubeEvent } from "../kube/event_watch.ts";
+import type { KubeEvent } from "../kube/kube_event.ts";
 
 /** A bounded store of unclaimed Events, taken out by involved-object uid. */
 export class PendingEvents {

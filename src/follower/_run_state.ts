@@ -1,14 +1,14 @@
 /**
  * The per-run part of a follow that shares its watches: the run's tracker,
- * pod table, line handler and log relay, fed by a {@linkcode NamespaceHub}.
- * The shared-watch counterpart of `trackRun` (src/runner/track_run.ts).
+ * pod table, line handler and log relay, fed by a {@linkcode NamespaceHub}
+ * (shared by many runs, or narrowed to this one).
  *
  * @module
  */
 
 import type { ClusterError } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
-import { eventTimeMs, type KubeEvent } from "../kube/event_watch.ts";
+import { eventTimeMs, type KubeEvent } from "../kube/kube_event.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import type { WatchEventType, WatchReconnect } from "../kube/resumable_watch.ts";
@@ -178,7 +178,7 @@ export class RunState implements HubSubscriber {
   /** @inheritdoc */
   onReconnect(what: string, r: WatchReconnect): void {
     if (this.#stopped) return;
-    countWatchReconnect(this.#stats, this.#config.emit, `shared watch of ${what}`, r);
+    countWatchReconnect(this.#stats, this.#config.emit, what, r);
   }
 
   /** @inheritdoc */

@@ -6,12 +6,16 @@
  * uid for Events). The watches start with the first run of a kind or of the
  * namespace and stop after the last.
  *
+ * A hub can also be narrowed to one run ({@linkcode HubScope}): the same
+ * dispatch over watches that select only that run's objects. That is how
+ * `kjo run` and `kjo attach` follow their one run.
+ *
  * @module
  */
 
 import { TRACKED_LABEL } from "../kube/labels.ts";
 import type { ClusterError } from "../errors.ts";
-import type { KubeEvent } from "../kube/event_watch.ts";
+import type { KubeEvent } from "../kube/kube_event.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import { collectionPath, resolveResource } from "../kube/resource_paths.ts";
@@ -35,10 +39,28 @@ export interface HubSubscriber {
   onPod(type: WatchEventType, object: KubeObject): void;
   /** An Event about one of the run's objects (not yet de-duplicated). */
   onEvent(event: KubeEvent): void;
-  /** A shared watch the run depends on connects again (`what`: `pods`, `events`, or `Kind`). */
+  /**
+   * A watch the run depends on connects again (`what` names it: `shared
+   * watch of pods`, of `events` or of a kind; `watch of the run's pods`,
+   * `watch of events` or `watch of Kind/name` in a hub narrowed to one run).
+   */
   onReconnect(what: string, info: WatchReconnect): void;
   /** A shared watch the run depends on ended for good (403, 404, repeated 401). */
   onFatal(error: ClusterError): void;
+}
+
+/** Narrows a hub's watches to the objects of one run. */
+export interface HubScope {
+  /** The run's id (label `kjo/run-id`): the pod watch selects it. */
+  runId: string;
+  /** Name of the run's tracked resource: its kind's watch selects it by name. */
+  trackedName: string;
+  /**
+   * Start the event watch at this resourceVersion instead of listing the
+   * namespace's Events first (a busy namespace holds thousands): for a run
+   * created just now, the version of its first object.
+   */
+  eventsFrom?: string;
 }
 
 /** Options of {@linkcode NamespaceHub}. */
@@ -47,6 +69,8 @@ export interface NamespaceHubOptions {
   namespace: string;
   /** Silence after which a shared watch is reconnected, in ms. */
   stallTimeoutMs: number;
+  /** Watch only the objects of this run (default: every kjo run of the namespace). */
+  scope?: HubScope;
   /**
    * Events about objects no run has claimed yet, kept in case a run claims
    * them later (e.g. a pod's `Scheduled` event before the pod watch showed
@@ -172,12 +196,13 @@ export class NamespaceHub {
   }
 
   #runIdOf(object: KubeObject): string | undefined {
-    const runId = object.metadata?.labels?.[RUN_ID_LABEL];
+    // A narrowed hub's watches select only its run's objects.
+    const runId = this.#options.scope?.runId ?? object.metadata?.labels?.[RUN_ID_LABEL];
     return runId !== undefined && this.#runs.has(runId) ? runId : undefined;
   }
 
   #startShared(): SharedWatches {
-    const { client, namespace, stallTimeoutMs } = this.#options;
+    const { client, namespace, stallTimeoutMs, scope } = this.#options;
     const stop = new AbortController();
     const subscribers = new Set<HubSubscriber>();
     const fatal = (error: ClusterError) => {
@@ -192,19 +217,20 @@ export class NamespaceHub {
     const pods = watchResources({
       client,
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      labelSelector: RUN_ID_LABEL,
+      labelSelector: scope ? `${RUN_ID_LABEL}=${scope.runId}` : RUN_ID_LABEL,
       signal: stop.signal,
       stallTimeoutMs,
-      onReconnect: reconnect("pods"),
+      onReconnect: reconnect(scope ? "watch of the run's pods" : "shared watch of pods"),
       onError: fatal,
       onEvent: (type, object) => this.#dispatchPod(type, object),
     });
     const events = watchResources({
       client,
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      startResourceVersion: scope?.eventsFrom,
       signal: stop.signal,
       stallTimeoutMs,
-      onReconnect: reconnect("events"),
+      onReconnect: reconnect(scope ? "watch of events" : "shared watch of events"),
       onError: fatal,
       onEvent: (type, object) => {
         if (type !== "DELETED") this.#dispatchEvent(object as KubeEvent);
@@ -219,16 +245,20 @@ export class NamespaceHub {
   }
 
   #startKind(kind: { apiVersion: string; kind: string }, kindKey: string): KindWatch {
-    const { client, namespace, stallTimeoutMs } = this.#options;
+    const { client, namespace, stallTimeoutMs, scope } = this.#options;
     const stop = new AbortController();
     const subscribers = new Set<HubSubscriber>();
-    const what = kind.kind;
+    const what = scope
+      ? `watch of ${kind.kind}/${scope.trackedName}`
+      : `shared watch of ${kind.kind}`;
     const done = (async () => {
       const info = await resolveResource(client, { ...kind, metadata: {} });
       await watchResources({
         client,
         path: collectionPath(info, info.namespaced ? namespace : undefined),
-        labelSelector: `${TRACKED_LABEL}=true`,
+        ...(scope
+          ? { fieldSelector: `metadata.name=${scope.trackedName}` }
+          : { labelSelector: `${TRACKED_LABEL}=true` }),
         signal: stop.signal,
         stallTimeoutMs,
         onReconnect: (r) => {

@@ -15,7 +15,6 @@ import { KindRegistry } from "../kinds/kind_registry.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { XComCollector } from "../logs/xcom_collector.ts";
-import type { KubeEvent } from "../kube/event_watch.ts";
 import {
   type EventSink,
   type ResultEvent,
@@ -26,8 +25,6 @@ import { cleanUpRun, describeCleanup } from "../runner/cleanup.ts";
 import { decidedResult, interruptedResult } from "../runner/_result_events.ts";
 import { type HeartbeatGroup, startHeartbeatGroup } from "../runner/heartbeat_group.ts";
 import type { FinalVerdict } from "../runner/_run_tracker.ts";
-import type { PodLike } from "../runner/_pod_cache.ts";
-import { RUN_ID_LABEL } from "../kube/labels.ts";
 import type { KubeConnectionOptions, RunOptions } from "../runner/run_options.ts";
 import { findRun, linkedAbort, openSession, withResult } from "../runner/_session.ts";
 import type { TrackingOptions } from "../runner/_tracking.ts";
@@ -36,6 +33,7 @@ import { JoinLimit } from "./_join_limit.ts";
 import { HeapCompaction } from "./_heap_compaction.ts";
 import { NamespaceHub } from "./namespace_hub.ts";
 import { RunState } from "./_run_state.ts";
+import { trackOnHub } from "./_track_on_hub.ts";
 
 export { DETACH } from "../runner/_result_events.ts";
 
@@ -324,45 +322,27 @@ export class RunFollower {
     }
     // The heartbeat marks the run as followed (kjo cleanup --older-than leaves it alone).
     const leaveHeartbeat = heartbeat.join(state.runId, state.emit);
-    const joined = hub.watching;
-    const leave = hub.subscribe(state);
     this.#active.add(state);
     this.#ticker ??= setInterval(() => {
       for (const s of this.#active) s.tick();
     }, TICK_MS);
-    const aborted = new Promise<undefined>((resolve) => {
-      if (signal.aborted) resolve(undefined);
-      signal.addEventListener("abort", () => resolve(undefined), { once: true });
-    });
     try {
-      for (const object of created) hub.claim(state.runId, object.metadata.uid);
-      state.onTracked("MODIFIED", created[0]);
-      if (joined) {
-        // The shared watches listed before this run joined: read its pods and
-        // their events once (the state drops copies older than what it has).
-        await Promise.race([this.#catchUp(hub, state, namespace, created), aborted]);
-      }
-      caughtUp();
-      const verdict = await Promise.race([state.tracker.decided, aborted, state.failed]);
-      if (verdict && !signal.aborted) {
-        // Pods the watch has not shown yet (a Job can complete before its
-        // last pod update arrives): list them once so every container is followed.
-        // A detach meanwhile stops the drain (the finally block stops the followers).
-        await Promise.race([
-          this.#listPods(state.runId, namespace).then((pods) => state.drain(pods)),
-          aborted,
-        ]);
-      }
-      return signal.aborted ? undefined : verdict;
+      return await trackOnHub({
+        client: this.#client,
+        hub,
+        state,
+        namespace,
+        created,
+        signal,
+        caughtUp,
+      });
     } finally {
-      state.stop();
       this.#active.delete(state);
       if (this.#active.size === 0) {
         clearInterval(this.#ticker);
         this.#ticker = undefined;
       }
       leaveHeartbeat();
-      await leave();
       if (hub.size === 0 && this.#hubs.get(namespace) === hub) {
         this.#hubs.delete(namespace);
         if (this.#heartbeats.get(namespace) === heartbeat) {
@@ -371,35 +351,6 @@ export class RunFollower {
         }
       }
     }
-  }
-
-  async #catchUp(
-    hub: NamespaceHub,
-    state: RunState,
-    namespace: string,
-    created: KubeObject[],
-  ): Promise<void> {
-    const pods = await this.#listPods(state.runId, namespace);
-    for (const pod of pods) {
-      hub.claim(state.runId, pod.metadata.uid); // later Events of the pod go to the run
-      state.onPod("MODIFIED", pod);
-    }
-    const uids = [...created, ...pods].map((o) => o.metadata.uid).filter((u) => u !== undefined);
-    await Promise.all(uids.map(async (uid) => {
-      const list = await this.#client.request<{ items?: KubeEvent[] }>({
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
-        query: { fieldSelector: `involvedObject.uid=${uid}` },
-      }).catch((): { items?: KubeEvent[] } => ({}));
-      for (const event of list.items ?? []) state.onEvent(event);
-    }));
-  }
-
-  async #listPods(runId: string, namespace: string): Promise<PodLike[]> {
-    const pods = await this.#client.request<{ items?: PodLike[] }>({
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      query: { labelSelector: `${RUN_ID_LABEL}=${runId}` },
-    }).catch((): { items?: PodLike[] } => ({}));
-    return (pods.items ?? []).map((pod) => ({ ...pod, apiVersion: "v1", kind: "Pod" }));
   }
 
   async #findRun(

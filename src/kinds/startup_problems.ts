@@ -20,7 +20,7 @@
  */
 
 import type { KubeObject } from "../kube/kube_object.ts";
-import type { KubeEvent } from "../kube/event_watch.ts";
+import type { KubeEvent } from "../kube/kube_event.ts";
 import { list, record, text } from "./_fields.ts";
 import { findStuckContainers } from "./image_pull_failure.ts";
 import { conditionsOf } from "./object_conditions.ts";

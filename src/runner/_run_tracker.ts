@@ -9,7 +9,7 @@
  */
 
 import type { KubeObject } from "../kube/kube_object.ts";
-import type { KubeEvent } from "../kube/event_watch.ts";
+import type { KubeEvent } from "../kube/kube_event.ts";
 import type { StateRule, StateVerdict } from "../kinds/resource_state.ts";
 import {
   createProblem,

@@ -1,6 +1,6 @@
 /**
- * The parts of tracking one run that `trackRun` (its own watches) and the
- * shared-watch follower (src/follower) both use: the tracker and line handler
+ * The parts of tracking one run that the follower's per-run state
+ * (`src/follower/_run_state.ts`) is made of: the tracker and line handler
  * built from the options, the log relay, the stream counters, the Kubernetes
  * event conversion and the outcome with its failure summary.
  *
@@ -9,7 +9,7 @@
 
 import { errorText } from "../errors.ts";
 import type { StateRule } from "../kinds/resource_state.ts";
-import type { KubeEvent } from "../kube/event_watch.ts";
+import type { KubeEvent } from "../kube/kube_event.ts";
 import type { KubeClient } from "../kube/kube_client.ts";
 import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { followContainerLog } from "../kube/log_follow.ts";

@@ -15,7 +15,6 @@ import { describeObject, type KubeObject } from "../kube/kube_object.ts";
 import { XComCollector } from "../logs/xcom_collector.ts";
 import type { ResultEvent, RunEventInput } from "../output/run_event.ts";
 import { cleanUpRun } from "./cleanup.ts";
-import { RUN_ID_LABEL } from "../kube/labels.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import type { RunOptions } from "./run_options.ts";
 import {
@@ -75,7 +74,7 @@ async function trackFollowed(follow: FollowRunOptions): Promise<TrackingEnd> {
       namespace,
       created,
       rule: follow.rule,
-      runLabelSelector: `${RUN_ID_LABEL}=${runId}`,
+      runId,
       options,
       xcom,
       emit,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PendingEvents } from "../../../src/follower/_pending_events.ts";
-import type { KubeEvent } from "../../../src/kube/event_watch.ts";
+import type { KubeEvent } from "../../../src/kube/kube_event.ts";
 
 function event(key: string, uid: string, reason = "Scheduled"): KubeEvent {
   return {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ClusterError } from "../../../src/errors.ts";
-import type { KubeEvent } from "../../../src/kube/event_watch.ts";
+import type { KubeEvent } from "../../../src/kube/kube_event.ts";
 import { createKubeClient } from "../../../src/kube/kube_client.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import type { WatchEventType } from "../../../src/kube/resumable_watch.ts";
@@ -194,5 +194,53 @@ Deno.test("NamespaceHub: a forbidden watch ends the runs that need it with the c
     await leave();
   } finally {
     await close();
+  }
+});
+
+Deno.test("NamespaceHub narrowed to one run: its watches select only that run; Events start at the given version, unlisted", async () => {
+  const fake = new FakeCluster();
+  const client = createKubeClient(stubKubeConfig(fake.port));
+  try {
+    fake.put(EVENTS, event("ev-old", "uid-old", "BeforeTheRun"));
+    const created = fake.put(JOBS, job("run-a"));
+    const hub = new NamespaceHub({
+      client,
+      namespace: "ns",
+      stallTimeoutMs: 10_000,
+      scope: {
+        runId: "run-a",
+        trackedName: "job-run-a",
+        eventsFrom: created.metadata.resourceVersion,
+      },
+    });
+    const a = new Recorder("run-a");
+    const leave = hub.subscribe(a);
+    hub.claim("run-a", "uid-old");
+    await until(watchesOpen(fake), 5_000, "the run's watches");
+    fake.put(JOBS, job("run-b"));
+    const podA = fake.put(PODS, pod("run-a"));
+    fake.put(PODS, pod("run-b"));
+    fake.put(EVENTS, event("ev-new", podA.metadata.uid!, "Pulled"));
+    await until(() => a.pods.length === 1 && a.events.length === 1);
+    await new Promise((r) => setTimeout(r, 100)); // run-b's objects would have come by now
+
+    assert.deepEqual(a.tracked, [["ADDED", "job-run-a"]]);
+    assert.deepEqual(a.pods, [["ADDED", "pod-run-a"]]);
+    assert.deepEqual(a.events, ["Pulled"], "no Event from before the run's first object");
+    const query = (path: string) => fake.watchers.find((w) => w.path === path)!.query;
+    assert.equal(query(PODS).get("labelSelector"), "kjo/run-id=run-a");
+    assert.equal(query(JOBS).get("fieldSelector"), "metadata.name=job-run-a");
+    assert.equal(query(JOBS).get("labelSelector"), null);
+    assert.equal(query(EVENTS).get("resourceVersion"), created.metadata.resourceVersion);
+    assert.equal(
+      fake.stub.seen("GET", EVENTS).filter((r) => !r.query.get("watch")).length,
+      0,
+      "the namespace's Events are not listed",
+    );
+    await leave();
+    assert.equal(hub.watching, false);
+  } finally {
+    client.close();
+    await fake.close();
   }
 });

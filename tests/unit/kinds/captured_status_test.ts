@@ -14,7 +14,7 @@ import { jobState, jobTerminalCondition } from "../../../src/kinds/job_state.ts"
 import { KindRegistry } from "../../../src/kinds/kind_registry.ts";
 import { podState } from "../../../src/kinds/pod_state.ts";
 import { createProblem, podStartupProblems } from "../../../src/kinds/startup_problems.ts";
-import type { KubeEvent } from "../../../src/kube/event_watch.ts";
+import type { KubeEvent } from "../../../src/kube/kube_event.ts";
 import type { StateVerdict } from "../../../src/kinds/resource_state.ts";
 
 interface Sample {

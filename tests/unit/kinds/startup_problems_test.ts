@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { KubeEvent } from "../../../src/kube/event_watch.ts";
+import type { KubeEvent } from "../../../src/kube/kube_event.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
 import {
   createProblem,

@@ -31,7 +31,7 @@ async function track(
       namespace: "ns",
       created: [job],
       rule: KindRegistry.withBuiltins().require(job),
-      runLabelSelector: "kjo/run-id=r1",
+      runId: "r1",
       options: { startupTimeoutSeconds: 30, ...options },
       xcom: new XComCollector({}),
       emit: (e) => events.push(stampEvent(e)),
