@@ -152,11 +152,19 @@ export class FakeCluster {
         }
         return response;
       }
-      const items = [...this.objects.get(path)!.values()].filter((o) => matches(o, query));
+      // Pages like the API server: `limit`, then `continue` (here: the offset) while more remain.
+      const all = [...this.objects.get(path)!.values()].filter((o) => matches(o, query));
+      const limit = Number(query.get("limit") ?? 0);
+      const from = Number(query.get("continue") ?? 0);
+      const items = limit > 0 ? all.slice(from, from + limit) : all;
+      const more = limit > 0 && from + limit < all.length;
       return json({
         kind: `${COLLECTIONS[path]}List`,
         apiVersion: "v1",
-        metadata: { resourceVersion: String(this.#version) },
+        metadata: {
+          resourceVersion: String(this.#version),
+          ...(more ? { continue: String(from + limit) } : {}),
+        },
         items,
       });
     }
