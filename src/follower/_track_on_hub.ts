@@ -27,12 +27,21 @@ export interface TrackOnHubOptions {
   created: KubeObject[];
   /** Aborting stops the follow at once, undecided. */
   signal: AbortSignal;
+  /**
+   * Read the run's pods and their Events once after joining the hub. Needed
+   * when the hub's watches began after things happened to the run: they
+   * already ran when it joined, or the Event watch starts from now.
+   * @default {hub.watching} (before this run joined)
+   */
+  catchUp?: boolean;
   /** Called once the run has caught up with the hub's watches. */
   caughtUp?: () => void;
 }
 
 /** Pods listed per request when a run reads its pods (a Job may have thousands). */
 const POD_PAGE = 100;
+/** Objects whose Events a catching-up run reads at once. */
+const EVENT_READS_AT_ONCE = 8;
 
 /**
  * Feeds `state` from `hub` until the run is decided or `signal` aborts, then
@@ -47,14 +56,15 @@ export async function trackOnHub(options: TrackOnHubOptions): Promise<FinalVerdi
     if (signal.aborted) resolve(undefined);
     signal.addEventListener("abort", () => resolve(undefined), { once: true });
   });
-  const joined = hub.watching;
+  const catchUpFirst = options.catchUp ?? hub.watching;
   const leave = hub.subscribe(state);
   try {
     for (const object of created) hub.claim(state.runId, object.metadata.uid);
     state.onTracked("MODIFIED", created[0]);
-    if (joined) {
-      // The shared watches listed before this run joined: read its pods and
-      // their events once (the state drops copies older than what it has).
+    if (catchUpFirst) {
+      // The watches listed before this run joined (or Events are watched from
+      // now): read its pods and their events once (the state drops copies
+      // older than what it has, and Events it has seen).
       await Promise.race([catchUp(client, hub, state, namespace, created), aborted]);
     }
     options.caughtUp?.();
@@ -88,13 +98,17 @@ async function catchUp(
     state.onPod("MODIFIED", pod);
   }
   const uids = [...created, ...pods].map((o) => o.metadata.uid).filter((u) => u !== undefined);
-  await Promise.all(uids.map(async (uid) => {
-    const list = await client.request<{ items?: KubeEvent[] }>({
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
-      query: { fieldSelector: `involvedObject.uid=${uid}` },
-    }).catch((): { items?: KubeEvent[] } => ({}));
-    for (const event of list.items ?? []) state.onEvent(event);
-  }));
+  for (let i = 0; i < uids.length; i += EVENT_READS_AT_ONCE) {
+    await Promise.all(
+      uids.slice(i, i + EVENT_READS_AT_ONCE).map(async (uid) => {
+        const list = await client.request<{ items?: KubeEvent[] }>({
+          path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+          query: { fieldSelector: `involvedObject.uid=${uid}` },
+        }).catch((): { items?: KubeEvent[] } => ({}));
+        for (const event of list.items ?? []) state.onEvent(event);
+      }),
+    );
+  }
 }
 
 /** The run's pods, read in pages; what could not be read is left out (the watch still shows it). */

@@ -1,11 +1,13 @@
 /**
- * Kubernetes Events (core v1) as kjo reads them: the fields it uses and
- * when an Event last happened. Followers watch them through
- * `src/follower/namespace_hub.ts` and de-duplicate them per run.
+ * Kubernetes Events (core v1) as kjo reads them: the fields it uses, when
+ * an Event last happened, and where a watch of the Events to come starts.
+ * Followers watch them through `src/follower/namespace_hub.ts` and
+ * de-duplicate them per run.
  *
  * @module
  */
 
+import type { KubeClient } from "./kube_client.ts";
 import type { KubeObject } from "./kube_object.ts";
 
 /**
@@ -40,4 +42,20 @@ export function eventTimeMs(event: KubeEvent): number | undefined {
   if (!text) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * The current resourceVersion of `namespace`'s Events, read with a one-item
+ * list: where a watch of the Events that happen from now on starts without
+ * listing them all. `undefined` when it cannot be read (the watch then lists).
+ */
+export async function eventsVersion(
+  client: KubeClient,
+  namespace: string,
+): Promise<string | undefined> {
+  const list = await client.request<{ metadata?: { resourceVersion?: string } }>({
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+    query: { limit: 1 },
+  }).catch(() => undefined);
+  return list?.metadata?.resourceVersion || undefined;
 }

@@ -14,6 +14,7 @@ import type { XComCollector } from "../logs/xcom_collector.ts";
 import type { RunEventInput } from "../output/run_event.ts";
 import { NamespaceHub } from "../follower/namespace_hub.ts";
 import { RunState } from "../follower/_run_state.ts";
+import { eventsVersion } from "../kube/kube_event.ts";
 import { trackOnHub } from "../follower/_track_on_hub.ts";
 import {
   DEFAULT_STALL_TIMEOUT_MS,
@@ -42,8 +43,10 @@ export interface TrackRunOptions {
   signal: AbortSignal;
   /**
    * The run's objects were created by this process just now: its Events are
-   * watched from the first object's creation, without listing the
-   * namespace's Events.
+   * watched from the first object's creation. Otherwise (a run found by
+   * `attach`) they are watched from now on and its objects' earlier Events
+   * read per object. Either way the namespace's Events are not listed (a
+   * busy namespace holds thousands).
    *
    * @default {false}
    */
@@ -59,15 +62,14 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
   const { client, namespace, created, options } = track;
   const tracked = created[0];
   const { runId } = track;
+  const eventsFrom = track.createdNow
+    ? tracked.metadata.resourceVersion
+    : await eventsVersion(client, namespace);
   const hub = new NamespaceHub({
     client,
     namespace,
     stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
-    scope: {
-      runId,
-      trackedName: tracked.metadata.name!,
-      ...(track.createdNow ? { eventsFrom: tracked.metadata.resourceVersion } : {}),
-    },
+    scope: { runId, trackedName: tracked.metadata.name!, eventsFrom },
   });
   const state = new RunState({
     client,
@@ -88,6 +90,8 @@ export async function trackRun(track: TrackRunOptions): Promise<TrackingOutcome>
       namespace,
       created,
       signal: track.signal,
+      // Found, not created: read what happened to its objects before the Event watch's start.
+      catchUp: !track.createdNow,
     });
     return state.outcome(verdict);
   } finally {

@@ -8,6 +8,15 @@ import { type TrackingOutcome, trackRun } from "../../../src/runner/track_run.ts
 import type { TrackingOptions } from "../../../src/runner/_tracking.ts";
 import { stubKubeConfig, until } from "../kube/_stub_api.ts";
 import { FakeCluster } from "./_fake_cluster.ts";
+import {
+  EVENTS,
+  FakeCluster as ClusterWithEvents,
+  job as followerJob,
+  JOB_SUCCEEDED,
+  JOBS,
+  pod as followerPod,
+  PODS,
+} from "../follower/_fake_cluster.ts";
 
 /** Creates Job `work` of run r1 (with `status`) in the fake and tracks it. */
 async function track(
@@ -156,5 +165,60 @@ Deno.test("trackRun: a watch reconnect is counted in the stats and said", async 
     assert.equal(outcome.stats.watchStalls, 0);
   } finally {
     await cluster.close();
+  }
+});
+
+Deno.test("trackRun of a found run (attach): Events watched from now, its objects' earlier Events read once, the namespace's never listed", async () => {
+  const fake = new ClusterWithEvents();
+  const client = createKubeClient(stubKubeConfig(fake.port));
+  const event = (name: string, involved: KubeObject, reason: string) =>
+    ({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name },
+      involvedObject: { kind: "Pod", name: involved.metadata.name, uid: involved.metadata.uid },
+      reason,
+      message: reason,
+      lastTimestamp: new Date(Date.now() + 1000).toISOString(), // after the run's creation
+    }) as unknown as KubeObject;
+  try {
+    const job = fake.put(JOBS, followerJob("r9"));
+    const pod = fake.put(PODS, followerPod("r9"));
+    const other = fake.put(PODS, followerPod("someone-else"));
+    for (let i = 0; i < 30; i++) fake.put(EVENTS, event(`noise-${i}`, other, "Noise"));
+    fake.put(EVENTS, event("pulled", pod, "Pulled"));
+    const events: RunEvent[] = [];
+    const reasons = () => events.flatMap((e) => e.type === "k8s_event" ? [e.reason] : []);
+    const tracking = trackRun({
+      client,
+      namespace: "ns",
+      created: [job],
+      rule: KindRegistry.withBuiltins().require(job),
+      runId: "r9",
+      options: { startupTimeoutSeconds: 30 },
+      xcom: new XComCollector({}),
+      emit: (e) => events.push(stampEvent(e)),
+      signal: new AbortController().signal,
+    });
+    await until(() => reasons().length === 1, 5_000, "the earlier Event");
+    await until(() => fake.openWatches(EVENTS).length === 1, 5_000, "the Event watch");
+    fake.put(EVENTS, event("killing", pod, "Killing"));
+    await until(() => reasons().length === 2, 5_000, "the Event from the watch");
+    fake.put(PODS, followerPod("r9", 0));
+    fake.put(JOBS, followerJob("r9", JOB_SUCCEEDED));
+    assert.equal((await tracking).verdict?.state, "Succeeded");
+    assert.deepEqual(reasons(), ["Pulled", "Killing"]);
+    const reads = fake.stub.seen("GET", EVENTS).filter((r) => !r.query.get("watch"));
+    assert.ok(reads.length > 0);
+    for (const r of reads) {
+      assert.ok(
+        r.query.get("limit") === "1" ||
+          r.query.get("fieldSelector")?.startsWith("involvedObject.uid="),
+        `no list of the namespace's Events: ${r.query}`,
+      );
+    }
+  } finally {
+    client.close();
+    await fake.close();
   }
 });
