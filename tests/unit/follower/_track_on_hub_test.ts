@@ -34,6 +34,9 @@ function setup(runId: string, created: (fake: FakeCluster) => KubeObject, scoped
     xcom: new XComCollector({}),
     emit: (e) => events.push(stampEvent(e)),
   });
+  /** Follows the run on the hub until decided or `signal` aborts. */
+  const track = (signal: AbortSignal, caughtUp?: () => void) =>
+    trackOnHub({ client, hub, state, namespace: "ns", created: [tracked], signal, caughtUp });
   return {
     fake,
     client,
@@ -41,6 +44,7 @@ function setup(runId: string, created: (fake: FakeCluster) => KubeObject, scoped
     state,
     tracked,
     events,
+    track,
     close: async () => {
       client.close();
       await fake.close();
@@ -62,14 +66,7 @@ Deno.test("trackOnHub: decided, the run's pods are read page by page and every c
       t.fake.put(PODS, donePod("r1", name));
       t.fake.logs.set(`${name}/main`, `2026-11-30T00:00:01.000000000Z line of ${name}\n`);
     }
-    const verdict = await trackOnHub({
-      client: t.client,
-      hub: t.hub,
-      state: t.state,
-      namespace: "ns",
-      created: [t.tracked],
-      signal: new AbortController().signal,
-    });
+    const verdict = await t.track(new AbortController().signal);
     assert.equal(verdict?.state, "Succeeded");
     const lines = t.events.flatMap((e) => e.type === "log" ? [e.line] : []);
     assert.equal(lines.length, 130, "each container's line once");
@@ -115,15 +112,7 @@ Deno.test("trackOnHub: a run joining watches already running reads its pods and 
     } as unknown as KubeObject);
     const abort = new AbortController();
     const caughtUp = Promise.withResolvers<void>();
-    const tracking = trackOnHub({
-      client: t.client,
-      hub: t.hub,
-      state: t.state,
-      namespace: "ns",
-      created: [t.tracked],
-      signal: abort.signal,
-      caughtUp: caughtUp.resolve,
-    });
+    const tracking = t.track(abort.signal, caughtUp.resolve);
     await caughtUp.promise;
     const reasons = () => t.events.flatMap((e) => e.type === "k8s_event" ? [e.reason] : []);
     assert.deepEqual(reasons(), ["Pulled"], "the Event from before the join, once");
@@ -148,14 +137,7 @@ Deno.test("trackOnHub: an abort resolves undefined at once and the run leaves th
   const t = setup("r3", (fake) => fake.put(JOBS, job("r3")), true);
   try {
     const abort = new AbortController();
-    const tracking = trackOnHub({
-      client: t.client,
-      hub: t.hub,
-      state: t.state,
-      namespace: "ns",
-      created: [t.tracked],
-      signal: abort.signal,
-    });
+    const tracking = t.track(abort.signal);
     await until(() => t.fake.openWatches(PODS).length === 1, 5_000, "the run's watches");
     abort.abort("SIGTERM");
     assert.equal(await tracking, undefined);
