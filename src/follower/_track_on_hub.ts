@@ -10,6 +10,8 @@
 import type { KubeClient } from "../kube/kube_client.ts";
 import type { KubeEvent } from "../kube/kube_event.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
+import { ApiError } from "../kube/api_error.ts";
+import { objectPath, resolveResource } from "../kube/resource_paths.ts";
 import { RUN_ID_LABEL } from "../kube/labels.ts";
 import type { PodLike } from "../runner/_pod_cache.ts";
 import type { FinalVerdict } from "../runner/_run_tracker.ts";
@@ -28,7 +30,7 @@ export interface TrackOnHubOptions {
   /** Aborting stops the follow at once, undecided. */
   signal: AbortSignal;
   /**
-   * Read the run's pods and their Events once after joining the hub. Needed
+   * Read the run's tracked resource, pods and their Events once after joining the hub. Needed
    * when the hub's watches began after things happened to the run: they
    * already ran when it joined, or the Event watch starts from now.
    * @default {hub.watching} (before this run joined)
@@ -63,8 +65,8 @@ export async function trackOnHub(options: TrackOnHubOptions): Promise<FinalVerdi
     state.onTracked("MODIFIED", created[0]);
     if (catchUpFirst) {
       // The watches listed before this run joined (or Events are watched from
-      // now): read its pods and their events once (the state drops copies
-      // older than what it has, and Events it has seen).
+      // now): read its tracked resource, pods and their events once (the state
+      // drops copies older than what it has, and Events it has seen).
       await Promise.race([catchUp(client, hub, state, namespace, created), aborted]);
     }
     options.caughtUp?.();
@@ -92,6 +94,18 @@ async function catchUp(
   namespace: string,
   created: KubeObject[],
 ): Promise<void> {
+  // The tracked resource may have changed (or gone) after it was read and
+  // before the run joined: the watch showed that to nobody.
+  const tracked = created[0];
+  try {
+    const info = await resolveResource(client, tracked);
+    const path = objectPath(info, tracked.metadata.name!, info.namespaced ? namespace : undefined);
+    const fresh = await client.request<KubeObject>({ path });
+    state.onTracked("MODIFIED", { ...fresh, apiVersion: tracked.apiVersion, kind: tracked.kind });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) state.onTracked("DELETED", tracked);
+    // Otherwise the watch shows its next change.
+  }
   const pods = await listRunPods(client, state.runId, namespace);
   for (const pod of pods) {
     hub.claim(state.runId, pod.metadata.uid); // later Events of the pod go to the run

@@ -147,3 +147,34 @@ Deno.test("trackOnHub: an abort resolves undefined at once and the run leaves th
     await t.close();
   }
 });
+
+Deno.test("trackOnHub: a change of the tracked resource made before the run joined running watches is read on catch-up", async () => {
+  const t = setup("r4", (fake) => fake.put(JOBS, job("r4")), false);
+  try {
+    const other: HubSubscriber = {
+      runId: "other",
+      trackedKind: t.state.trackedKind,
+      onTracked() {},
+      onPod() {},
+      onEvent() {},
+      onReconnect() {},
+      onFatal() {},
+    };
+    const leaveOther = t.hub.subscribe(other);
+    await until(() => t.fake.openWatches(JOBS).length === 1, 5_000, "shared watches");
+    // Completes after the run read it (t.tracked) and before it joins: the watch tells nobody.
+    t.fake.put(PODS, pod("r4", 0));
+    t.fake.put(JOBS, job("r4", JOB_SUCCEEDED));
+    await new Promise((r) => setTimeout(r, 100));
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort("test: no verdict within 5 s"), 5_000);
+    try {
+      assert.equal((await t.track(abort.signal))?.state, "Succeeded");
+    } finally {
+      clearTimeout(timer);
+    }
+    await leaveOther();
+  } finally {
+    await t.close();
+  }
+});
